@@ -1,0 +1,423 @@
+"""The Python API of the knowledge base: every function returns a pandas DataFrame.
+
+The CLI, the REST API and the reports call these functions and only present what they
+return, so every interface shows the same numbers.
+
+>>> import critmin.api as cm
+>>> cm.nir(vintage=2025, list_year=2022).head()        # doctest: +SKIP
+>>> cm.production("cobalt", stage="processing")         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from critmin import store
+from critmin.errors import CritminError
+from critmin.values import Qualifier, format_value
+from critmin.vocab import commodities as vc
+
+LIST_YEARS = (2018, 2022, 2025)
+#: Qualifier used in API output for a listed mineral that has no row in the published table.
+NOT_PUBLISHED = "not_published"
+
+
+def _check_list(list_year: int | None) -> None:
+    if list_year is not None and list_year not in LIST_YEARS:
+        raise CritminError(f"unknown list year {list_year}; choose one of {', '.join(map(str, LIST_YEARS))}")
+
+
+def minerals(list_year: int | None = None) -> pd.DataFrame:
+    """The commodity catalogue: id, name, symbol, group and members, list memberships.
+
+    Parameters
+    ----------
+    list_year
+        2018, 2022 or 2025 to keep only the minerals on that US critical-mineral list
+        (individual elements; group entries are shown through their members).
+    """
+    _check_list(list_year)
+    df = store.table("commodities")
+    if list_year is not None:
+        lists = store.query(
+            "SELECT commodity_id FROM critical_lists WHERE list_year = ? AND on_list", [list_year]
+        )
+        df = df[df["commodity_id"].isin(lists["commodity_id"])]
+    df = df.copy()
+    df["members"] = df["members"].map(lambda m: list(m) if m is not None else [])
+    return df.sort_values("commodity_id").reset_index(drop=True)
+
+
+def vintages(table: str) -> list[int]:
+    """Vintages (release years) present in a table, oldest first."""
+    return [int(v) for v in store.query(f"SELECT DISTINCT vintage FROM {table} ORDER BY vintage")["vintage"]]
+
+
+def _resolve_vintage(table: str, vintage: int | None) -> int:
+    available = vintages(table)
+    if not available:
+        raise CritminError(f"the snapshot has no {table} data")
+    if vintage is None:
+        return available[-1]
+    if vintage not in available:
+        raise CritminError(f"no {table} data for vintage {vintage}; available: {', '.join(map(str, available))}")
+    return vintage
+
+
+def reliance_rank(value: float | None, qualifier: str, low: float | None, high: float | None) -> float:
+    """An ordering key for published reliance: bounds count at their bound.
+
+    Used only to choose, among a mineral's published forms, the one with the highest
+    reliance; never shown as a number.
+    """
+    q = qualifier
+    if q in ("exact", "estimated", "revised", "zero") and value is not None:
+        return float(value)
+    if q == "greater_than" and low is not None:
+        return float(low) + 1e-6
+    if q == "less_than" and high is not None:
+        return float(high) - 1e-6
+    if q == "range" and low is not None:
+        return float(low)
+    if q == "net_exporter":
+        return -1.0
+    return -math.inf
+
+
+def reliance_class(value: float | None, qualifier: str, low: float | None, high: float | None) -> str:
+    """``'100'`` for 100 % reliant, ``'>50'`` for more than 50 % (bounds count when the bound
+    itself says so: ``>50``, ``>75``, ``>95``), else ``'other'``; unknown stays ``'unknown'``."""
+    if qualifier in ("exact", "estimated", "revised") and value is not None:
+        if value >= 100:
+            return "100"
+        return ">50" if value > 50 else "other"
+    if qualifier == "greater_than" and low is not None:
+        return ">50" if low >= 50 else "other"
+    if qualifier == "range" and low is not None:
+        return ">50" if low > 50 else "other"
+    if qualifier in ("less_than", "net_exporter", "zero"):
+        return "other"
+    return "unknown"
+
+
+def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFrame:
+    """US net import reliance as published in the MCS net-import-reliance figure.
+
+    Parameters
+    ----------
+    vintage
+        MCS release year (2023-2026); default the latest. The figure is for ``vintage - 1``.
+    list_year
+        With a list year, one row per mineral on that US critical-mineral list, counted the
+        way USGS and the White House count: a group row stands for each listed member (the
+        rare-earths row for each listed lanthanide); a mineral published in several forms
+        takes the form with the highest reliance; a listed mineral without a published row
+        gets ``nir_qualifier = 'not_published'``.
+
+    Returns
+    -------
+    DataFrame
+        ``commodity``, ``name``, ``vintage``, ``year``, ``form``, ``published_name``,
+        ``nir_value`` (a number only where one was published), ``nir_qualifier``,
+        ``nir_low``, ``nir_high``, ``nir_display`` (``>95``, ``E``, ``100``),
+        ``import_sources``, ``import_sources_iso3``, ``rank``, ``on_list_2018``,
+        ``on_list_2022``, ``on_list_2025``, ``via_group``, ``reliance_class``.
+    """
+    _check_list(list_year)
+    v = _resolve_vintage("nir", vintage)
+    rows = store.query(
+        """SELECT n.*, c.name, c.on_list_2018, c.on_list_2022, c.on_list_2025
+           FROM nir n JOIN commodities c USING (commodity_id)
+           WHERE n.vintage = ? ORDER BY n.rank NULLS LAST, n.commodity_id""",
+        [v],
+    )
+    out = pd.DataFrame(
+        {
+            "commodity": rows["commodity_id"],
+            "name": rows["name"],
+            "vintage": rows["vintage"].astype(int),
+            "year": rows["year"].astype(int),
+            "form": rows["form"].fillna(""),
+            "published_name": rows["published_name"],
+            "nir_value": rows["value"].astype(object).where(rows["value"].notna(), None),
+            "nir_qualifier": rows["qualifier"],
+            "nir_low": rows["low"].astype(object).where(rows["low"].notna(), None),
+            "nir_high": rows["high"].astype(object).where(rows["high"].notna(), None),
+            "import_sources": rows["import_sources"].map(_as_list),
+            "import_sources_iso3": rows["import_sources_iso3"].map(_as_list),
+            "rank": rows["rank"].astype(object).where(rows["rank"].notna(), None),
+            "on_list_2018": rows["on_list_2018"].astype(bool),
+            "on_list_2022": rows["on_list_2022"].astype(bool),
+            "on_list_2025": rows["on_list_2025"].astype(bool),
+            "via_group": None,
+        }
+    )
+    if list_year is not None:
+        out = _per_listed_mineral(out, list_year, v)
+    out["nir_display"] = [
+        format_value(val, q, lo, hi) if q != NOT_PUBLISHED else "not published"
+        for val, q, lo, hi in zip(out["nir_value"], out["nir_qualifier"], out["nir_low"], out["nir_high"])
+    ]
+    out["reliance_class"] = [
+        reliance_class(val, q, lo, hi)
+        for val, q, lo, hi in zip(out["nir_value"], out["nir_qualifier"], out["nir_low"], out["nir_high"])
+    ]
+    return out.reset_index(drop=True)
+
+
+def _as_list(v) -> list[str]:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return []
+    return [str(x) for x in v]
+
+
+def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -> pd.DataFrame:
+    listed = store.query(
+        """SELECT l.commodity_id, c.name, c.group_id, c.on_list_2018, c.on_list_2022, c.on_list_2025
+           FROM critical_lists l JOIN commodities c USING (commodity_id)
+           WHERE l.list_year = ? AND l.on_list ORDER BY l.commodity_id""",
+        [list_year],
+    )
+    best: dict[str, dict] = {}
+    for rec in published.to_dict("records"):
+        key = rec["commodity"]
+        rank = reliance_rank(rec["nir_value"], rec["nir_qualifier"], rec["nir_low"], rec["nir_high"])
+        if key not in best or rank > best[key]["_rank"]:
+            best[key] = {**rec, "_rank": rank}
+    out = []
+    for m in listed.to_dict("records"):
+        cid = m["commodity_id"]
+        src = best.get(cid)
+        via = None
+        if src is None and m["group_id"]:
+            src = best.get(m["group_id"])
+            via = m["group_id"] if src is not None else None
+        base = {
+            "commodity": cid,
+            "name": m["name"],
+            "on_list_2018": bool(m["on_list_2018"]),
+            "on_list_2022": bool(m["on_list_2022"]),
+            "on_list_2025": bool(m["on_list_2025"]),
+            "via_group": via,
+        }
+        if src is None:
+            out.append(
+                {
+                    **base, "vintage": vintage, "year": vintage - 1, "form": "", "published_name": None,
+                    "nir_value": None, "nir_qualifier": NOT_PUBLISHED, "nir_low": None, "nir_high": None,
+                    "import_sources": [], "import_sources_iso3": [], "rank": None,
+                }
+            )
+        else:
+            rec = {k: v for k, v in src.items() if k != "_rank"}
+            rec.update(base)
+            out.append(rec)
+    cols = list(published.columns)
+    df = pd.DataFrame(out)[cols]
+    order = df.apply(lambda r: -reliance_rank(r["nir_value"], r["nir_qualifier"], r["nir_low"], r["nir_high"]), axis=1)
+    return df.assign(_o=order).sort_values(["_o", "commodity"]).drop(columns="_o")
+
+
+def nir_summary(table: pd.DataFrame) -> dict[str, int]:
+    """Counts behind "N at 100%, M more above 50%" for a table from :func:`nir`."""
+    classes = table["reliance_class"].value_counts()
+    return {
+        "at_100": int(classes.get("100", 0)),
+        "above_50": int(classes.get(">50", 0)),
+        "other": int(classes.get("other", 0)),
+        "unknown": int(classes.get("unknown", 0)),
+        "minerals": int(len(table)),
+    }
+
+
+def production(
+    mineral: str,
+    stage: str | None = None,
+    measure: str = "production",
+    year: int | None = None,
+    vintage: int | None = None,
+) -> pd.DataFrame:
+    """World production (or capacity, reserves) of a mineral by country, with shares.
+
+    Parameters
+    ----------
+    mineral
+        An id, name or symbol (``cobalt``, ``Rare earths``, ``Ga``). An element reported
+        only inside its group (neodymium inside rare earths) returns the group's rows.
+    stage
+        ``mine``, ``processing`` or ``unspecified``; default all.
+    measure
+        ``production`` (default), ``capacity`` or ``reserves``.
+    year
+        Default: the latest year in the chosen vintage.
+    vintage
+        MCS release year; default the latest that has this mineral.
+
+    Returns
+    -------
+    DataFrame
+        ``commodity``, ``vintage``, ``year``, ``stage``, ``series_label`` (as published),
+        ``form``, ``country`` (ISO3; null for aggregates), ``country_name``, ``country_kind``,
+        ``value``, ``qualifier``, ``low``, ``high``, ``display``, ``estimated``, ``unit``,
+        ``share`` (of the world total of the same series; null where either is not a
+        number or the series has no single world total), ``notes``, ``source_id``.
+    """
+    commodity = vc.lookup(mineral)
+    cid = commodity.commodity_id
+    if stage is not None and stage not in ("mine", "processing", "unspecified"):
+        raise CritminError(f"unknown stage {stage!r}; choose mine, processing or unspecified")
+    if measure not in ("production", "capacity", "reserves"):
+        raise CritminError(f"unknown measure {measure!r}; choose production, capacity or reserves")
+    ids = [cid]
+    if commodity.group_id:
+        ids.append(commodity.group_id)
+    df = store.query(
+        "SELECT * FROM production WHERE commodity_id IN (SELECT unnest(?)) AND measure = ?",
+        [ids, measure],
+    )
+    if df.empty:
+        raise CritminError(f"no {measure} data for {commodity.name}")
+    if (df["commodity_id"] == cid).any():
+        df = df[df["commodity_id"] == cid]
+    if vintage is None:
+        vintage = int(df["vintage"].max())
+    df = df[df["vintage"] == vintage]
+    if df.empty:
+        raise CritminError(f"no {measure} data for {commodity.name} in vintage {vintage}")
+    if stage is not None:
+        df = df[df["stage"] == stage]
+        if df.empty:
+            raise CritminError(f"no {stage}-stage {measure} data for {commodity.name} in vintage {vintage}")
+    if year is None:
+        year = int(df["year"].max())
+    df = df[df["year"] == year]
+    if df.empty:
+        raise CritminError(f"no {measure} data for {commodity.name} in {year} (vintage {vintage})")
+    df = with_world_share(df)
+    out = pd.DataFrame(
+        {
+            "commodity": df["commodity_id"],
+            "vintage": df["vintage"].astype(int),
+            "year": df["year"].astype(int),
+            "stage": df["stage"],
+            "series_label": df["series_label"],
+            "form": df["form"].fillna(""),
+            "country": df["country_iso3"],
+            "country_name": df["country_name"],
+            "country_kind": df["country_kind"],
+            "value": df["value"],
+            "qualifier": df["qualifier"],
+            "low": df["low"],
+            "high": df["high"],
+            "display": [format_value(_nn(v), q, _nn(lo), _nn(hi), r) for v, q, lo, hi, r in zip(df["value"], df["qualifier"], df["low"], df["high"], df["raw"])],
+            "estimated": df["estimated"],
+            "unit": df["unit"],
+            "share": df["share"],
+            "notes": df["notes"],
+            "source_id": df["source_id"],
+        }
+    )
+    kind_order = out["country_kind"].map({"country": 0, "group": 1, "region": 1, "other": 2, "world": 3}).fillna(1)
+    out = out.assign(_k=kind_order, _v=out["value"].fillna(-1)).sort_values(
+        ["stage", "series_label", "_k", "_v"], ascending=[True, True, True, False]
+    )
+    return out.drop(columns=["_k", "_v"]).reset_index(drop=True)
+
+
+def _nn(x):
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def with_world_share(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``share``: value over the world total of the same series and unit.
+
+    A series is (vintage, commodity, form, stage, measure, series label, year, unit). The
+    share is computed only where the country's value and a single numeric world total
+    exist; everything else stays null rather than becoming 0.
+    """
+    keys = ["vintage", "commodity_id", "form", "stage", "measure", "series_label", "year", "unit"]
+    df = df.copy()
+    key_frame = df[keys].astype("string").fillna("")
+    df["_series"] = key_frame.agg("|".join, axis=1)
+    world = df[(df["country_kind"] == "world") & df["value"].notna()]
+    counts = world.groupby("_series").size()
+    single = counts[counts == 1].index
+    totals = world[world["_series"].isin(single)].set_index("_series")["value"]
+    total = df["_series"].map(totals)
+    share = df["value"] / total
+    df["share"] = share.where((df["country_kind"] != "world") & total.notna() & (total > 0))
+    return df.drop(columns="_series")
+
+
+def imports(mineral: str) -> dict[str, pd.DataFrame]:
+    """US import sources of a mineral.
+
+    Returns
+    -------
+    dict
+        ``shares``: MCS 2026 percentage shares by partner (2021-24), per form and source
+        table; ``customs``: USITC DataWeb customs value (US$) of imports for consumption by
+        partner and year for the HTS headings mapped to this mineral (empty when none is).
+    """
+    commodity = vc.lookup(mineral)
+    ids = [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
+    shares = store.query(
+        """SELECT commodity_id AS commodity, vintage, form, partner_iso3 AS partner, partner_name,
+                  partner_kind, period, value AS share_pct, qualifier, low, high, raw, notes, source_id
+           FROM import_shares WHERE commodity_id IN (SELECT unnest(?))
+           ORDER BY source_id, form, partner_kind = 'other', value DESC NULLS LAST""",
+        [ids],
+    )
+    customs = store.query(
+        """SELECT hts, description, partner_iso3 AS partner, partner_name, year, period,
+                  value AS customs_value_usd, qualifier, unit, source_id
+           FROM trade
+           WHERE flow = 'imports' AND measure = 'customs_value'
+             AND list_has_any(commodity_ids, ?)
+           ORDER BY hts, year, value DESC NULLS LAST""",
+        [ids],
+    )
+    return {"shares": shares, "customs": customs}
+
+
+def sources() -> pd.DataFrame:
+    """The manifest's sources: id, title, publisher, vintage, citation, DOI, licence, rows."""
+    from critmin.snapshot import load_manifest
+
+    m = load_manifest()
+    rows = []
+    for s in m["sources"]:
+        rows.append(
+            {
+                "source_id": s["source_id"],
+                "title": s["title"],
+                "publisher": s["publisher"],
+                "vintage": s.get("vintage"),
+                "citation": s["citation"],
+                "doi": s.get("doi", ""),
+                "licence": s["licence"],
+                "files": len(s["files"]),
+                "rows": sum(s["rows"].values()),
+                "rows_by_table": json.dumps(s["rows"], sort_keys=True),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tables() -> pd.DataFrame:
+    """The snapshot's tables with their row counts and descriptions."""
+    from critmin.snapshot import load_manifest
+
+    m = load_manifest()
+    return pd.DataFrame(
+        [{"table": k, "rows": v["rows"], "description": v["description"]} for k, v in m["tables"].items()]
+    )
+
+
+__all__ = [
+    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages",
+    "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
+]
