@@ -222,6 +222,17 @@ TABLES: dict[str, Table] = {
             not_null=("material", "application", "qualifier"),
         ),
         _t(
+            "bilateral_trade",
+            "Bilateral trade flows between any two countries by HS code (UN Comtrade, CEPII BACI), "
+            "loaded by the live-source loaders; value in US$, quantity in metric tons.",
+            {
+                "dataset": STR, "exporter_iso3": STR, "importer_iso3": STR, "hs": STR, "hs_revision": STR,
+                "commodity_ids": LIST, "year": INT, "value_usd": FLOAT, "quantity_t": FLOAT,
+                "quantity_qualifier": STR, **PROVENANCE,
+            },
+            not_null=("dataset", "exporter_iso3", "importer_iso3", "hs", "year"),
+        ),
+        _t(
             "myb_trade",
             "USGS Minerals Yearbook tables of US trade by country and HTS10 (rare earths 2022).",
             {

@@ -204,7 +204,7 @@ def _swap_in(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build(data_dir: Path, target: Path | None = None, progress=None) -> dict:
+def build(data_dir: Path, target: Path | None = None, progress=None, readers: tuple[str, ...] | None = None) -> dict:
     """Read every source in ``data_dir`` and write a new snapshot to ``target``.
 
     Raises :class:`~critmin.errors.SourceError` or :class:`~critmin.errors.SnapshotError`
@@ -213,7 +213,7 @@ def build(data_dir: Path, target: Path | None = None, progress=None) -> dict:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise SourceError(data_dir, "source folder not found", expected="the folder holding the publishers' files (e.g. ../shared/data)")
-    results = run_readers(data_dir, progress=progress)
+    results = run_readers(data_dir, readers, progress=progress)
     tables = assemble(results)
     manifest = write(tables, results, data_dir, target or default_dir())
     from critmin import store
