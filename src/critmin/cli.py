@@ -35,7 +35,7 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _run(fn):
+def run_command(fn):
     """Call ``fn`` and turn critmin's own errors into a message and a non-zero exit."""
     from critmin.errors import CritminError
 
@@ -45,11 +45,11 @@ def _run(fn):
         _fail(str(exc), 1 if exc.__class__.__name__ in ("SourceError", "UnmappedNameError", "SnapshotError") else 2)
 
 
-def _emit(df, fmt: Format, title: str | None = None, columns: list[str] | None = None, json_records=None) -> None:
+def emit(df, fmt: Format, title: str | None = None, columns: list[str] | None = None, json_records=None) -> None:
     """Print a DataFrame as a Rich table, JSON (array of objects) or CSV."""
     if fmt is Format.json:
-        records = json_records if json_records is not None else _records(df)
-        sys.stdout.write(json.dumps(records, indent=2, default=_json_default) + "\n")
+        records = json_records if json_records is not None else records(df)
+        sys.stdout.write(json.dumps(records, indent=2, default=json_default) + "\n")
         return
     if fmt is Format.csv:
         out = df.copy()
@@ -70,7 +70,7 @@ def _emit(df, fmt: Format, title: str | None = None, columns: list[str] | None =
     Console(width=max(100, Console().width)).print(table)
 
 
-def _records(df) -> list[dict]:
+def records(df) -> list[dict]:
     import math
 
     out = []
@@ -88,7 +88,7 @@ def _records(df) -> list[dict]:
     return out
 
 
-def _json_default(o):
+def json_default(o):
     if hasattr(o, "isoformat"):
         return o.isoformat()
     if hasattr(o, "item"):
@@ -126,14 +126,14 @@ def minerals(
         from critmin import api
 
         df = api.minerals(list_year)
-        _emit(
+        emit(
             df,
             fmt,
             title=f"{len(df)} commodities" + (f" on the {list_year} list" if list_year else ""),
             columns=["commodity_id", "name", "symbol", "group_id", "members", "on_list_2018", "on_list_2022", "on_list_2025"],
         )
 
-    _run(go)
+    run_command(go)
 
 
 @app.command()
@@ -160,12 +160,12 @@ def nir(
             keep = ["commodity", "name", "vintage", "year", "form", "published_name", "nir_value", "nir_qualifier",
                     "nir_low", "nir_high", "nir_display", "import_sources", "import_sources_iso3", "rank",
                     "on_list_2018", "on_list_2022", "on_list_2025", "via_group"]
-            _emit(df[keep], fmt)
+            emit(df[keep], fmt)
             return
         if fmt is Format.csv:
-            _emit(df.drop(columns=["reliance_class"]), fmt)
+            emit(df.drop(columns=["reliance_class"]), fmt)
             return
-        _emit(
+        emit(
             df,
             fmt,
             title=f"US net import reliance, MCS {v} ({v - 1})",
@@ -174,7 +174,7 @@ def nir(
         )
         typer.echo(line)
 
-    _run(go)
+    run_command(go)
 
 
 @app.command()
@@ -193,18 +193,18 @@ def production(
 
         df = api.production(mineral, stage=stage, measure=measure, year=year, vintage=vintage)
         if fmt is not Format.table:
-            _emit(df, fmt)
+            emit(df, fmt)
             return
         view = df.assign(share_pct=(df["share"] * 100).round(1))
         first = df.iloc[0]
-        _emit(
+        emit(
             view,
             fmt,
             title=f"{first['commodity']} {measure}, {int(first['year'])} (MCS {int(first['vintage'])})",
             columns=["stage", "series_label", "country", "country_name", "display", "qualifier", "unit", "share_pct"],
         )
 
-    _run(go)
+    run_command(go)
 
 
 @app.command()
@@ -221,19 +221,19 @@ def imports(
         shares, customs = res["shares"], res["customs"]
         if fmt is Format.json:
             sys.stdout.write(
-                json.dumps({"shares": _records(shares), "customs": _records(customs)}, indent=2, default=_json_default) + "\n"
+                json.dumps({"shares": records(shares), "customs": records(customs)}, indent=2, default=json_default) + "\n"
             )
             return
         if fmt is Format.csv:
             import pandas as pd
 
             both = pd.concat([shares.assign(table="shares"), customs.assign(table="customs")], ignore_index=True)
-            _emit(both, fmt)
+            emit(both, fmt)
             return
         if shares.empty:
             typer.echo("No MCS import-source shares published for this mineral.")
         else:
-            _emit(shares, fmt, title="US import sources, share of imports (%)",
+            emit(shares, fmt, title="US import sources, share of imports (%)",
                   columns=["form", "partner", "partner_name", "share_pct", "qualifier", "period", "source_id"])
         if customs.empty:
             typer.echo("No USITC HTS heading in the snapshot maps to this mineral.")
@@ -243,9 +243,9 @@ def imports(
             pivot = recent.pivot_table(index=["hts", "partner_name"], columns="year", values="customs_value_usd", aggfunc="sum")
             pivot = pivot.reset_index()
             pivot.columns = [str(c) for c in pivot.columns]
-            _emit(pivot, fmt, title="US imports for consumption, customs value (US$), USITC DataWeb")
+            emit(pivot, fmt, title="US imports for consumption, customs value (US$), USITC DataWeb")
 
-    _run(go)
+    run_command(go)
 
 
 @data_app.command("build")
@@ -275,7 +275,7 @@ def data_build(
             f"in {time.perf_counter() - t0:.1f} s -> {out or snapshot.default_dir()}"
         )
 
-    _run(go)
+    run_command(go)
 
 
 @data_app.command("info")
@@ -287,12 +287,12 @@ def data_info(fmt: Format = typer.Option(Format.table, "--format", help="table, 
 
         src = api.sources()
         if fmt is not Format.table:
-            _emit(src, fmt)
+            emit(src, fmt)
             return
-        _emit(src, fmt, title="Sources", columns=["source_id", "vintage", "publisher", "licence", "files", "rows", "doi"])
-        _emit(api.tables(), fmt, title="Tables", columns=["table", "rows", "description"])
+        emit(src, fmt, title="Sources", columns=["source_id", "vintage", "publisher", "licence", "files", "rows", "doi"])
+        emit(api.tables(), fmt, title="Tables", columns=["table", "rows", "description"])
 
-    _run(go)
+    run_command(go)
 
 
 @data_app.command("verify")
@@ -310,7 +310,28 @@ def data_verify() -> None:
         m = snapshot.load_manifest()
         typer.echo(f"OK: {len(m['tables'])} tables match their checksums")
 
-    _run(go)
+    run_command(go)
+
+
+# Commands of other layers live in their own modules (each exposes ``register(app, data_app)``
+# and imports nothing heavy at module level), so this file stays the knowledge-base CLI.
+_EXTENSIONS = ("critmin.cli_risk", "critmin.cli_model", "critmin.cli_live", "critmin.cli_serve")
+
+
+def _register_extensions() -> None:
+    import importlib
+
+    for name in _EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app, data_app)
+
+
+_register_extensions()
 
 
 def main() -> None:
