@@ -48,8 +48,8 @@ def run_command(fn):
 def emit(df, fmt: Format, title: str | None = None, columns: list[str] | None = None, json_records=None) -> None:
     """Print a DataFrame as a Rich table, JSON (array of objects) or CSV."""
     if fmt is Format.json:
-        records = json_records if json_records is not None else records(df)
-        sys.stdout.write(json.dumps(records, indent=2, default=json_default) + "\n")
+        recs = json_records if json_records is not None else records(df)
+        sys.stdout.write(json.dumps(recs, indent=2, default=json_default) + "\n")
         return
     if fmt is Format.csv:
         out = df.copy()

@@ -95,6 +95,7 @@ class Prepared:
     p0: np.ndarray  # (R,)
     Q0: np.ndarray  # (R,)
     D0: np.ndarray  # (R,)
+    P0: np.ndarray  # (R,) base price index in currency (expenditure / quantity)
     q0: np.ndarray  # (N, R, R) base delivered price
     X0: np.ndarray  # (N, R, R) base flows, banned varieties zeroed
     theta0: np.ndarray  # (N, R, R) base value shares, banned zeroed
@@ -228,6 +229,7 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
         p0=p0,
         Q0=Q0,
         D0=D0,
+        P0=np.where(dest_active, expenditure0 / np.where(dest_active, D0, 1.0), 0.0),
         q0=np.broadcast_to(q0_base, (n, r, r)),
         X0=X0,
         theta0=theta0,
@@ -265,7 +267,7 @@ def _take(prep: Prepared, idx: np.ndarray) -> Prepared:
     """Subset of batch members (shared (R,) arrays are kept as they are)."""
     out = {}
     for name, value in prep.__dict__.items():
-        if name in ("p0", "Q0", "D0", "dest_active", "has_mip", "has_cfd"):
+        if name in ("p0", "Q0", "D0", "P0", "dest_active", "has_mip", "has_cfd"):
             out[name] = value
         elif name == "messages":
             out[name] = [value[i] for i in idx]
