@@ -1,0 +1,46 @@
+"""Policy-simulation engine: a multi-region Armington partial-equilibrium model in levels.
+
+Public API
+----------
+simulate, simulate_many, simulate_batch, compare, sweep, baseline
+    Solve scenarios (see :mod:`critmin.model.simulation`).
+load_scenario, list_presets
+    Scenario files and the presets shipped in ``critmin/scenarios``.
+calibrate, calibrate_from_tables
+    Build a :class:`Market` from vectors or knowledge-base tables.
+Market, Instruments, Result, BatchResult
+    Data structures.
+gsim_linear
+    The linearised (GSIM) solution, for comparison with the levels model.
+"""
+
+from .calibrate import calibrate, calibrate_from_tables, proportional_sourcing
+from .instruments import Instruments
+from .linearised import gsim_linear
+from .market import Market, MarketError
+from .results import BatchResult, Result
+from .scenario import Scenario, ScenarioError, load_scenario
+from .simulation import baseline, compare, list_presets, prepare_scenario, simulate, simulate_batch, simulate_many, sweep
+
+__all__ = [
+    "BatchResult",
+    "Instruments",
+    "Market",
+    "MarketError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "baseline",
+    "calibrate",
+    "calibrate_from_tables",
+    "compare",
+    "gsim_linear",
+    "list_presets",
+    "load_scenario",
+    "prepare_scenario",
+    "proportional_sourcing",
+    "simulate",
+    "simulate_batch",
+    "simulate_many",
+    "sweep",
+]

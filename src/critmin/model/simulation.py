@@ -1,0 +1,152 @@
+"""Public entry points: simulate one scenario, many, a batch, or compare.
+
+>>> from critmin.model import simulate, compare, list_presets
+>>> result = simulate("gallium_china_ban")            # a preset name or a YAML path
+>>> result.prices(); result.welfare(); result.binding()
+>>> compare(["gallium_china_ban", "gallium_talks_fail_mip"])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .instruments import Instruments
+from .kernel import solve
+from .market import Market
+from .policies import build_market, compile_policies, market_spec
+from .results import BatchResult, Result
+from .scenario import PRESET_DIR, Scenario, load_scenario, parse_scenario
+
+ScenarioLike = Union[Scenario, str, Path, dict]
+
+
+def as_scenario(item: ScenarioLike) -> Scenario:
+    """Accept a Scenario, a dict, a YAML path or a preset name."""
+    if isinstance(item, Scenario):
+        return item
+    if isinstance(item, dict):
+        return parse_scenario(item)
+    return load_scenario(item)
+
+
+def _market_key(scenario: Scenario) -> str:
+    return json.dumps(market_spec(scenario).model_dump(mode="json"), sort_keys=True)
+
+
+def prepare_scenario(scenario: ScenarioLike, market: Market | None = None) -> tuple[Market, Instruments, list[str]]:
+    """Market, instrument arrays (batch of one) and notes for one scenario."""
+    scenario = as_scenario(scenario)
+    market = market or build_market(market_spec(scenario))
+    inst, notes = compile_policies(market, scenario)
+    return market, inst, notes
+
+
+def simulate_batch(market: Market, instruments: Instruments, names: Sequence[str] | None = None,
+                   focus: str | None = "USA", notes: Sequence[Sequence[str]] | None = None,
+                   **solver_options: Any) -> BatchResult:
+    """Solve a batch of policy settings on one market in a single kernel call.
+
+    This is the entry point for sweeps and Monte Carlo: build ``instruments``
+    (e.g. ``Instruments.baseline(market, 10_000)`` or
+    ``prepare_scenario(...)[1].repeat(n)``), edit its arrays, and call this.
+    """
+    n = instruments.size
+    names = list(names) if names is not None else [f"member_{i}" for i in range(n)]
+    if focus is not None and focus not in market.regions:
+        focus = None
+    solution = solve(market, instruments, **solver_options)
+    return BatchResult(market, instruments, solution, names, focus, [list(x) for x in notes] if notes else [])
+
+
+def simulate_many(scenarios: Sequence[ScenarioLike]) -> list[Result]:
+    """Solve several scenarios; those sharing a market are solved in one batch."""
+    parsed = [as_scenario(s) for s in scenarios]
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for i, s in enumerate(parsed):
+        groups.setdefault((_market_key(s), s.focus), []).append(i)
+    results: list[Result | None] = [None] * len(parsed)
+    for (_, focus), members in groups.items():
+        market = build_market(market_spec(parsed[members[0]]))
+        compiled = [compile_policies(market, parsed[i]) for i in members]
+        batch = simulate_batch(
+            market,
+            Instruments.stack([c[0] for c in compiled]),
+            names=[parsed[i].name for i in members],
+            focus=focus,
+            notes=[c[1] for c in compiled],
+        )
+        for j, i in enumerate(members):
+            results[i] = batch[j]
+    return results  # type: ignore[return-value]
+
+
+def simulate(scenario: ScenarioLike) -> Result:
+    """Solve one scenario (a Scenario, dict, YAML path or preset name)."""
+    return simulate_many([scenario])[0]
+
+
+def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result]) -> pd.DataFrame:
+    """Side-by-side comparison: one column per scenario, one row per headline number."""
+    results = [s if isinstance(s, Result) else None for s in scenarios]
+    todo = [s for s, r in zip(scenarios, results) if r is None]
+    solved = iter(simulate_many(todo)) if todo else iter(())
+    results = [r if r is not None else next(solved) for r in results]
+    frame = pd.concat([r.summary().rename(r.name) for r in results], axis=1)
+    frame.index.name = "metric"
+    return frame
+
+
+def sweep(scenario: ScenarioLike, field: str, values: np.ndarray, *, index: tuple[int, ...] | None = None) -> BatchResult:
+    """Re-solve ``scenario`` for each value of one instrument array entry, in one batch.
+
+    Parameters
+    ----------
+    field : str
+        An :class:`~critmin.model.instruments.Instruments` attribute, e.g.
+        ``"tariff"``, ``"mip"``, ``"cfd_floor"``, ``"substitution"``.
+    values : array_like, shape (n,) or (n, ...)
+        Values to assign; with ``index`` given, ``values[i]`` is written at
+        ``field[i][index]``, otherwise ``values[i]`` replaces ``field[i]``
+        (broadcast).
+    index : tuple of int, optional
+        Position inside the member's array (e.g. ``(origin, destination)``).
+    """
+    scenario = as_scenario(scenario)
+    market, inst, notes = prepare_scenario(scenario)
+    values = np.asarray(values, float)
+    n = values.shape[0]
+    batch = inst.repeat(n)
+    target = getattr(batch, field)
+    for i in range(n):
+        if index is None:
+            target[i] = values[i]
+        else:
+            target[(i, *index)] = values[i]
+    names = [f"{scenario.name}[{field}={v}]" for v in (values if values.ndim == 1 else range(n))]
+    return simulate_batch(market, batch, names=names, focus=scenario.focus, notes=[notes] * n)
+
+
+def list_presets() -> pd.DataFrame:
+    """Preset scenario files shipped with critmin: name, title line, file."""
+    rows = []
+    for path in sorted(PRESET_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if data.get("kind") == "market":
+            continue
+        rows.append({"name": path.stem, "scenario": data.get("name", path.stem),
+                     "description": " ".join(str(data.get("description", "")).split()), "file": str(path)})
+    return pd.DataFrame(rows, columns=["name", "scenario", "description", "file"])
+
+
+def baseline(scenario: ScenarioLike) -> Result:
+    """The base point of a scenario's market (no policy change)."""
+    scenario = as_scenario(scenario)
+    return simulate(scenario.model_copy(update={"policies": type(scenario.policies)(),
+                                                "name": f"{scenario.name} (baseline)"}))
