@@ -75,5 +75,5 @@ def gsim_linear(market: Market, tariff: np.ndarray, export_tax: np.ndarray | Non
     q_hat = p_hat[:, None] + T_hat
     P_hat = (theta * q_hat).sum(axis=0)
     X_hat = -sigma * q_hat + (sigma - eps) * P_hat
-    supply = np.where(fixed, np.divide((X0 * X_hat).sum(axis=1), Q0, out=np.zeros(n), where=Q0 > 0), eta * p_hat)
+    supply = np.where(fixed, np.divide((X0 * X_hat).sum(axis=1), Q0, out=np.zeros(n), where=Q0 > 0), np.where(fixed, 0.0, eta) * p_hat)
     return {"producer_price": p_hat, "price_index": P_hat, "flows": X_hat, "supply": supply, "demand": -eps * P_hat}
