@@ -51,12 +51,25 @@ the B-subdifferential of ``min`` and ``max`` (Qi and Sun 1993), with an
 Armijo backtracking line search on :math:`\tfrac12 \lVert F \rVert^2`. The
 Jacobian is analytic. Every batch member has its own status.
 
+A member on which plain semismooth Newton stalls (typically on the flat side
+of a kink, e.g. an export quota on a flow whose delivered price is pinned by
+a minimum import price) is re-solved by a smoothing continuation: every
+``max``/``min`` is replaced by the Chen-Harker-Kanzow-Smale smoothing
+:math:`\tfrac12(a + b \pm \sqrt{(a-b)^2 + 4\delta^2})` and
+:math:`\delta` is driven to exactly 0, each stage warm-started from the
+previous one (Chen, Qi and Sun 1998). The final stage is the exact problem,
+so the answer is exact, not a penalty approximation.
+
 References
 ----------
 .. [1] Armington, P. S. (1969). IMF Staff Papers 16(1), 159-178.
 .. [2] Qi, L. and J. Sun (1993). "A nonsmooth version of Newton's method".
    Mathematical Programming 58, 353-367.
-.. [3] Francois, J. F. and H. K. Hall (2003). "Global Simulation Analysis of
+.. [3] Chen, X., L. Qi and D. Sun (1998). "Global and superlinear convergence
+   of the smoothing Newton method and its application to general box
+   constrained variational inequalities". Mathematics of Computation 67,
+   519-540.
+.. [4] Francois, J. F. and H. K. Hall (2003). "Global Simulation Analysis of
    Industry-Level Trade Policy", version 3.0.
 """
 
@@ -75,6 +88,7 @@ STATUS_LINE_SEARCH = 2
 STATUS_INFEASIBLE = 3
 STATUS_SINGULAR = 4
 STATUS_NOT_CLEARED = 5
+STATUS_NO_EQUILIBRIUM = 6
 STATUS_NAMES = {
     STATUS_CONVERGED: "converged",
     STATUS_MAX_ITER: "max_iterations",
@@ -82,7 +96,9 @@ STATUS_NAMES = {
     STATUS_INFEASIBLE: "infeasible",
     STATUS_SINGULAR: "singular_jacobian",
     STATUS_NOT_CLEARED: "market_not_cleared",
+    STATUS_NO_EQUILIBRIUM: "no_equilibrium",
 }
+_PRICE_COLLAPSE = np.log(1e-5)  # a producer price below 1e-5 of its base value
 
 _ARMIJO = 1e-4
 _MAX_STEP = 3.0  # largest change of a log price in one Newton step
@@ -126,6 +142,7 @@ class Prepared:
     dest_active: np.ndarray  # (R,) bool
     status: np.ndarray  # (N,) int, pre-solve verdicts
     messages: list[str] = field(default_factory=list)
+    smoothing: float = 0.0  # 0 = exact complementarity; > 0 only inside the continuation fallback
 
     @property
     def size(self) -> int:
@@ -263,17 +280,35 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
     )
 
 
+
+
 def _take(prep: Prepared, idx: np.ndarray) -> Prepared:
-    """Subset of batch members (shared (R,) arrays are kept as they are)."""
+    """Subset of batch members (shared (R,) arrays and scalars are kept as they are)."""
     out = {}
     for name, value in prep.__dict__.items():
-        if name in ("p0", "Q0", "D0", "P0", "dest_active", "has_mip", "has_cfd"):
+        if name in ("p0", "Q0", "D0", "P0", "dest_active", "has_mip", "has_cfd", "smoothing"):
             out[name] = value
         elif name == "messages":
             out[name] = [value[i] for i in idx]
         else:
             out[name] = value[idx]
     return Prepared(**out)
+
+
+def _max(a: np.ndarray, b: np.ndarray, delta: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """``max(a, b)`` and its derivative in ``a`` (smoothed when ``delta > 0``)."""
+    if np.all(delta == 0):
+        return np.maximum(a, b), (a >= b).astype(float)
+    root = np.sqrt((a - b) ** 2 + 4 * delta**2)
+    return 0.5 * (a + b + root), 0.5 * (1 + (a - b) / root)
+
+
+def _min(a: np.ndarray, b: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """``min(a, b)`` and its derivative in ``a`` (the derivative in ``b`` is ``1 -`` that)."""
+    if delta == 0:
+        return np.minimum(a, b), (a <= b).astype(float)
+    root = np.sqrt((a - b) ** 2 + 4 * delta**2)
+    return 0.5 * (a + b - root), 0.5 * (1 - (a - b) / root)
 
 
 @dataclass
@@ -285,7 +320,7 @@ class State:
     w: np.ndarray  # c.i.f. price
     v: np.ndarray  # duty-paid price before the MIP
     q: np.ndarray  # delivered price
-    mip_bind: np.ndarray
+    mip_weight: np.ndarray  # d q / d v (1 where the MIP is slack, 0 where it binds)
     log_r: np.ndarray
     log_pi: np.ndarray
     omega: np.ndarray
@@ -296,12 +331,15 @@ class State:
     dS: np.ndarray  # dS/dz
     pe: np.ndarray  # effective producer price of CfD-eligible output
     excess: np.ndarray
+    blr_weight: np.ndarray  # (N, R) weight of the price branch in the BLR min
+    quota_weight: np.ndarray  # (N, K) weight of the mu branch in the quota min
     F: np.ndarray
     valid: np.ndarray  # (N,) bool
 
 
 def evaluate(prep: Prepared, z: np.ndarray, mu: np.ndarray) -> State:
     """Evaluate prices, quantities and residuals at log prices ``z`` and scaled rents ``mu``."""
+    delta = prep.smoothing
     with np.errstate(all="ignore"):
         p = prep.p0 * np.exp(z)
         fob = p[:, :, None] * prep.xtax1
@@ -313,11 +351,9 @@ def evaluate(prep: Prepared, z: np.ndarray, mu: np.ndarray) -> State:
             w = fob
         v = w * prep.tariff1
         if prep.has_mip:
-            mip_bind = prep.mip > v
-            q = np.where(mip_bind, prep.mip, v)
+            q, mip_weight = _max(v, prep.mip, delta * prep.mip)
         else:
-            mip_bind = np.zeros(v.shape, bool)
-            q = v
+            q, mip_weight = v, np.ones_like(v)
         log_r = np.log(q / prep.q0)
         one_minus = (1.0 - prep.sigma)[:, None, :]
         terms = prep.theta0 * np.exp(one_minus * log_r)
@@ -339,29 +375,37 @@ def evaluate(prep: Prepared, z: np.ndarray, mu: np.ndarray) -> State:
         Q0 = np.where(prep.Q0 > 0, prep.Q0, 1.0)
         clearing = excess / Q0
         blr_gap = (p - prep.blr_floor) / prep.p0
-        F_origin = np.where(prep.blr_active, np.minimum(blr_gap, clearing), clearing)
+        blr_min, blr_weight = _min(blr_gap, clearing, delta)
+        F_origin = np.where(prep.blr_active, blr_min, clearing)
         F_origin = np.where(prep.fixed, z, F_origin)
         if prep.n_quotas:
             shipped = np.einsum("nkod,nod->nk", prep.quota_ind, X)
-            slack = np.where(prep.quota_active, (prep.quota_cap - shipped) / prep.quota_scale, np.inf)
-            F_quota = np.minimum(mu, slack)
+            slack = np.where(prep.quota_active, (prep.quota_cap - shipped) / prep.quota_scale, 1e300)
+            F_quota, quota_weight = _min(mu, slack, delta)
+            F_quota = np.where(prep.quota_active, F_quota, mu)
+            quota_weight = np.where(prep.quota_active, quota_weight, 1.0)
             F = np.concatenate([F_origin, F_quota], axis=1)
         else:
+            quota_weight = np.zeros_like(mu)
             F = F_origin
         valid = np.all(np.isfinite(F), axis=1) & np.all(H[:, prep.dest_active] > 0, axis=1) & np.all(w > 0, axis=(1, 2))
-    return State(p, lam, w, v, q, mip_bind, log_r, log_pi, omega, D, H, X, S, dS, pe, excess, F, valid)
+    return State(p, lam, w, v, q, mip_weight, log_r, log_pi, omega, D, H, X, S, dS, pe, excess,
+                 blr_weight, quota_weight, F, valid)
 
 
 def _supply(prep: Prepared, p: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Supply, its derivative in ``z`` and the CfD effective price."""
+    """Supply, its derivative in ``z`` and the CfD effective price.
+
+    ``p^e = F + (1 - s) (max(p, F) - F)``: the floor below, the shared upside above.
+    """
     base = prep.Q0 * prep.capacity
     plain = base * np.exp(prep.eta * z)
     if not prep.has_cfd:
         return plain, prep.eta * plain, p
     floor, share, phi = prep.cfd_floor, prep.cfd_share, prep.cfd_eligible
-    below = p < floor
-    pe = np.where(below, floor, p - share * (p - floor))
-    dpe = np.where(below, 0.0, 1.0 - share)
+    top, dtop = _max(p, floor, prep.smoothing * floor)
+    pe = floor + (1 - share) * (top - floor)
+    dpe = (1 - share) * dtop
     eligible = base * np.exp(prep.eta * np.log(pe / prep.p0))
     S = phi * eligible + (1 - phi) * plain
     dS = phi * prep.eta * eligible * (p / pe) * dpe + (1 - phi) * prep.eta * plain
@@ -369,13 +413,13 @@ def _supply(prep: Prepared, p: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, n
 
 
 def jacobian(prep: Prepared, st: State, mu: np.ndarray) -> np.ndarray:
-    """Analytic (B-subdifferential) Jacobian of :func:`evaluate`'s residuals."""
+    """Analytic Jacobian (an element of the B-subdifferential at kinks) of the residuals."""
     n, r, k = prep.size, prep.n_regions, prep.n_quotas
     X, omega = st.X, st.omega
     sigma = prep.sigma[:, None, :]
     gamma = prep.sigma - prep.eps * np.divide(st.D, st.H, out=np.zeros_like(st.D), where=st.H != 0)
-    live = ~st.mip_bind
-    kappa = live * (st.p[:, :, None] * prep.xtax1 / st.w)  # dln q_od / dz_o
+    elastic = st.mip_weight * st.v / st.q  # d ln q / d ln v
+    kappa = elastic * (st.p[:, :, None] * prep.xtax1 / st.w)  # d ln q_od / d z_o
     Xg = X * gamma[:, None, :]
     ok = omega * kappa
     Q0 = np.where(prep.Q0 > 0, prep.Q0, 1.0)
@@ -388,35 +432,24 @@ def jacobian(prep: Prepared, st: State, mu: np.ndarray) -> np.ndarray:
     J[:, :r, :r] = JE
     if k:
         ind = prep.quota_ind
-        rho = ind * (live / st.w)[:, None] * prep.lam_scale[:, :, None, None]  # (N,K,R,R)
-        W = np.einsum("nod,nkod->nkd", omega, rho)  # dln Pi_d / dmu_k
-        # d excess_o / d mu_k
+        rho = ind * (elastic / st.w)[:, None] * prep.lam_scale[:, :, None, None]  # d ln q_od / d mu_k
+        W = np.einsum("nod,nkod->nkd", omega, rho)  # d ln Pi_d / d mu_k
         JEm = np.einsum("nod,nkod->nok", X * sigma, rho) - np.einsum("nod,nkd->nok", Xg, W)
         J[:, :r, r:] = JEm / Q0[None, :, None]
-        # quota rows
         shipped_by_dest = np.einsum("nkod,nod->nkd", ind, X)
-        dCz = -(-np.einsum("nkjd,njd->nkj", ind, X * sigma * kappa)
-                + np.einsum("nkd,njd->nkj", shipped_by_dest * gamma[:, None, :], ok))
-        dCm = -(-np.einsum("nkod,nlod->nkl", ind * (X * sigma)[:, None], rho)
-                + np.einsum("nkd,nld->nkl", shipped_by_dest * gamma[:, None, :], W))
+        dCz = (np.einsum("nkjd,njd->nkj", ind, X * sigma * kappa)
+               - np.einsum("nkd,njd->nkj", shipped_by_dest * gamma[:, None, :], ok))
+        dCm = (np.einsum("nkod,nlod->nkl", ind * (X * sigma)[:, None], rho)
+               - np.einsum("nkd,nld->nkl", shipped_by_dest * gamma[:, None, :], W))
         scale = prep.quota_scale[:, :, None]
-        dCz /= scale
-        dCm /= scale
-        slack = np.where(prep.quota_active, (prep.quota_cap - np.einsum("nkod,nod->nk", ind, X)) / prep.quota_scale,
-                         np.inf)
-        use_mu = mu <= slack  # B-subdifferential choice of min(mu, slack)
-        eye_k = np.eye(k)[None]
-        J[:, r:, :r] = np.where(use_mu[:, :, None], 0.0, dCz)
-        J[:, r:, r:] = np.where(use_mu[:, :, None], eye_k, dCm)
-    # buyer of last resort rows where the price branch of the min is active
+        a = st.quota_weight[:, :, None]
+        J[:, r:, :r] = (1 - a) * dCz / scale
+        J[:, r:, r:] = (1 - a) * dCm / scale + a * np.eye(k)[None]
     if prep.blr_active.any():
-        clearing = st.excess / Q0
-        gap = (st.p - prep.blr_floor) / prep.p0
-        price_branch = prep.blr_active & (gap <= clearing)
-        rows = np.zeros((n, r, r + k))
-        rows[:, np.arange(r), np.arange(r)] = st.p / prep.p0
-        J[:, :r, :] = np.where(price_branch[:, :, None], rows, J[:, :r, :])
-    # fixed prices
+        a = np.where(prep.blr_active, st.blr_weight, 0.0)[:, :, None]
+        price_rows = np.zeros((n, r, r + k))
+        price_rows[:, np.arange(r), np.arange(r)] = st.p / prep.p0
+        J[:, :r, :] = a * price_rows + (1 - a) * J[:, :r, :]
     if prep.fixed.any():
         rows = np.zeros((n, r, r + k))
         rows[:, np.arange(r), np.arange(r)] = 1.0
@@ -428,18 +461,90 @@ def _solve_linear(J: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """Batched ``J d = -F``; members with a singular ``J`` get ``ok = False``."""
     try:
         d = np.linalg.solve(J, -F[..., None])[..., 0]
-        ok = np.all(np.isfinite(d), axis=1)
-        return np.where(ok[:, None], d, 0.0), ok
     except np.linalg.LinAlgError:
         d = np.zeros_like(F)
-        ok = np.ones(F.shape[0], bool)
         for i in range(F.shape[0]):
             try:
                 d[i] = np.linalg.solve(J[i], -F[i])
             except np.linalg.LinAlgError:
-                ok[i] = False
-        ok &= np.all(np.isfinite(d), axis=1)
-        return np.where(ok[:, None], d, 0.0), ok
+                d[i] = np.nan
+    ok = np.all(np.isfinite(d), axis=1)
+    # an exactly singular J can still "solve" with huge entries; treat those as singular too
+    ok &= np.max(np.abs(d), axis=1, initial=0.0) < 1e8
+    return np.where(ok[:, None], d, 0.0), ok
+
+
+def _merit(st: State) -> np.ndarray:
+    return np.where(st.valid, 0.5 * np.einsum("ij,ij->i", st.F, st.F), np.inf)
+
+
+def _newton(prep: Prepared, z: np.ndarray, mu: np.ndarray, tol: float, max_iter: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Damped semismooth Newton on every member of ``prep``.
+
+    Returns ``z``, ``mu``, a status per member and the iteration count.
+    """
+    n, r = prep.size, prep.n_regions
+    z, mu = z.copy(), mu.copy()
+    status = np.full(n, STATUS_MAX_ITER)
+    iterations = np.zeros(n, dtype=int)
+    active = np.arange(n)
+    sub = prep
+    zs, ms = z, mu
+    st = evaluate(sub, zs, ms)
+    merit = _merit(st)
+    for _ in range(max_iter + 1):
+        done = np.max(np.abs(st.F), axis=1, initial=0.0) <= tol
+        if done.any():
+            status[active[done]] = STATUS_CONVERGED
+            z[active[done]], mu[active[done]] = zs[done], ms[done]
+            keep = np.nonzero(~done)[0]
+            active, zs, ms, merit = active[keep], zs[keep], ms[keep], merit[keep]
+            if not len(active):
+                break
+            sub = _take(sub, keep)
+            st = evaluate(sub, zs, ms)
+        if iterations[active[0]] >= max_iter:
+            break
+        iterations[active] += 1
+        step, ok = _solve_linear(jacobian(sub, st, ms), st.F)
+        largest = np.max(np.abs(step[:, :r]), axis=1, initial=0.0)
+        step *= np.minimum(1.0, _MAX_STEP / np.maximum(largest, 1e-300))[:, None]
+        alpha = np.ones(len(active))
+        zs_new, ms_new = zs + step[:, :r], ms + step[:, r:]
+        st_new = evaluate(sub, zs_new, ms_new)
+        merit_new = _merit(st_new)
+        accept = ok & (merit_new <= (1 - 2 * _ARMIJO * alpha) * merit)
+        tries = 0
+        while not accept[ok].all() and tries < 30:
+            tries += 1
+            redo = np.nonzero(ok & ~accept)[0]
+            alpha[redo] *= 0.5
+            part = _take(sub, redo)
+            zt = zs[redo] + alpha[redo, None] * step[redo, :r]
+            mt = ms[redo] + alpha[redo, None] * step[redo, r:]
+            m_t = _merit(evaluate(part, zt, mt))
+            good = m_t <= (1 - 2 * _ARMIJO * alpha[redo]) * merit[redo]
+            zs_new[redo], ms_new[redo], merit_new[redo] = zt, mt, m_t
+            accept[redo[good]] = True
+        failed = ~accept
+        if failed.any():
+            status[active[failed & ~ok]] = STATUS_SINGULAR
+            status[active[failed & ok]] = STATUS_LINE_SEARCH
+            z[active[failed]], mu[active[failed]] = zs[failed], ms[failed]
+            keep = np.nonzero(accept)[0]
+            active, zs_new, ms_new, merit_new = active[keep], zs_new[keep], ms_new[keep], merit_new[keep]
+            if not len(active):
+                break
+            sub = _take(sub, keep)
+        zs, ms, merit = zs_new, ms_new, merit_new
+        st = evaluate(sub, zs, ms)
+    if len(active):
+        z[active], mu[active] = zs, ms
+    return z, mu, status, iterations
+
+
+_CONTINUATION = (0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 1e-4, 1e-5, 1e-6, 0.0)
 
 
 @dataclass
@@ -453,11 +558,20 @@ class Solution:
     status: np.ndarray
     iterations: np.ndarray
     residual: np.ndarray  # max |F| (scaled) per member
-    clearing_residual: np.ndarray  # max_o |S_o - sum_d X_od| / S_o (excluding BLR purchases)
+    clearing_residual: np.ndarray  # max_o |S_o - sum_d X_od - purchases_o| / S_o
     messages: list[str]
 
 
-def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 60,
+_FAILURE_TEXT = {
+    STATUS_MAX_ITER: "no convergence within the Newton iteration limit, also after smoothing continuation",
+    STATUS_LINE_SEARCH: "the line search could not reduce the residual, also after smoothing continuation "
+                        "(no equilibrium near the path, or a degenerate complementarity)",
+    STATUS_SINGULAR: "the Jacobian stayed singular, also after smoothing continuation "
+                     "(the instruments may leave a price undetermined)",
+}
+
+
+def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
           clearing_tol: float = 1e-9) -> Solution:
     """Solve every batch member; never raises for a member's failure.
 
@@ -469,7 +583,7 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
     tol : float
         Convergence criterion on the max-norm of the scaled residuals.
     max_iter : int
-        Newton iterations.
+        Newton iterations per attempt.
     clearing_tol : float
         After convergence each market's relative clearing residual must be
         below this, else the member gets ``market_not_cleared``.
@@ -485,83 +599,32 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
     status = prep.status.copy()
     messages = list(prep.messages)
     iterations = np.zeros(n, dtype=int)
-    active = np.nonzero(status == STATUS_CONVERGED)[0]
-    pending = np.zeros(n, bool)
-    pending[active] = True
-    sub = _take(prep, active)
-    zs, ms = z[active], mu[active]
-    st = evaluate(sub, zs, ms)
-    merit = 0.5 * np.einsum("ij,ij->i", st.F, st.F)
-    for it in range(max_iter):
-        done = np.max(np.abs(st.F), axis=1, initial=0.0) <= tol
-        if done.any() or not len(active):
-            finished = active[done]
-            pending[finished] = False
-            z[finished], mu[finished] = zs[done], ms[done]
-            keep = ~done
-            active, zs, ms, merit = active[keep], zs[keep], ms[keep], merit[keep]
-            if not len(active):
-                break
-            sub = _take(sub, np.nonzero(keep)[0])
-            st = evaluate(sub, zs, ms)
-        iterations[active] += 1
-        J = jacobian(sub, st, ms)
-        step, ok = _solve_linear(J, st.F)
-        if not ok.all():
-            bad = active[~ok]
-            status[bad] = STATUS_SINGULAR
-            messages_for(messages, bad, "the Jacobian became singular (an instrument may fix every price)")
-            pending[bad] = False
-            z[bad], mu[bad] = zs[~ok], ms[~ok]
-            active, zs, ms, merit, step = active[ok], zs[ok], ms[ok], merit[ok], step[ok]
-            if not len(active):
-                break
-            sub = _take(sub, np.nonzero(ok)[0])
-        largest = np.max(np.abs(step[:, :r]), axis=1, initial=0.0)
-        step *= np.minimum(1.0, _MAX_STEP / np.maximum(largest, 1e-300))[:, None]
-        alpha = np.ones(len(active))
-        zs_new, ms_new = zs + step[:, :r], ms + step[:, r:]
-        st_new = evaluate(sub, zs_new, ms_new)
-        merit_new = np.where(st_new.valid, 0.5 * np.einsum("ij,ij->i", st_new.F, st_new.F), np.inf)
-        accept = merit_new <= (1 - 2 * _ARMIJO * alpha) * merit
-        tries = 0
-        while not accept.all() and tries < 40:
-            tries += 1
-            redo = np.nonzero(~accept)[0]
-            alpha[redo] *= 0.5
-            part = _take(sub, redo)
-            zt = zs[redo] + alpha[redo, None] * step[redo, :r]
-            mt = ms[redo] + alpha[redo, None] * step[redo, r:]
-            st_t = evaluate(part, zt, mt)
-            m_t = np.where(st_t.valid, 0.5 * np.einsum("ij,ij->i", st_t.F, st_t.F), np.inf)
-            good = m_t <= (1 - 2 * _ARMIJO * alpha[redo]) * merit[redo]
-            zs_new[redo], ms_new[redo], merit_new[redo] = zt, mt, m_t
-            accept[redo[good]] = True
-        if not accept.all():
-            stuck = ~accept
-            bad = active[stuck]
-            status[bad] = STATUS_LINE_SEARCH
-            messages_for(messages, bad, "the line search could not reduce the residual "
-                                        "(no equilibrium near the path, or a degenerate complementarity)")
-            pending[bad] = False
-            z[bad], mu[bad] = zs[stuck], ms[stuck]
-            keep = accept
-            active, zs_new, ms_new, merit_new = active[keep], zs_new[keep], ms_new[keep], merit_new[keep]
-            sub = _take(sub, np.nonzero(keep)[0])
-            if not len(active):
-                break
-        zs, ms, merit = zs_new, ms_new, merit_new
-        st = evaluate(sub, zs, ms)
-    else:
-        done = np.max(np.abs(st.F), axis=1, initial=0.0) <= tol
-        finished = active[done]
-        pending[finished] = False
-        z[finished], mu[finished] = zs[done], ms[done]
-    if pending.any():
-        left = np.nonzero(pending)[0]
-        z[left], mu[left] = zs, ms
-        status[left] = STATUS_MAX_ITER
-        messages_for(messages, left, f"no convergence within {max_iter} Newton iterations")
+    todo = np.nonzero(status == STATUS_CONVERGED)[0]
+    if len(todo):
+        sub = _take(prep, todo)
+        zs, ms, st_sub, it = _newton(sub, z[todo], mu[todo], tol, max_iter)
+        z[todo], mu[todo], status[todo], iterations[todo] = zs, ms, st_sub, it
+    retry = np.nonzero((status != STATUS_CONVERGED) & (status != STATUS_INFEASIBLE))[0]
+    if len(retry):
+        sub = _take(prep, retry)
+        zs, ms = np.zeros((len(retry), r)), np.zeros((len(retry), k))
+        for delta in _CONTINUATION:
+            sub.smoothing = delta
+            zs_new, ms_new, st_sub, it = _newton(sub, zs, ms, tol if delta == 0 else 1e-10, max_iter)
+            iterations[retry] += it
+            good = st_sub == STATUS_CONVERGED
+            zs[good], ms[good] = zs_new[good], ms_new[good]
+        sub.smoothing = 0.0
+        z[retry], mu[retry], status[retry] = zs_new, ms_new, st_sub
+        for i in retry[st_sub != STATUS_CONVERGED]:
+            collapsed = [market.regions[o] for o in np.nonzero(z[i] < _PRICE_COLLAPSE)[0]]
+            if collapsed:
+                status[i] = STATUS_NO_EQUILIBRIUM
+                messages[i] = (f"no equilibrium: the producer price of {', '.join(collapsed)} falls toward zero, "
+                               "its output (held up by a floor, capacity or a fixed supply) cannot be sold at the "
+                               "delivered prices the other instruments impose")
+            else:
+                messages[i] = _FAILURE_TEXT[int(status[i])]
     final = evaluate(prep, z, mu)
     residual = np.max(np.abs(final.F), axis=1, initial=0.0)
     sales = final.X.sum(axis=2)
@@ -577,10 +640,18 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
         clearing = np.maximum(clearing, np.max(over, axis=1, initial=0.0))
     not_cleared = (status == STATUS_CONVERGED) & ~(clearing <= clearing_tol)
     status[not_cleared] = STATUS_NOT_CLEARED
-    messages_for(messages, np.nonzero(not_cleared)[0], "converged residual but a market does not clear to 1e-9")
+    for i in np.nonzero(not_cleared)[0]:
+        messages[i] = "the residual converged but a market does not clear to the tolerance"
+    failed = status != STATUS_CONVERGED
+    if failed.any():
+        _blank(final, failed)
+        z = np.where(failed[:, None], np.nan, z)
+        mu = np.where(failed[:, None], np.nan, mu)
     return Solution(prep, z, mu, final, status, iterations, residual, clearing, messages)
 
 
-def messages_for(messages: list[str], idx: np.ndarray, text: str) -> None:
-    for i in idx:
-        messages[i] = text
+def _blank(state: State, failed: np.ndarray) -> None:
+    """Replace every number of failed members by NaN: no silent wrong answers."""
+    for value in state.__dict__.values():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            value[failed] = np.nan

@@ -73,8 +73,8 @@ def fiscal_detail(prep: Prepared, st: State) -> dict[str, np.ndarray]:
         receipts = np.zeros_like(st.p)
     purchases = np.where(prep.blr_active, np.maximum(st.excess, 0.0), 0.0)
     blr_cost = purchases * np.where(prep.blr_active, prep.blr_floor, 0.0)
-    price_index = prep.P0 * np.exp(st.log_pi)
-    stock_cost = prep.stock * price_index
+    with np.errstate(invalid="ignore"):
+        stock_cost = prep.stock * (prep.P0 * np.exp(st.log_pi))
     return {
         "cfd_eligible_output": eligible_output,
         "cfd_payments": payments,
