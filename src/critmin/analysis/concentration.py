@@ -1,0 +1,354 @@
+"""Concentration of world production by stage: HHI, top shares, China's share.
+
+All functions are pure: they take the ``production`` table of the snapshot (or a frame with
+the same columns) and return new frames.
+
+Definitions
+-----------
+Shares
+    ``s_i = q_i / Q`` where ``q_i`` is country *i*'s production in a series and ``Q`` the
+    series' published world total. A series is one (vintage, commodity, form, stage,
+    series label, year, unit) of the USGS MCS world tables. Where USGS publishes no single
+    numeric world total but every row of the series is a number, ``Q`` is the sum of the
+    rows (``share_basis = 'sum_of_rows'``); otherwise shares are not computed.
+HHI
+    Herfindahl-Hirschman index ``HHI = sum_i s_i**2`` over the listed countries, on the 0-1
+    scale (the US antitrust agencies' 0-10,000 scale is 10^4 x this). ``Other countries``
+    and withheld country values are not split by USGS; the reported ``hhi`` counts them as
+    fragmented (the usual practice, and that of the EU CRM assessments), and ``hhi_max``
+    adds the unassigned share as if it were one more producer, ``hhi + r**2`` with
+    ``r = 1 - sum_i s_i``: the true value lies in ``[hhi, hhi_max]``.
+Top-1, top-3
+    The largest share and the sum of the three largest, over listed countries.
+China's share
+    China (CHN) alone: USGS reports Hong Kong separately for production, and counts it
+    with China only for import sources. When China is not listed among the producers of a
+    series its share is 0 among the listed producers (``china_listed = False``); when it is
+    listed with a withheld value its share is unknown (null), never 0.
+
+References
+----------
+Herfindahl, O.C., 1950, Concentration in the steel industry: PhD dissertation, Columbia
+University. Hirschman, A.O., 1945, National power and the structure of foreign trade:
+University of California Press. U.S. Department of Justice and Federal Trade Commission,
+2023, Merger Guidelines, section 2.1 (HHI on the 0-10,000 scale).
+U.S. Geological Survey, 2023-2026, Mineral Commodity Summaries (world production tables).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+STAGES = ("mine", "processing")
+CHINA = "CHN"
+USA = "USA"
+NUMERIC = ("exact", "estimated", "revised", "zero")
+SERIES_KEY = ["vintage", "commodity_id", "form", "stage", "series_label", "year", "unit"]
+
+#: Columns of :func:`concentration_table`.
+CONCENTRATION_COLUMNS = [
+    "vintage", "commodity_id", "stage", "year", "form", "series_label", "unit", "primary",
+    "world_total", "share_basis", "n_producers", "hhi", "hhi_max", "top1_share", "top1_country",
+    "top3_share", "china_share", "china_listed", "us_share", "us_status", "listed_share",
+    "other_share", "unknown_countries", "status", "source_id",
+]
+
+
+def hhi(shares) -> float:
+    """Herfindahl-Hirschman index ``sum_i s_i**2`` of market shares given as fractions.
+
+    Parameters
+    ----------
+    shares
+        Shares in [0, 1] that sum to at most 1 (1e-9 tolerance). A missing share (NaN)
+        raises: the caller decides what an unknown share means; it is never 0 here.
+
+    Returns
+    -------
+    float
+        In ``[1/n, 1]`` for ``n`` producers whose shares sum to 1.
+
+    References
+    ----------
+    Herfindahl (1950); Hirschman (1945).
+
+    Examples
+    --------
+    >>> hhi([0.5, 0.5])
+    0.5
+    """
+    arr = np.asarray(shares, dtype=float)
+    if arr.size == 0:
+        raise ValueError("HHI of no producers is undefined")
+    if np.isnan(arr).any():
+        raise ValueError("a share is missing (NaN); an unknown share is not 0")
+    if (arr < 0).any():
+        raise ValueError("shares must be non-negative")
+    if arr.sum() > 1 + 1e-9:
+        raise ValueError(f"shares sum to {arr.sum():.6f} > 1")
+    return float(np.sum(arr * arr))
+
+
+def shares_of(values) -> np.ndarray:
+    """Shares ``q_i / sum_j q_j`` of non-negative quantities; NaN raises."""
+    arr = np.asarray(values, dtype=float)
+    if np.isnan(arr).any():
+        raise ValueError("a quantity is missing (NaN); an unknown quantity is not 0")
+    if (arr < 0).any():
+        raise ValueError("quantities must be non-negative")
+    total = arr.sum()
+    if total <= 0:
+        raise ValueError("total is zero: shares undefined")
+    return arr / total
+
+
+def top_share(shares, k: int = 1) -> float:
+    """Sum of the ``k`` largest shares."""
+    arr = np.sort(np.asarray(shares, dtype=float))[::-1]
+    if np.isnan(arr).any():
+        raise ValueError("a share is missing (NaN)")
+    return float(arr[:k].sum())
+
+
+def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
+    """HHI, top-1, top-3, China's and the US share for every production series.
+
+    Parameters
+    ----------
+    production
+        The ``production`` table (or rows of it). Only ``measure == 'production'`` and
+        stages ``mine`` and ``processing`` are used.
+
+    Returns
+    -------
+    DataFrame
+        One row per series, columns :data:`CONCENTRATION_COLUMNS`. ``primary`` marks the
+        series used for a (vintage, commodity, stage, year): the one with a usable total,
+        then the most listed producers, then the first label alphabetically. ``status`` is
+        ``ok``, ``partial`` (some listed country withheld: listed in
+        ``unknown_countries``; the HHI lies in ``[hhi, hhi_max]``) or ``insufficient_data``
+        (no usable total: no shares are computed). A country listed twice in one series
+        (USGS splits some countries by detail) is summed.
+    """
+    df = production
+    if "measure" in df.columns:
+        df = df[df["measure"] == "production"]
+    df = df[df["stage"].isin(STAGES)]
+    if df.empty:
+        return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
+    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
+    gid = df.groupby(SERIES_KEY, sort=True, dropna=False).ngroup().to_numpy()
+    keys = df[SERIES_KEY].assign(_g=gid).drop_duplicates("_g").set_index("_g").sort_index()
+    n_groups = len(keys)
+
+    kind = df["country_kind"].to_numpy()
+    qual = df["qualifier"].astype(str).to_numpy()
+    value = pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=float)
+    numeric = np.isin(qual, NUMERIC) & ~np.isnan(value)
+    iso = df["country_iso3"].astype(object).where(df["country_iso3"].notna(), None).to_numpy()
+    name = df["country_name"].astype(str).to_numpy()
+
+    is_country = kind == "country"
+    is_world = kind == "world"
+    is_aggregate = ~is_country & ~is_world
+
+    # World total: exactly one numeric world row.
+    world_num = is_world & numeric
+    world_count = np.bincount(gid[world_num], minlength=n_groups)
+    world_sum = np.bincount(gid[world_num], weights=value[world_num], minlength=n_groups)
+    world_total = np.where(world_count == 1, world_sum, np.nan)
+    # Fallback: the sum of rows, when every non-world row is a number.
+    nonworld = ~is_world
+    nonworld_count = np.bincount(gid[nonworld], minlength=n_groups)
+    nonworld_num = np.bincount(gid[nonworld & numeric], minlength=n_groups)
+    rows_sum = np.bincount(gid[nonworld & numeric], weights=value[nonworld & numeric], minlength=n_groups)
+    use_rows = np.isnan(world_total) & (nonworld_count > 0) & (nonworld_count == nonworld_num) & (rows_sum > 0)
+    total = np.where(use_rows, rows_sum, world_total)
+    total = np.where(total > 0, total, np.nan)
+    basis = np.where(~np.isnan(world_total) & (world_total > 0), "world_total", np.where(use_rows, "sum_of_rows", ""))
+
+    # Country shares, a country listed twice in a series summed.
+    cmask = is_country & numeric
+    cframe = pd.DataFrame({"g": gid[cmask], "iso": [i if i else n for i, n in zip(iso[cmask], name[cmask])], "q": value[cmask]})
+    cframe = cframe.groupby(["g", "iso"], sort=False, as_index=False)["q"].sum()
+    cframe["s"] = cframe["q"] / total[cframe["g"].to_numpy()]
+    cframe = cframe[~np.isnan(cframe["s"].to_numpy())]
+    g = cframe["g"].to_numpy()
+    s = cframe["s"].to_numpy()
+    hhi_arr = np.bincount(g, weights=s * s, minlength=n_groups)
+    listed = np.bincount(g, weights=s, minlength=n_groups)
+    n_prod = np.bincount(g[s > 0], minlength=n_groups)
+    ordered = cframe.sort_values(["g", "s", "iso"], ascending=[True, False, True])
+    rank = ordered.groupby("g").cumcount().to_numpy()
+    top1_rows = ordered[rank == 0]
+    top1 = np.full(n_groups, np.nan)
+    top1[top1_rows["g"].to_numpy()] = top1_rows["s"].to_numpy()
+    top1_country = np.full(n_groups, None, dtype=object)
+    top1_country[top1_rows["g"].to_numpy()] = top1_rows["iso"].to_numpy()
+    top3 = np.bincount(ordered["g"].to_numpy()[rank < 3], weights=ordered["s"].to_numpy()[rank < 3], minlength=n_groups)
+
+    def share_of(code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        listed_rows = is_country & (iso == code)
+        listed_any = np.bincount(gid[listed_rows], minlength=n_groups) > 0
+        known = np.bincount(gid[listed_rows & numeric], minlength=n_groups)
+        unknown = np.bincount(gid[listed_rows & ~numeric], minlength=n_groups) > 0
+        qsum = np.bincount(gid[listed_rows & numeric], weights=value[listed_rows & numeric], minlength=n_groups)
+        share = np.where(listed_any, np.where(unknown, np.nan, qsum / total), 0.0)
+        return share, listed_any, unknown & (known == 0)
+
+    china, china_listed, _ = share_of(CHINA)
+    us, us_listed, us_unknown = share_of(USA)
+    us_status = np.where(us_unknown, "withheld_or_bounded", np.where(us_listed, "listed", "not_listed"))
+
+    agg = is_aggregate & numeric
+    other = np.bincount(gid[agg], weights=value[agg], minlength=n_groups) / total
+
+    unknown_rows = is_country & ~numeric
+    unknown_lists: list[list[str]] = [[] for _ in range(n_groups)]
+    for gi, code, nm in zip(gid[unknown_rows], iso[unknown_rows], name[unknown_rows]):
+        unknown_lists[gi].append(code or nm)
+
+    source = df.groupby(gid)["source_id"].first().reindex(range(n_groups)).to_numpy()
+
+    has_total = ~np.isnan(total)
+    residual = np.clip(1.0 - listed, 0.0, None)
+    out = keys.reset_index(drop=True).copy()
+    out["world_total"] = np.where(basis == "world_total", world_total, np.where(use_rows, rows_sum, np.nan))
+    out["share_basis"] = basis
+    out["n_producers"] = np.where(has_total, n_prod, 0)
+    out["hhi"] = np.where(has_total, hhi_arr, np.nan)
+    out["hhi_max"] = np.where(has_total, hhi_arr + residual**2, np.nan)
+    out["top1_share"] = np.where(has_total, top1, np.nan)
+    out["top1_country"] = np.where(has_total, top1_country, None)
+    out["top3_share"] = np.where(has_total, top3, np.nan)
+    out["china_share"] = np.where(has_total, china, np.nan)
+    out["china_listed"] = china_listed
+    out["us_share"] = np.where(has_total, us, np.nan)
+    out["us_status"] = us_status
+    out["listed_share"] = np.where(has_total, listed, np.nan)
+    out["other_share"] = np.where(has_total, other, np.nan)
+    out["unknown_countries"] = unknown_lists
+    status = np.where(~has_total, "insufficient_data", np.where([bool(u) for u in unknown_lists], "partial", "ok"))
+    out["status"] = status
+    out["source_id"] = source
+    # Top-1 among zero-share producers only is meaningless.
+    out.loc[out["n_producers"] == 0, ["top1_share", "top1_country", "top3_share"]] = [np.nan, None, np.nan]
+
+    # The primary series of each (vintage, commodity, stage, year).
+    order = out.assign(_has=has_total, _n=out["n_producers"]).sort_values(
+        ["vintage", "commodity_id", "stage", "year", "_has", "_n", "series_label"],
+        ascending=[True, True, True, True, False, False, True],
+    )
+    first = ~order.duplicated(["vintage", "commodity_id", "stage", "year"])
+    out["primary"] = False
+    out.loc[order.index[first.to_numpy()], "primary"] = True
+    return out[CONCENTRATION_COLUMNS].sort_values(["commodity_id", "stage", "vintage", "year", "series_label"]).reset_index(drop=True)
+
+
+def latest(concentration: pd.DataFrame, *, usable_only: bool = True) -> pd.DataFrame:
+    """The primary series of the latest vintage and year per (commodity, stage).
+
+    With ``usable_only``, a series whose shares could not be computed is passed over for
+    the latest usable one (an older year or vintage); the row says which year it is.
+    """
+    df = concentration[concentration["primary"]]
+    if usable_only:
+        df = df[df["status"] != "insufficient_data"]
+    df = df.sort_values(["commodity_id", "stage", "vintage", "year"])
+    return df.groupby(["commodity_id", "stage"], as_index=False).tail(1).reset_index(drop=True)
+
+
+#: Thresholds of :func:`processing_gap`, documented so the table can be re-derived.
+GAP_HHI_THRESHOLD = 0.10
+GAP_MIN_PROCESSING_HHI = 0.25
+
+
+def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mining versus processing concentration per mineral.
+
+    Parameters
+    ----------
+    concentration
+        Output of :func:`concentration_table`.
+    nir
+        Optional published net import reliance, one row per commodity (columns
+        ``commodity``/``commodity_id``, ``nir_display``), added for context.
+
+    Returns
+    -------
+    DataFrame
+        One row per commodity with both or either stage: ``mine_hhi``,
+        ``processing_hhi``, ``hhi_gap = processing_hhi - mine_hhi``, China's share at each
+        stage and its gap, the US share at each stage, the years and vintages used, and two
+        flags:
+
+        * ``processing_more_concentrated``: ``hhi_gap >= 0.10`` and
+          ``processing_hhi >= 0.25`` (a highly concentrated market in the sense of the
+          US Merger Guidelines' 2,500 HHI line, and 1,000 HHI points above mining);
+        * ``us_mines_imports_processed``: the US has mine production (a number above 0, or
+          withheld, which USGS does only for existing production) and no listed
+          processing-stage production of the mineral.
+
+        A stage without usable data leaves its columns null and the flags False, with the
+        reason in ``note``.
+    """
+    lat = latest(concentration)
+    cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage", "series_label", "status"]
+    mine = lat[lat["stage"] == "mine"].set_index("commodity_id")[cols].add_prefix("mine_")
+    proc = lat[lat["stage"] == "processing"].set_index("commodity_id")[cols].add_prefix("processing_")
+    out = mine.join(proc, how="outer")
+    out.index.name = "commodity_id"
+    out = out.reset_index()
+    out["hhi_gap"] = out["processing_hhi"] - out["mine_hhi"]
+    out["china_gap"] = out["processing_china_share"] - out["mine_china_share"]
+    out["processing_more_concentrated"] = (
+        (out["hhi_gap"] >= GAP_HHI_THRESHOLD) & (out["processing_hhi"] >= GAP_MIN_PROCESSING_HHI)
+    ).fillna(False).astype(bool)
+    us_mines = (out["mine_us_share"].fillna(0) > 0) | (out["mine_us_status"] == "withheld_or_bounded")
+    us_processes = (out["processing_us_share"].fillna(0) > 0) | (out["processing_us_status"] == "withheld_or_bounded")
+    has_proc = out["processing_hhi"].notna()
+    out["us_mines_imports_processed"] = (us_mines & has_proc & ~us_processes).astype(bool)
+    notes = []
+    for m, p in zip(out["mine_hhi"], out["processing_hhi"]):
+        parts = []
+        if pd.isna(m):
+            parts.append("no usable mine-stage data")
+        if pd.isna(p):
+            parts.append("no usable processing-stage data")
+        notes.append("; ".join(parts))
+    out["note"] = notes
+    if nir is not None and len(nir):
+        key = "commodity" if "commodity" in nir.columns else "commodity_id"
+        disp = nir.drop_duplicates(key).set_index(key)["nir_display"]
+        out["nir_published"] = out["commodity_id"].map(disp)
+    return out.sort_values(["hhi_gap", "commodity_id"], ascending=[False, True], na_position="last").reset_index(drop=True)
+
+
+def vintage_change(concentration: pd.DataFrame) -> pd.DataFrame:
+    """How concentration moved across MCS vintages (2023 to 2026).
+
+    For each (commodity, stage) and vintage, the primary usable series of the latest year
+    of that vintage; then ``hhi_<vintage>``, ``china_<vintage>`` and the changes from the
+    first to the last vintage available (``hhi_change``, ``china_change``, with
+    ``first_year`` and ``last_year``: the production years they describe).
+    """
+    df = concentration[concentration["primary"] & (concentration["status"] != "insufficient_data")]
+    df = df.sort_values(["commodity_id", "stage", "vintage", "year"]).groupby(
+        ["commodity_id", "stage", "vintage"], as_index=False
+    ).tail(1)
+    if df.empty:
+        return pd.DataFrame(columns=["commodity_id", "stage", "hhi_change", "china_change", "first_year", "last_year"])
+    wide_hhi = df.pivot(index=["commodity_id", "stage"], columns="vintage", values="hhi").add_prefix("hhi_")
+    wide_cn = df.pivot(index=["commodity_id", "stage"], columns="vintage", values="china_share").add_prefix("china_")
+    ends = df.groupby(["commodity_id", "stage"]).agg(
+        first_vintage=("vintage", "first"), last_vintage=("vintage", "last"),
+        first_year=("year", "first"), last_year=("year", "last"),
+        first_hhi=("hhi", "first"), last_hhi=("hhi", "last"),
+        first_china=("china_share", "first"), last_china=("china_share", "last"),
+    )
+    out = wide_hhi.join(wide_cn).join(ends)
+    out["hhi_change"] = out["last_hhi"] - out["first_hhi"]
+    out["china_change"] = out["last_china"] - out["first_china"]
+    out.columns = [str(c) for c in out.columns]
+    return out.drop(columns=["first_hhi", "last_hhi", "first_china", "last_china"]).reset_index()

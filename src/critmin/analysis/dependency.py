@@ -1,0 +1,418 @@
+"""US import dependency: net import reliance and import sources by partner and group.
+
+Definitions
+-----------
+Net import reliance (NIR), as USGS defines it in every MCS salient table::
+
+    NIR = (imports - exports + adjustments for government and industry stock changes)
+          / apparent consumption x 100
+
+A stock *release* (stocks falling from year-end t-1 to year-end t) adds to supply and so to
+the numerator. USGS publishes NIR per commodity, sometimes only bounded (``>95``) or as
+``E`` (net exporter); :func:`computed_nir` recomputes it from the salient statistics where
+every input is a number, so the two can be read side by side (:func:`nir_side_by_side`).
+
+Import shares
+    The MCS 2026 import-source percentages (2021-24) per partner. Group shares add the
+    partners of a group; the residual "Other" row of the publisher is not assignable to any
+    group, so each group share is reported as at least the listed partners' sum
+    (``<group>_share``) and at most that plus the unassigned share (``<group>_share_max``).
+
+Groups (ISO3, from :mod:`critmin.vocab.countries` and the snapshot tables)
+    * FEOC: China with Hong Kong, Russia, North Korea, Iran (foreign countries of concern,
+      10 U.S.C. 4872; Hong Kong counted with China as USGS does).
+    * G7 and USMCA partners (the US itself excluded).
+    * Agreement partners: the countries of the 2025 US critical-mineral agreements
+      (MCS 2026 Table 5), FEOC members excluded (the October 2025 US-China arrangement is a
+      pause of export controls, not a sourcing partnership).
+    * Allies: the union of the three above.
+    * Export-control countries: countries with an export control in force on that mineral
+      (``export_controls`` table; suspended and lifted measures excluded).
+
+References
+----------
+U.S. Geological Survey, 2026, Mineral Commodity Summaries 2026, Introduction ("net import
+reliance") and Import Sources; doi:10.5066/P1WKQ63T.
+U.S. International Trade Commission, DataWeb, imports for consumption by partner (customs
+value, US$).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from critmin.analysis.interval import Interval, from_published
+
+NUMERIC = ("exact", "estimated", "revised", "zero")
+FEOC = frozenset({"CHN", "HKG", "RUS", "PRK", "IRN"})
+CHINA_WITH_HK = frozenset({"CHN", "HKG"})
+US = "USA"
+
+
+# ---------------------------------------------------------------- net import reliance
+def nir_from_flows(
+    imports: float,
+    exports: float,
+    apparent_consumption: float,
+    stock_release: float = 0.0,
+) -> float | None:
+    """Net import reliance in percent: ``(I - E + stock release) / apparent consumption``.
+
+    Parameters
+    ----------
+    imports, exports
+        Quantities in the same unit as consumption.
+    apparent_consumption
+        As published (production + imports - exports +/- stock changes).
+    stock_release
+        Stocks at year-end t-1 minus stocks at year-end t (positive when stocks fall).
+
+    Returns
+    -------
+    float or None
+        ``None`` when apparent consumption is not positive (NIR undefined). A negative
+        value means the US is a net exporter (USGS prints ``E``).
+
+    Examples
+    --------
+    >>> round(nir_from_flows(9790, 4930, 6650), 1)
+    73.1
+    """
+    for name, v in (("imports", imports), ("exports", exports), ("apparent_consumption", apparent_consumption), ("stock_release", stock_release)):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            raise ValueError(f"{name} is missing; an unknown flow is not 0")
+    if apparent_consumption <= 0:
+        return None
+    return 100.0 * (imports - exports + stock_release) / apparent_consumption
+
+
+_APPARENT = re.compile(r"apparent", re.I)
+
+
+def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
+    """Net import reliance recomputed from the salient statistics, where the inputs exist.
+
+    For each (vintage, commodity, form, year): imports and exports are the sums of the
+    import and export statistics published in the unit of consumption; consumption is the
+    statistic whose detail says "apparent" (else the only consumption statistic); the stock
+    release is the fall of year-end stocks (summed over the stock statistics in that unit)
+    from the previous year of the same vintage. Every input must be a number; otherwise
+    ``computed_nir`` is null and ``reason`` says which input is missing.
+
+    Returns
+    -------
+    DataFrame
+        ``vintage, commodity_id, form, year, unit, imports, exports, stock_release,
+        apparent_consumption, computed_nir, stock_change_included, inputs, reason``.
+    """
+    cols = ["vintage", "commodity_id", "form", "year", "unit", "imports", "exports", "stock_release",
+            "apparent_consumption", "computed_nir", "stock_change_included", "inputs", "reason"]
+    df = salient[salient["statistic"].isin(["imports", "exports", "consumption", "stocks"])].copy()
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["form"] = df["form"].fillna("")
+    df["unit"] = df["unit"].fillna("")
+    df["_num"] = df["qualifier"].isin(NUMERIC) & df["value"].notna()
+    rows = []
+    for (vintage, cid, form), grp in df.groupby(["vintage", "commodity_id", "form"], sort=True):
+        by_year = {y: g for y, g in grp.groupby("year")}
+        for year, g in sorted(by_year.items()):
+            rows.append(_nir_one(int(vintage), cid, form, int(year), g, by_year.get(year - 1)))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _nir_one(vintage: int, cid: str, form: str, year: int, g: pd.DataFrame, prev: pd.DataFrame | None) -> dict:
+    base = {"vintage": vintage, "commodity_id": cid, "form": form, "year": year, "unit": None, "imports": None,
+            "exports": None, "stock_release": None, "apparent_consumption": None, "computed_nir": None,
+            "stock_change_included": False, "inputs": "", "reason": ""}
+    cons = g[g["statistic"] == "consumption"]
+    apparent = cons[cons["detail"].astype(str).str.contains(_APPARENT)]
+    if len(apparent) == 1:
+        c = apparent.iloc[0]
+    elif len(cons) == 1:
+        c = cons.iloc[0]
+    else:
+        base["reason"] = "no single apparent-consumption statistic" if len(cons) else "no consumption statistic"
+        return base
+    unit = c["unit"]
+    base["unit"] = unit
+    if not c["_num"]:
+        base["reason"] = f"consumption is {c['qualifier']}"
+        return base
+    used = [str(c["detail"])]
+    totals = {}
+    for stat in ("imports", "exports"):
+        part = g[(g["statistic"] == stat) & (g["unit"] == unit)]
+        if part.empty:
+            base["reason"] = f"no {stat} statistic in {unit or 'the consumption unit'}"
+            return base
+        if not part["_num"].all():
+            bad = part.loc[~part["_num"], "qualifier"].iloc[0]
+            base["reason"] = f"{stat} is {bad}"
+            return base
+        totals[stat] = float(part["value"].sum())
+        used += part["detail"].astype(str).tolist()
+    release = 0.0
+    stocks = g[(g["statistic"] == "stocks") & (g["unit"] == unit)]
+    included = False
+    if len(stocks) and prev is not None:
+        before = prev[(prev["statistic"] == "stocks") & (prev["unit"] == unit)]
+        joined = stocks.merge(before, on="detail", suffixes=("", "_prev"))
+        if len(joined) == len(stocks) and joined["_num"].all() and joined["_num_prev"].all():
+            release = float((joined["value_prev"] - joined["value"]).sum())
+            included = True
+            used += [f"stock change: {d}" for d in joined["detail"].astype(str)]
+    value = nir_from_flows(totals["imports"], totals["exports"], float(c["value"]), release)
+    base.update(
+        imports=totals["imports"], exports=totals["exports"], stock_release=release if included else None,
+        apparent_consumption=float(c["value"]), computed_nir=value, stock_change_included=included,
+        inputs="; ".join(used),
+        reason="" if value is not None else "apparent consumption is not positive",
+    )
+    if value is not None and len(stocks) and not included:
+        base["reason"] = "stock change not included (previous year-end stocks not published as numbers)"
+    return base
+
+
+def nir_side_by_side(salient: pd.DataFrame, computed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Published and computed net import reliance per (vintage, commodity, form, year).
+
+    The published value is the salient table's own NIR statistic (one per form; USGS gives
+    several for rare earths), with its qualifier; ``difference`` = computed - published
+    where both are numbers, in percentage points.
+    """
+    computed = computed_nir(salient) if computed is None else computed
+    pub = salient[salient["statistic"] == "nir"].copy()
+    pub["form"] = pub["form"].fillna("")
+    pub = pub.rename(columns={"value": "published_nir", "qualifier": "published_qualifier", "raw": "published_raw",
+                              "detail": "published_detail"})
+    keep = ["vintage", "commodity_id", "form", "year", "published_nir", "published_qualifier", "published_raw", "published_detail"]
+    pub = pub[keep]
+    out = pub.merge(computed, on=["vintage", "commodity_id", "form", "year"], how="outer")
+    num = out["published_qualifier"].isin(NUMERIC)
+    out["difference"] = np.where(num & out["computed_nir"].notna(),
+                                 pd.to_numeric(out["computed_nir"], errors="coerce") - pd.to_numeric(out["published_nir"], errors="coerce"),
+                                 np.nan)
+    return out.sort_values(["commodity_id", "vintage", "year", "form"]).reset_index(drop=True)
+
+
+def reliance_interval(value, qualifier: str, low=None, high=None) -> Interval | None:
+    """Published NIR (percent) as a fraction interval for trade exposure.
+
+    ``E`` (net exporter) is exposure 0; ``>95`` is [0.95, 1]; withheld or not published
+    is ``None``. A published value above 100 (stock building) is capped at 1.
+    """
+    iv = from_published(value, qualifier, low, high, cap=100.0, net_exporter=Interval(0.0, 0.0))
+    if iv is None:
+        return None
+    return Interval(max(iv.low, 0.0) / 100.0, max(iv.high, 0.0) / 100.0).clip(0.0, 1.0)
+
+
+# ---------------------------------------------------------------- partner groups
+def partner_groups(
+    groups: Mapping[str, Iterable[str]],
+    agreement_countries: Iterable[str] = (),
+) -> dict[str, frozenset[str]]:
+    """The partner groups of this module from the vocabulary's named groups.
+
+    Parameters
+    ----------
+    groups
+        Named groups with at least ``G7`` and ``USMCA`` (ISO3 sets).
+    agreement_countries
+        ISO3 of the countries in the 2025 agreements table.
+    """
+    g7 = frozenset(groups["G7"]) - {US}
+    usmca = frozenset(groups["USMCA"]) - {US}
+    agreement = frozenset(agreement_countries) - FEOC - {US}
+    return {
+        "feoc": FEOC,
+        "china": CHINA_WITH_HK,
+        "g7": g7,
+        "usmca": usmca,
+        "agreement": agreement,
+        "allies": g7 | usmca | agreement,
+    }
+
+
+def in_force(status: str | None) -> bool:
+    """Whether an export-control status means the measure applies now.
+
+    ``active`` / ``in force`` count; ``suspended ...``, ``lifted`` and blanks do not.
+    """
+    if status is None or (isinstance(status, float) and np.isnan(status)):
+        return False
+    s = str(status).strip().lower()
+    return s.startswith("active") or s.startswith("in force") or s == "in_force"
+
+
+def export_control_countries(export_controls: pd.DataFrame, commodity_ids: Iterable[str]) -> frozenset[str]:
+    """Countries with an export control in force on any of ``commodity_ids``."""
+    ids = set(commodity_ids)
+    if export_controls is None or export_controls.empty:
+        return frozenset()
+    rows = export_controls[export_controls["commodity_id"].isin(ids)]
+    rows = rows[rows["status"].map(in_force)]
+    return frozenset(rows["country_iso3"].dropna())
+
+
+def import_group_shares(
+    import_shares: pd.DataFrame,
+    groups: Mapping[str, frozenset[str]],
+    export_control_by_commodity: Mapping[str, frozenset[str]] | None = None,
+) -> pd.DataFrame:
+    """Share of US imports from each partner group, per (vintage, commodity, form, period, source).
+
+    Parameters
+    ----------
+    import_shares
+        The ``import_shares`` table: one row per partner with its percentage share.
+    groups
+        From :func:`partner_groups`.
+    export_control_by_commodity
+        ``{commodity_id: countries with export controls in force}``; adds
+        ``export_control_share``.
+
+    Returns
+    -------
+    DataFrame
+        For each group ``<group>_share`` (the listed partners' sum, as a fraction) and
+        ``<group>_share_max`` (plus the share not assigned to a named country, and plus the
+        upper bounds of bounded shares), ``listed_share``, ``unassigned_share``,
+        ``n_partners``, ``partners`` (ISO3 in descending share) and ``status``
+        (``insufficient_data`` when a share is withheld or the shares are not percentages).
+    """
+    ec = export_control_by_commodity or {}
+    df = import_shares.copy()
+    df["form"] = df["form"].fillna("")
+    keys = ["vintage", "commodity_id", "form", "period", "source_id"]
+    out = []
+    for key, grp in df.groupby(keys, sort=True, dropna=False):
+        rec = dict(zip(keys, key))
+        ivs = []
+        bad = []
+        for r in grp.itertuples(index=False):
+            iv = from_published(r.value, r.qualifier, r.low, r.high, cap=100.0)
+            if iv is None:
+                bad.append(r.partner_name)
+            ivs.append((r.partner_iso3 if r.partner_kind == "country" else None, r.partner_name, iv))
+        named = [(c, iv) for c, _, iv in ivs if c is not None and iv is not None]
+        unassigned = sum((iv.high for c, _, iv in ivs if c is None and iv is not None), 0.0) / 100.0
+        listed = sum((iv.low for _, iv in named), 0.0) / 100.0
+        slack = sum((iv.high - iv.low for _, iv in named), 0.0) / 100.0
+        rec["n_partners"] = len(named)
+        rec["partners"] = [c for c, iv in sorted(named, key=lambda x: -x[1].high)]
+        rec["listed_share"] = listed
+        rec["unassigned_share"] = unassigned
+        all_groups = dict(groups)
+        all_groups["export_control"] = ec.get(rec["commodity_id"], frozenset())
+        for name, members in all_groups.items():
+            low = sum((iv.low for c, iv in named if c in members), 0.0) / 100.0
+            high = sum((iv.high for c, iv in named if c in members), 0.0) / 100.0
+            rec[f"{name}_share"] = low
+            rec[f"{name}_share_max"] = min(1.0, high + unassigned)
+        rec["bounded_slack"] = slack
+        rec["status"] = "insufficient_data" if bad else "ok"
+        rec["missing"] = [f"share of {p}" for p in bad]
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def customs_by_partner(trade: pd.DataFrame, commodity_id: str, *, flow: str = "imports") -> pd.DataFrame:
+    """USITC customs value by partner and year for the HTS headings mapped to a mineral.
+
+    Annual rows only. ``share_of_listed`` is the partner's share of the sum over the
+    partners in the extract (18 countries, no world total): a share of listed partners,
+    not of all US imports. A withheld or missing cell is left out of the sums and counted
+    in ``n_unknown``.
+
+    Returns
+    -------
+    DataFrame
+        ``year, partner_iso3, partner_name, customs_value_usd, share_of_listed, hts``.
+    """
+    t = trade[(trade["flow"] == flow) & (trade["measure"] == "customs_value") & (trade["period"] == "annual")]
+    mask = t["commodity_ids"].map(lambda ids: ids is not None and commodity_id in list(ids))
+    t = t[mask]
+    if t.empty:
+        return pd.DataFrame(columns=["year", "partner_iso3", "partner_name", "customs_value_usd", "share_of_listed", "hts", "n_unknown"])
+    t = t.assign(_num=t["qualifier"].isin(NUMERIC) & t["value"].notna())
+    known = t[t["_num"]]
+    g = known.groupby(["year", "partner_iso3", "partner_name"], as_index=False).agg(
+        customs_value_usd=("value", "sum"), hts=("hts", lambda s: ", ".join(sorted(set(map(str, s))))))
+    unknown = t[~t["_num"]].groupby(["year", "partner_iso3"]).size().rename("n_unknown")
+    g = g.join(unknown, on=["year", "partner_iso3"])
+    g["n_unknown"] = g["n_unknown"].fillna(0).astype(int)
+    totals = g.groupby("year")["customs_value_usd"].transform("sum")
+    g["share_of_listed"] = np.where(totals > 0, g["customs_value_usd"] / totals, np.nan)
+    return g.sort_values(["year", "customs_value_usd"], ascending=[True, False]).reset_index(drop=True)
+
+
+def customs_import_totals(trade: pd.DataFrame) -> pd.DataFrame:
+    """Annual US customs import value per mineral, summed over partners and headings.
+
+    A heading mapped to several minerals (2805: rare-earth and alkali metals) counts in
+    full for each, so the totals are an upper bound on the mineral's own imports from the
+    listed partners; ``n_headings`` says how many headings were summed.
+    """
+    t = trade[(trade["flow"] == "imports") & (trade["measure"] == "customs_value") & (trade["period"] == "annual")]
+    t = t[t["qualifier"].isin(NUMERIC) & t["value"].notna()]
+    t = t.explode("commodity_ids").dropna(subset=["commodity_ids"])
+    out = t.groupby(["commodity_ids", "year"]).agg(customs_value_usd=("value", "sum"), n_headings=("hts", "nunique"))
+    return out.reset_index().rename(columns={"commodity_ids": "commodity_id"})
+
+
+_SECONDARY = re.compile(r"secondary|scrap|old|new scrap|recycl", re.I)
+
+
+def import_fraction(salient: pd.DataFrame) -> pd.DataFrame:
+    """``F / (p + F)``: the share of US primary supply that is imported, per year.
+
+    ``p`` is the one US production statistic that is not secondary (scrap, recycling),
+    ``F`` the sum of the import statistics in the same unit. With several primary
+    production statistics (mine and smelter, for instance) ``p`` is ambiguous and the row
+    says so instead of choosing.
+
+    Returns
+    -------
+    DataFrame
+        ``vintage, commodity_id, form, year, unit, production, imports, import_fraction,
+        reason``.
+    """
+    cols = ["vintage", "commodity_id", "form", "year", "unit", "production", "imports", "import_fraction", "reason"]
+    df = salient[salient["statistic"].isin(["production", "imports"])].copy()
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["form"] = df["form"].fillna("")
+    df["unit"] = df["unit"].fillna("")
+    df["_num"] = df["qualifier"].isin(NUMERIC) & df["value"].notna()
+    rows = []
+    for (vintage, cid, form, year), g in df.groupby(["vintage", "commodity_id", "form", "year"], sort=True):
+        rec = dict(zip(cols, [int(vintage), cid, form, int(year), None, None, None, None, ""]))
+        prod = g[(g["statistic"] == "production") & ~g["detail"].astype(str).str.contains(_SECONDARY)]
+        if len(prod) != 1:
+            rec["reason"] = "no primary production statistic" if prod.empty else "several primary production statistics"
+            rows.append(rec)
+            continue
+        p = prod.iloc[0]
+        rec["unit"] = p["unit"]
+        imp = g[(g["statistic"] == "imports") & (g["unit"] == p["unit"])]
+        if not p["_num"]:
+            rec["reason"] = f"production is {p['qualifier']}"
+        elif imp.empty:
+            rec["reason"] = "no imports in the production unit"
+        elif not imp["_num"].all():
+            rec["reason"] = f"imports are {imp.loc[~imp['_num'], 'qualifier'].iloc[0]}"
+        else:
+            pv, fv = float(p["value"]), float(imp["value"].sum())
+            rec.update(production=pv, imports=fv)
+            if pv + fv > 0:
+                rec["import_fraction"] = fv / (pv + fv)
+            else:
+                rec["reason"] = "no production and no imports"
+        rows.append(rec)
+    return pd.DataFrame(rows, columns=cols)

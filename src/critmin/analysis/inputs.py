@@ -1,0 +1,279 @@
+"""The inputs of every risk method, assembled from the snapshot's tables.
+
+:func:`read_tables` is the only function of :mod:`critmin.analysis` that reads anything: it
+asks the store for the tables (and columns) the analysis uses. :func:`build_inputs` is pure:
+from those tables it builds, once, for every mineral the per-stage production shares, the
+published net import reliance, the import sources, the share of imports in supply, the
+countries with export controls in force, and the governance scores, so that the methods
+run on small dictionaries instead of filtering large frames per mineral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from critmin.analysis import concentration as conc
+from critmin.analysis import dependency as dep
+from critmin.analysis.interval import Interval, from_published
+from critmin.analysis.risk import governance as gov
+
+#: Columns read per table (``None``: all).
+TABLE_COLUMNS: dict[str, list[str] | None] = {
+    "commodities": None,
+    "production": ["vintage", "commodity_id", "form", "country_iso3", "country_name", "country_kind", "stage",
+                   "measure", "series_label", "year", "value", "qualifier", "low", "high", "raw", "unit",
+                   "estimated", "source_id"],
+    "nir": None,
+    "import_shares": None,
+    "export_controls": None,
+    "agreements": None,
+    "governance": ["iso3", "indicator", "year", "estimate", "pct_rank", "release", "source_id"],
+    "salient": ["vintage", "commodity_id", "form", "year", "statistic", "detail", "value", "qualifier", "low",
+                "high", "raw", "unit", "source_id"],
+    "critical_salient": None,
+    "eu_crm_supply_shares": None,
+    "eu_crm_assessment": None,
+}
+
+
+def read_tables(names: list[str] | None = None, snapshot_dir=None) -> dict[str, pd.DataFrame]:
+    """Read the tables the analysis needs from the snapshot (the one place that does I/O).
+
+    A table the snapshot does not have comes back empty, with no columns, so a partly
+    built snapshot still gives every answer it can.
+    """
+    from critmin import store
+    from critmin.snapshot import load_manifest
+
+    manifest = load_manifest(snapshot_dir) if snapshot_dir else load_manifest()
+    have = set(manifest["tables"])
+    out = {}
+    for name in names or list(TABLE_COLUMNS):
+        if name not in have:
+            out[name] = pd.DataFrame()
+            continue
+        cols = TABLE_COLUMNS.get(name)
+        select = ", ".join(cols) if cols else "*"
+        out[name] = store.query(f"SELECT {select} FROM {name}", snapshot_dir=snapshot_dir)
+    return out
+
+
+@dataclass
+class StageData:
+    """World production of one stage of one mineral: the series used and its shares."""
+
+    shares: dict[str, Interval]
+    hhi: float | None
+    hhi_max: float | None
+    china_share: float | None
+    feoc_share: float | None
+    vintage: int
+    year: int
+    series_label: str
+    unit: str
+    status: str
+    unknown_countries: list[str]
+    source_id: str | None
+
+
+@dataclass
+class MineralInputs:
+    """Every input the risk methods take, for one mineral."""
+
+    commodity_id: str
+    name: str
+    stages: dict[str, StageData] = field(default_factory=dict)
+    nir: Interval | None = None
+    nir_display: str = ""
+    nir_vintage: int | None = None
+    nir_year: int | None = None
+    nir_form: str = ""
+    nir_source: str | None = None
+    import_shares: list[tuple[str | None, Interval]] | None = None
+    import_period: str | None = None
+    import_source: str | None = None
+    import_fraction: Interval | None = None
+    import_fraction_year: int | None = None
+    export_control_countries: frozenset[str] = frozenset()
+    on_list: dict[int, bool] = field(default_factory=dict)
+
+
+@dataclass
+class RiskInputs:
+    """Inputs for all minerals plus the shared governance scores."""
+
+    minerals: dict[str, MineralInputs]
+    wgi: dict[str, float]
+    wgi_info: dict
+    pv: dict[str, float]
+    pv_info: dict
+    concentration: pd.DataFrame
+    groups: dict[str, frozenset[str]]
+
+
+def _shares_by_series(production: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str, str], dict[str, Interval]]:
+    """Country shares of the chosen series, keyed by (commodity, stage), in one pass."""
+    if chosen.empty:
+        return {}
+    p = production[(production["measure"] == "production") & (production["country_kind"] == "country")]
+    p = p.assign(form=p["form"].fillna(""), unit=p["unit"].fillna(""), series_label=p["series_label"].fillna(""))
+    p = p[p["qualifier"].isin(conc.NUMERIC) & p["value"].notna()]
+    keys = conc.SERIES_KEY
+    merged = p.merge(chosen[keys + ["world_total"]], on=keys, how="inner")
+    merged = merged.assign(share=merged["value"] / merged["world_total"])
+    merged = merged.groupby(["commodity_id", "stage", "country_iso3"], as_index=False)["share"].sum()
+    out: dict[tuple[str, str], dict[str, Interval]] = {}
+    for (cid, stage, iso), s in zip(zip(merged["commodity_id"], merged["stage"], merged["country_iso3"]), merged["share"]):
+        if s == s:  # not NaN
+            out.setdefault((cid, stage), {})[iso] = Interval.exact(float(s))
+    return out
+
+
+def _pick_nir(nir: pd.DataFrame) -> dict[str, dict]:
+    """Latest vintage; per commodity the published form with the highest reliance."""
+    if nir is None or nir.empty:
+        return {}
+    v = int(nir["vintage"].max())
+    rows = nir[nir["vintage"] == v]
+    best: dict[str, tuple[tuple[float, float], dict]] = {}
+    for r in rows.to_dict("records"):
+        iv = dep.reliance_interval(r["value"], r["qualifier"], r.get("low"), r.get("high"))
+        key = (iv.low, iv.high) if iv is not None else (-1.0, -1.0)
+        cur = best.get(r["commodity_id"])
+        if cur is None or key > cur[0]:
+            best[r["commodity_id"]] = (key, {**r, "_iv": iv})
+    return {k: v[1] for k, v in best.items()}
+
+
+def _pick_import_shares(import_shares: pd.DataFrame) -> dict[str, dict]:
+    """Per commodity, the import-share block (form, period, source) with the most partners."""
+    if import_shares is None or import_shares.empty:
+        return {}
+    df = import_shares[import_shares["vintage"] == import_shares["vintage"].max()].copy()
+    df["form"] = df["form"].fillna("")
+    out: dict[str, dict] = {}
+    for (cid, form, period, source), g in df.groupby(["commodity_id", "form", "period", "source_id"], sort=True):
+        shares = []
+        complete = True
+        for r in g.itertuples(index=False):
+            iv = from_published(r.value, r.qualifier, r.low, r.high, cap=100.0)
+            if iv is None:
+                complete = False
+                continue
+            shares.append((r.partner_iso3 if r.partner_kind == "country" else None, Interval(iv.low / 100, iv.high / 100)))
+        score = (complete, len(shares))
+        cur = out.get(cid)
+        if cur is None or score > cur["_score"]:
+            out[cid] = {"_score": score, "shares": shares if complete else None, "period": period, "source": source, "form": form}
+    return out
+
+
+def _export_controls(export_controls: pd.DataFrame, commodities: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """Countries with controls in force per commodity; a group and its members share them."""
+    if export_controls is None or export_controls.empty:
+        return {}
+    rows = export_controls[export_controls["status"].map(dep.in_force)]
+    direct: dict[str, set[str]] = {}
+    for cid, iso in zip(rows["commodity_id"], rows["country_iso3"]):
+        if cid and iso:
+            direct.setdefault(cid, set()).add(iso)
+    out = {k: set(v) for k, v in direct.items()}
+    if commodities is not None and not commodities.empty:
+        for r in commodities.itertuples(index=False):
+            members = list(r.members) if r.members is not None else []
+            if r.is_group:
+                acc = set(direct.get(r.commodity_id, set()))
+                for m in members:
+                    acc |= direct.get(m, set())
+                if acc:
+                    out[r.commodity_id] = acc
+            elif r.group_id and r.group_id in direct:
+                out.setdefault(r.commodity_id, set()).update(direct[r.group_id])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
+    """Assemble :class:`RiskInputs` from the snapshot tables (pure)."""
+    production = tables.get("production", pd.DataFrame())
+    commodities = tables.get("commodities", pd.DataFrame())
+    concentration = conc.concentration_table(production) if not production.empty else pd.DataFrame(columns=conc.CONCENTRATION_COLUMNS)
+    chosen = conc.latest(concentration)
+    shares = _shares_by_series(production, chosen) if not production.empty else {}
+    feoc = dep.FEOC
+
+    names = {}
+    on_list: dict[str, dict[int, bool]] = {}
+    from critmin.vocab import countries as vk
+
+    groups_vocab = vk.groups()
+    if not commodities.empty:
+        names = dict(zip(commodities["commodity_id"], commodities["name"]))
+        for r in commodities.to_dict("records"):
+            on_list[r["commodity_id"]] = {y: bool(r.get(f"on_list_{y}")) for y in (2018, 2022, 2025)}
+    agreements = tables.get("agreements", pd.DataFrame())
+    agreement_countries = agreements["country_iso3"].dropna().tolist() if not agreements.empty else []
+    groups = dep.partner_groups(groups_vocab, agreement_countries)
+
+    minerals: dict[str, MineralInputs] = {}
+
+    def get(cid: str) -> MineralInputs:
+        if cid not in minerals:
+            minerals[cid] = MineralInputs(cid, names.get(cid, cid), on_list=on_list.get(cid, {}))
+        return minerals[cid]
+
+    for r in chosen.to_dict("records"):
+        s = shares.get((r["commodity_id"], r["stage"]), {})
+        fe = None
+        if r["status"] == "ok":
+            fe = float(sum(iv.low for c, iv in s.items() if c in feoc))
+        elif r["unknown_countries"] and not (set(r["unknown_countries"]) & feoc):
+            fe = float(sum(iv.low for c, iv in s.items() if c in feoc))
+        get(r["commodity_id"]).stages[r["stage"]] = StageData(
+            shares=s, hhi=_f(r["hhi"]), hhi_max=_f(r["hhi_max"]), china_share=_f(r["china_share"]), feoc_share=fe,
+            vintage=int(r["vintage"]), year=int(r["year"]), series_label=r["series_label"], unit=r["unit"],
+            status=r["status"], unknown_countries=list(r["unknown_countries"]), source_id=r["source_id"],
+        )
+
+    for cid, r in _pick_nir(tables.get("nir", pd.DataFrame())).items():
+        m = get(cid)
+        m.nir = r["_iv"]
+        m.nir_display = r.get("raw") or ""
+        m.nir_vintage, m.nir_year, m.nir_form = int(r["vintage"]), int(r["year"]), r.get("form") or ""
+        m.nir_source = r.get("source_id")
+
+    for cid, r in _pick_import_shares(tables.get("import_shares", pd.DataFrame())).items():
+        m = get(cid)
+        m.import_shares, m.import_period, m.import_source = r["shares"], r["period"], r["source"]
+
+    salient = tables.get("salient", pd.DataFrame())
+    if not salient.empty:
+        fr = dep.import_fraction(salient)
+        fr = fr[fr["import_fraction"].notna()].sort_values(["commodity_id", "vintage", "year"])
+        for cid, g in fr.groupby("commodity_id"):
+            last = g.iloc[-1]
+            if cid in minerals or cid in names:
+                m = get(cid)
+                m.import_fraction = Interval.exact(float(last["import_fraction"]))
+                m.import_fraction_year = int(last["year"])
+
+    for cid, countries in _export_controls(tables.get("export_controls", pd.DataFrame()), commodities).items():
+        if cid in minerals:
+            minerals[cid].export_control_countries = countries
+
+    wgi, wgi_info = gov.estimates(tables.get("governance", pd.DataFrame()), gov.SIX)
+    pv, pv_info = gov.estimates(tables.get("governance", pd.DataFrame()), ("PV",))
+    return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups)
+
+
+def _f(x) -> float | None:
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(v) else v

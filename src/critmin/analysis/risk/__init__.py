@@ -1,0 +1,174 @@
+"""Supply-risk methods: one module per method, each named and versioned.
+
+=============  ==============================  =============================================
+name           module                          formula
+=============  ==============================  =============================================
+eu_crm         :mod:`.eu_crm`                  [HHI_WGI,t(GS) IR/2 + HHI_WGI,t(S)(1-IR/2)]
+                                               (1-EoL_RIR) SI_SR, higher stage
+usgs2021       :mod:`.usgs2021`                DP x TE x EV
+geopolrisk     :mod:`.geopolrisk`              HHI x sum_i g_i a_i x F/(p+F)
+composite      :mod:`.composite`               0.25 HHI + 0.25 FEOC + 0.30 NIR + 0.20 XC
+=============  ==============================  =============================================
+
+Every method returns a :class:`~critmin.analysis.risk.result.RiskResult` carrying its
+breakdown, what is missing and the sources used. :func:`evaluate` applies a method to one
+mineral's :class:`~critmin.analysis.inputs.MineralInputs`; :func:`rank` to all of them.
+
+Caller-supplied parameters (``overrides``) fill what critmin does not hold:
+``{commodity_id: {"eol_rir": 0.1, "substitution_index": 0.9, "economic_vulnerability": 0.5,
+"eu_import_reliance": ...}}`` (fractions). They are listed in the result's sources as
+``caller``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from critmin.analysis.interval import Interval
+from critmin.analysis.risk import composite, eu_crm, geopolrisk, usgs2021
+from critmin.analysis.risk.result import BOUNDED, INSUFFICIENT, OK, RiskResult, finish
+
+#: name -> (version, one-line description)
+METHODS: dict[str, tuple[str, str]] = {
+    eu_crm.METHOD: (eu_crm.VERSION, "EU CRM supply risk (EC 2017 guidelines), applied to the US"),
+    usgs2021.METHOD: (usgs2021.VERSION, "USGS 2021: disruption potential x trade exposure x economic vulnerability"),
+    geopolrisk.METHOD: (geopolrisk.VERSION, "GeoPolRisk: HHI x instability-weighted import shares x import fraction"),
+    composite.METHOD: (composite.VERSION, "critmin composite: 0.25 HHI + 0.25 FEOC + 0.30 NIR + 0.20 export controls"),
+}
+STAGES = ("mine", "processing")
+_EU_STAGE = {"mine": "extraction", "processing": "processing"}
+
+__all__ = ["METHODS", "STAGES", "RiskResult", "evaluate", "evaluate_all_stages", "rank", "OK", "BOUNDED", "INSUFFICIENT"]
+
+
+def _param(overrides: Mapping | None, name: str):
+    if not overrides or overrides.get(name) is None:
+        return None
+    v = overrides[name]
+    return v if isinstance(v, Interval) else Interval.exact(float(v))
+
+
+def _stage_sources(m, stage: str) -> list[str]:
+    sd = m.stages.get(stage)
+    return [sd.source_id] if sd is not None and sd.source_id else []
+
+
+def _export_control_share(m, stage: str) -> Interval | None:
+    sd = m.stages.get(stage)
+    if sd is None or sd.status == "insufficient_data":
+        return None
+    xc = m.export_control_countries
+    if sd.status == "partial" and set(sd.unknown_countries) & set(xc):
+        return None
+    return Interval.exact(float(sum(iv.low for c, iv in sd.shares.items() if c in xc)))
+
+
+def evaluate(method: str, m, stage: str, inputs, overrides: Mapping | None = None) -> RiskResult:
+    """Apply one method to one mineral at one stage (``mine`` or ``processing``).
+
+    Parameters
+    ----------
+    method
+        A key of :data:`METHODS`.
+    m
+        :class:`~critmin.analysis.inputs.MineralInputs`.
+    stage
+        ``mine`` or ``processing``.
+    inputs
+        The :class:`~critmin.analysis.inputs.RiskInputs` (governance scores).
+    overrides
+        This mineral's caller-supplied parameters.
+    """
+    if method not in METHODS:
+        raise KeyError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; choose mine or processing")
+    sd = m.stages.get(stage)
+    caller = ["caller"] if overrides else []
+    src = _stage_sources(m, stage) + ([m.nir_source] if m.nir_source else [])
+    shares = sd.shares if sd is not None and sd.status != "insufficient_data" else None
+    if method == composite.METHOD:
+        terms = {
+            "hhi": None if sd is None or sd.hhi is None else Interval.exact(sd.hhi),
+            "feoc_share": None if sd is None or sd.feoc_share is None else Interval.exact(sd.feoc_share),
+            "import_reliance": m.nir,
+            "export_control_share": _export_control_share(m, stage),
+        }
+        return composite.score(terms, commodity_id=m.commodity_id, stage=stage, sources=src + ["export_controls"])
+    if method == usgs2021.METHOD:
+        return usgs2021.supply_risk(shares, inputs.wgi, m.nir, _param(overrides, "economic_vulnerability"),
+                                    commodity_id=m.commodity_id, stage=stage,
+                                    sources=src + [inputs.wgi_info.get("source_id")] + caller)
+    if method == geopolrisk.METHOD:
+        hhi = None if sd is None or sd.hhi is None else sd.hhi
+        return geopolrisk.score(hhi, m.import_shares, inputs.pv, m.import_fraction, commodity_id=m.commodity_id,
+                                stage=stage, sources=src + [m.import_source, inputs.pv_info.get("source_id")])
+    # eu_crm, US adaptation: GS = world production shares, sourcing = US import sources.
+    gs = [eu_crm.Share(c, iv) for c, iv in (shares or {}).items()]
+    sourcing = None
+    if m.import_shares:
+        sourcing = [eu_crm.Share(c, iv) for c, iv in m.import_shares if c is not None]
+    stage_inputs = eu_crm.StageInputs(
+        global_shares=gs, sourcing_shares=sourcing,
+        import_reliance=_param(overrides, "eu_import_reliance") or m.nir,
+        eol_rir=_param(overrides, "eol_rir"), substitution_index=_param(overrides, "substitution_index"),
+    )
+    r = eu_crm.supply_risk_stage(stage_inputs, inputs.wgi, commodity_id=m.commodity_id, stage=stage,
+                                 default_trade_factor=1.0,
+                                 sources=src + [m.import_source, inputs.wgi_info.get("source_id")] + caller)
+    note = ("US adaptation: t = 1 for every country; sourcing = US import sources (publisher's 'Other' "
+            "share left out); IR = US net import reliance")
+    return RiskResult(r.method, r.version, r.commodity_id, r.stage, r.status, r.score, r.low, r.high, r.terms,
+                      r.missing, r.sources, r.notes + (note,))
+
+
+def evaluate_all_stages(method: str, m, inputs, overrides: Mapping | None = None) -> RiskResult:
+    """The higher of the two stages (the EU rule, used for every method when no stage is
+    asked for). A stage without data is skipped; if both lack data, the mine-stage result
+    (with its missing list) is returned."""
+    results = [evaluate(method, m, s, inputs, overrides) for s in STAGES]
+    known = [r for r in results if r.status != INSUFFICIENT]
+    if not known:
+        with_data = [r for r in results if m.stages.get(r.stage) is not None]
+        return (with_data or results)[0]
+    return max(known, key=lambda r: (r.high, r.low))
+
+
+def rank(
+    inputs,
+    method: str = composite.METHOD,
+    stage: str | None = None,
+    commodities: Iterable[str] | None = None,
+    overrides: Mapping[str, Mapping] | None = None,
+) -> pd.DataFrame:
+    """Rank minerals by one method: a row per mineral, with the breakdown columns.
+
+    Rows are ordered by score (a bounded score by its lower bound: it is at least that
+    risky), then by the upper bound; ``insufficient_data`` rows come last, alphabetically.
+    """
+    overrides = overrides or {}
+    ids = list(commodities) if commodities is not None else sorted(inputs.minerals)
+    recs = []
+    for cid in ids:
+        m = inputs.minerals.get(cid)
+        if m is None:
+            r = finish(method, METHODS[method][0], cid, stage, None, {}, ["any data for this mineral"], [])
+        elif stage is None:
+            r = evaluate_all_stages(method, m, inputs, overrides.get(cid))
+        else:
+            r = evaluate(method, m, stage, inputs, overrides.get(cid))
+        rec = r.as_record()
+        rec["name"] = m.name if m is not None else cid
+        recs.append(rec)
+    df = pd.DataFrame(recs)
+    if df.empty:
+        return df
+    key = df["score"].where(df["score"].notna(), df["low"])
+    df = df.assign(_k=key.fillna(-1.0), _h=df["high"].fillna(-1.0)).sort_values(
+        ["_k", "_h", "commodity_id"], ascending=[False, False, True]).drop(columns=["_k", "_h"])
+    df.insert(0, "rank", range(1, len(df) + 1))
+    df.loc[df["status"] == INSUFFICIENT, "rank"] = None
+    front = ["rank", "commodity_id", "name", "method", "version", "stage", "status", "score", "low", "high"]
+    return df[front + [c for c in df.columns if c not in front]].reset_index(drop=True)
