@@ -6,7 +6,8 @@ seven times faster than ``openpyxl`` on these files) when it is installed, and f
 to ``openpyxl`` in read-only mode otherwise. Both engines give the same rows:
 
 * every sheet starts at cell A1, so ``rows[i]`` is sheet row ``i + 1`` (provenance rows
-  are spreadsheet row numbers);
+  are spreadsheet row numbers); all rows have the same width, and the sheet ends at its
+  last row and column holding a value;
 * an empty cell is ``None`` (calamine reports ``''``, openpyxl ``None``);
 * numbers are ``float`` or ``int`` as the engine gives them (calamine gives ``1900.0``
   where openpyxl gives ``1900``); text is ``str``; dates are ``datetime``.
@@ -23,6 +24,7 @@ raises :class:`~critmin.errors.SourceError` naming the file and the sheet.
 from __future__ import annotations
 
 import math
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -54,7 +56,9 @@ class Workbook:
             else:
                 import openpyxl
 
-                self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+                with warnings.catch_warnings():  # "no default style", print areas: harmless
+                    warnings.simplefilter("ignore", UserWarning)
+                    self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
                 self.sheet_names = list(self._book.sheetnames)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise self._unreadable(exc) from None
@@ -80,13 +84,10 @@ class Workbook:
         try:
             if self.engine == "calamine":
                 raw = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-                return [[None if c == "" else c for c in r] for r in raw]
+                return _trim([[None if c == "" else c for c in r] for r in raw])
             ws = self._book[sheet]
             ws.reset_dimensions()  # the stored dimension tag of DataWeb exports is wrong
-            out: list[Row] = []
-            for r in ws.iter_rows(values_only=True):
-                out.append([None if (c is None or c == "") else c for c in r])
-            return out
+            return _trim([[None if (c is None or c == "") else c for c in r] for r in ws.iter_rows(values_only=True)])
         except SourceError:
             raise
         except Exception as exc:
@@ -102,6 +103,18 @@ class Workbook:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _trim(rows: list[Row]) -> list[Row]:
+    """Drop empty rows and columns past the last value; pad rows to one width.
+
+    openpyxl returns formatted but empty rows and columns past the data, calamine stops
+    at the last cell holding something: after this both give the same rows.
+    """
+    while rows and all(c is None for c in rows[-1]):
+        rows.pop()
+    width = max((max((j for j, c in enumerate(r) if c is not None), default=-1) + 1 for r in rows), default=0)
+    return [(r + [None] * (width - len(r)))[:width] for r in rows]
 
 
 def cell_text(value: object) -> str:
