@@ -74,7 +74,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from critmin.errors import CritminError, SourceError, UnmappedNameError
 from critmin.live import http
-from critmin.live.bilateral import AGGREGATE, UNKNOWN, TradeLoad, classify_code, hs_revision, typed_table
+from critmin.live.bilateral import UNKNOWN, TradeLoad, classify_code, hs_revision, typed_table
 from critmin.live.hs_commodities import commodities_for_hs, normalise_hs
 from critmin.sources.base import SourceInfo, read_csv_rows
 
