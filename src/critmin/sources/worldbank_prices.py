@@ -86,7 +86,7 @@ _MONTH_RE = re.compile(r"^(\d{4})M(\d{2})$")
 INFO = SourceInfo(
     source_id=SOURCE_ID,
     title="World Bank Commodity Price Data (The Pink Sheet), monthly prices 1960-2025",
-    publisher="World Bank, Prospects Group (Commodity Markets)",
+    publisher="World Bank (Commodity Markets)",
     citation=(
         "World Bank, Commodity Price Data (The Pink Sheet): CMO Historical Data Monthly, "
         "updated December 02, 2025. https://www.worldbank.org/en/research/commodity-markets"

@@ -81,7 +81,7 @@ INFO = SourceInfo(
     licence="CC BY 4.0",
     vintage=2024,
     url="https://www.govindicators.org",
-    published="2023-09 (2023 update); 2024-11-05 (DataBank, Sept 2024 release)",
+    published="2023 (2023 update); 2024-11-05 (DataBank extract, 'Last Updated')",
     notes=(
         "release 'wgi-2023-update': long CSV derived from wgidataset_2023update_1996-2022.xlsx "
         "(six indicators, estimate, std. error, sources, percentile ranks); release "
