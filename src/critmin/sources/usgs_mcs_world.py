@@ -83,8 +83,11 @@ Quirks handled (each has a test)
   Leone) takes the unit every other row of the same commodity and ``Type`` has (said in
   ``notes``); if those disagree it is an error. ``(Reserve data is thousand metric
   tons)`` in ``RESERVE_NOTES`` sets the unit of that row's reserves.
-* A row with no value and no note at all (e.g. MCS2025 titanium sponge, Australia) gives
-  no row and is counted in ``skipped``.
+* A row with no value and no note at all (MCS2025: the eight germanium rows, which
+  SOURCES.md calls withheld but which carry no code, titanium sponge for Australia,
+  abrasives for Mexico) gives ``missing`` rows for the measure its label names
+  (production unless it says capacity or reserves): the country is listed, its figure is
+  not known; nothing is invented.
 
 Malformed input (missing columns, an unknown value column, a truncated file, bytes that
 are not UTF-8, an unknown country or commodity) raises
@@ -139,8 +142,8 @@ WORLD_UNITS: dict[str, str] = {
 UNIT_ERRATA: dict[tuple[int, str, str, str | None], tuple[str, str, str]] = {
     (2023, "chromium", "", "production"): (
         "metric tons", "thousand metric tons",
-        "columns Prod_t_*, but the figures are thousand metric tons (world 41,000 for 2022; MCS2024 gives "
-        "41,900 in Prod_kt_2022, and its revision notes changed the chromium field names to kt)",
+        "columns Prod_t_*, but the file's own Prod_notes say 'Units are thousand metric tons, gross weight' "
+        "(world 41,000 for 2022; MCS2024 gives 41,900 in Prod_kt_2022)",
     ),
     (2023, "rhenium", "", "reserves"): (
         "thousand metric tons", "kilograms",
@@ -173,7 +176,6 @@ UNIT_ERRATA: dict[tuple[int, str, str, str | None], tuple[str, str, str]] = {
 }
 
 SKIP_BLANK = "blank line"
-SKIP_EMPTY_ROW = "row without any value or note"
 SKIP_REPEATED = "unnamed column repeating the reserves figure of its row (MCS2024 barite)"
 SKIP_NOT_RESERVE = "reserves figure the publisher marks 'Moved to capacity column not a reserve'"
 
@@ -433,12 +435,23 @@ _CAPACITY_LABEL_RE = re.compile(r"\bcapacity\b", re.I)
 _PRODUCTION_LABEL_RE = re.compile(r"\bp(?:r)?oduction\b", re.I)
 
 
+def _group_named_by_label(label: str, groups: list[Group]) -> Group:
+    by_measure = {g.measure: g for g in reversed(groups)}
+    if re.match(r"\s*reserves\b", label, re.I) and RESERVES in by_measure:
+        return by_measure[RESERVES]
+    if _CAPACITY_LABEL_RE.search(label) and not _PRODUCTION_LABEL_RE.search(label) and CAPACITY in by_measure:
+        return by_measure[CAPACITY]
+    return by_measure.get(PRODUCTION, groups[0])
+
+
 def finish_row(ctx: RowContext, groups: list[Group], series_reserves: ReserveBasis | None, out: list[dict], skipped: Counter) -> None:
     """Emit the filled groups of one file row; count the row if nothing in it is filled."""
     filled = [g for g in groups if g.is_filled]
     if not filled:
-        skipped[SKIP_EMPTY_ROW] += 1
-        return
+        # the publisher lists the country but gives nothing: one group of missing rows,
+        # the one the label names (MCS2025 germanium, titanium sponge, some abrasives rows)
+        filled = [_group_named_by_label(ctx.label, groups)]
+        filled[0].remarks.append("critmin: the row has no figure and no note")
     lform, replaces = label_form(ctx.label, ctx.commodity.commodity_id)
     capacity_filled = any(g.measure == CAPACITY for g in filled)
     for g in filled:
@@ -468,19 +481,19 @@ def emit_group(ctx: RowContext, group: Group, label_form_text: str, replaces: bo
     est_row = measure != RESERVES and (bool(_ESTIMATE_WORD_RE.search(ctx.label)) or ctx.country.estimated)
     commodity_form = "" if replaces else ctx.commodity.form
     form = join_forms(commodity_form, group.form or basis.form or label_form_text)
-    unit = basis.unit or group.unit
     erratum = UNIT_ERRATA.get((ctx.vintage, ctx.commodity.commodity_id, ctx.commodity.form, measure)) or UNIT_ERRATA.get(
         (ctx.vintage, ctx.commodity.commodity_id, ctx.commodity.form, None)
     )
-    extra_remarks: list[str] = []
-    if erratum is not None and unit == erratum[0]:
-        unit = erratum[1]
-        extra_remarks.append(f"critmin: unit corrected from '{erratum[0]}' to '{erratum[1]}': {erratum[2]}")
     stage = stage_of(ctx.label, measure)
     for col, raw in group.cells:
         if measure == RESERVES and _NOT_A_RESERVE_RE.search(notes_text):
             skipped[SKIP_NOT_RESERVE] += 1
             continue
+        unit = basis.unit or col.unit or group.unit
+        extra_remarks: list[str] = []
+        if erratum is not None and unit == erratum[0]:
+            unit = erratum[1]
+            extra_remarks.append(f"critmin: unit corrected from '{erratum[0]}' to '{erratum[1]}': {erratum[2]}")
         estimated = col.estimated or est_row or col.year in est_from_note
         remarks = [*ctx.remarks, *group.remarks, *extra_remarks]
         if raw:
