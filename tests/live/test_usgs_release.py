@@ -299,3 +299,30 @@ def test_header_missing_or_empty_file(tmp_path):
 )
 def test_route(name, folder):
     assert route(name, 2026) == folder
+
+
+def test_fetched_release_of_the_real_files_reads_like_the_shipped_copy(tmp_path, raw_data_dir):
+    """End to end, offline: serve the real MCS2026 files as ScienceBase would (the data CSV
+    as is, the industry-trends CSVs in a zip), fetch, then run the project's reader on the
+    result and on the shipped copy: the tables must be identical."""
+    import pandas as pd
+
+    from critmin.sources.usgs_mcs2026 import read_mcs2026
+
+    real = raw_data_dir / "usgs_mcs2026"
+    trends = {f"MCS2026_Mineral_Industry_Trends/{p.name}": p.read_bytes() for p in sorted((real / "industry_trends").iterdir())}
+    files = {
+        "MCS2026_Commodities_Data.csv": (real / "MCS2026_Commodities_Data.csv").read_bytes(),
+        "MCS2026_Commodities_Data_metadata.xml": (real / "MCS2026_Commodities_Data_metadata.xml").read_bytes(),
+        "MCS2026_Mineral_Industry_Trends_and_Salient_Statistics.zip": make_zip(trends),
+    }
+    opener = serve(ID_2026, "Mineral Commodity Summaries 2026 Data Release", files, checksum=True)
+    paths = fetch_mcs_release(2026, tmp_path, opener=opener, policy=FAST)
+    assert len(paths) == 2 + len(trends)
+    fetched_trends = sorted(p.name for p in (tmp_path / "usgs_mcs2026" / "industry_trends").iterdir())
+    assert fetched_trends == sorted(p.name for p in (real / "industry_trends").iterdir())
+    assert (tmp_path / "usgs_mcs2026" / "MCS2026_Commodities_Data.csv").stat().st_size == 3_189_010
+    ours, shipped = read_mcs2026(tmp_path), read_mcs2026(raw_data_dir)
+    assert set(ours.tables) == set(shipped.tables) and ours.skipped == shipped.skipped
+    for name in shipped.tables:
+        pd.testing.assert_frame_equal(ours.tables[name], shipped.tables[name])
