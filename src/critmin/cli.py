@@ -37,12 +37,14 @@ def _fail(message: str, code: int = 2) -> None:
 
 def run_command(fn):
     """Call ``fn`` and turn critmin's own errors into a message and a non-zero exit."""
-    from critmin.errors import CritminError
+    from critmin.errors import CritminError, SnapshotError, SourceError
 
     try:
         return fn()
-    except CritminError as exc:
-        _fail(str(exc), 1 if exc.__class__.__name__ in ("SourceError", "UnmappedNameError", "SnapshotError") else 2)
+    except (SourceError, SnapshotError) as exc:  # the data is wrong: exit 1
+        _fail(str(exc), 1)
+    except CritminError as exc:  # the request is wrong: exit 2
+        _fail(str(exc), 2)
 
 
 def emit(df, fmt: Format, title: str | None = None, columns: list[str] | None = None, json_records=None) -> None:
