@@ -1,0 +1,84 @@
+"""API keys: created once, shown once, stored hashed.
+
+A key reads ``cmk_<key_id>_<secret>``: ``key_id`` (8 hex characters) finds the row, the
+secret (32 random bytes, URL-safe base64) is checked against
+``sha256(salt || secret)`` with a per-key random salt, compared in constant time. The
+secret is random and long, so a fast hash is enough (a slow password hash protects
+guessable secrets, which these are not); the plain key is never stored.
+
+Writes (saving a scenario, storing a run, deleting) need a key, sent as
+``X-API-Key: cmk_...`` or ``Authorization: Bearer cmk_...``. Reads need none.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+import sqlalchemy as sa
+
+from critmin.web import db
+
+PREFIX = "cmk"
+_KEY_RE = re.compile(r"^cmk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
+
+
+class ApiKeyError(Exception):
+    """A missing, malformed, unknown or revoked key; ``status`` is 401."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.status = 401
+
+
+def hash_secret(salt: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
+
+
+def create_key(engine: sa.Engine, name: str) -> tuple[str, dict]:
+    """Create a key; return the plain key (shown once) and its stored record."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValueError("a key needs a name of 1 to 200 characters")
+    for _ in range(5):
+        key_id = secrets.token_hex(4)
+        if db.get_key(engine, key_id) is None:
+            break
+    else:  # pragma: no cover - 2**32 ids
+        raise RuntimeError("could not find a free key id")
+    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
+    salt = secrets.token_hex(16)
+    record = db.insert_key(engine, key_id, name, salt, hash_secret(salt, secret))
+    return f"{PREFIX}_{key_id}_{secret}", record
+
+
+def verify_key(engine: sa.Engine, presented: str | None) -> str:
+    """The key id of a valid, unrevoked key; :class:`ApiKeyError` otherwise."""
+    if not presented:
+        raise ApiKeyError("this request writes data and needs an API key: send it as the X-API-Key header "
+                        "(create one with `critmin keys create NAME`)")
+    m = _KEY_RE.match(presented.strip())
+    if not m:
+        raise ApiKeyError("malformed API key: expected cmk_<8 hex>_<secret> as printed by `critmin keys create`")
+    key_id, secret = m.groups()
+    row = db.get_key(engine, key_id)
+    if row is None or not hmac.compare_digest(row["secret_hash"], hash_secret(row["salt"], secret)):
+        raise ApiKeyError("invalid API key")
+    if row["revoked_at"] is not None:
+        raise ApiKeyError(f"API key {key_id} was revoked")
+    db.touch_key(engine, key_id)
+    return key_id
+
+
+def presented_key(headers) -> str | None:
+    """The key from ``X-API-Key`` or ``Authorization: Bearer``."""
+    key = headers.get("x-api-key")
+    if key:
+        return key
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return None

@@ -1,0 +1,120 @@
+"""In-process cache of read responses, keyed by the snapshot's fingerprint.
+
+Every read endpoint of the knowledge base and the risk analytics is a pure function of
+the snapshot (and of the request's path and query), so its whole response can be kept and
+replayed. The key starts with the SHA-256 of the snapshot's ``manifest.json`` (which holds
+the checksum of every table): a rebuilt snapshot changes the fingerprint and every old
+entry stops matching. The manifest is re-examined at most once a second (its size and
+modification time; re-hashed only when they change).
+
+:class:`ResponseCache` is a plain ASGI middleware (no per-request Starlette objects), so a
+cache hit costs a dictionary lookup and one ``send``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date as _date
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+
+class SnapshotFingerprint:
+    """SHA-256 of a snapshot's manifest, refreshed when the file changes."""
+
+    def __init__(self, snapshot_dir: Path | None = None, min_interval: float = 1.0) -> None:
+        self._dir = snapshot_dir
+        self._interval = min_interval
+        self._checked = 0.0
+        self._stat: tuple[int, int] | None = None
+        self._value = "none"
+        self._lock = threading.Lock()
+
+    @property
+    def manifest_path(self) -> Path:
+        from critmin.snapshot import MANIFEST, default_dir
+
+        return Path(self._dir or default_dir()) / MANIFEST
+
+    def __call__(self) -> str:
+        now = time.monotonic()
+        if now - self._checked < self._interval:
+            return self._value
+        with self._lock:
+            self._checked = now
+            try:
+                st = os.stat(self.manifest_path)
+            except OSError:
+                self._stat, self._value = None, "none"
+                return self._value
+            stat = (st.st_size, st.st_mtime_ns)
+            if stat != self._stat:
+                self._value = hashlib.sha256(self.manifest_path.read_bytes()).hexdigest()
+                self._stat = stat
+                from critmin import store
+
+                store.reset()  # a new snapshot: reopen the views on the new files
+            return self._value
+
+
+class ResponseCache:
+    """ASGI middleware replaying cached GET responses under ``prefixes``.
+
+    Only complete 200 responses are stored; anything else (errors, streaming) passes
+    through. At most ``max_entries`` responses are kept, least recently used first out.
+    """
+
+    def __init__(self, app, fingerprint: SnapshotFingerprint, prefixes: tuple[str, ...], max_entries: int = 4096,
+                 max_body: int = 8 * 1024 * 1024) -> None:
+        self.app = app
+        self.fingerprint = fingerprint
+        self.prefixes = prefixes
+        self.max_entries = max_entries
+        self.max_body = max_body
+        self._entries: OrderedDict[tuple, tuple[list, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        key = (self.fingerprint(), _date.today(), scope["method"], scope["path"], scope.get("query_string", b""))
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+        if hit is not None:
+            self.hits += 1
+            headers, body = hit
+            await send({"type": "http.response.start", "status": 200, "headers": headers + [(b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.misses += 1
+        captured: dict = {"status": None, "headers": None, "body": [], "ok": True}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-cache"]
+                message = {**message, "headers": captured["headers"] + [(b"x-cache", b"miss")]}
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+                if sum(map(len, captured["body"])) > self.max_body:
+                    captured["ok"] = False
+                if not message.get("more_body", False) and captured["ok"] and captured["status"] == 200:
+                    with self._lock:
+                        self._entries[key] = (captured["headers"], b"".join(captured["body"]))
+                        while len(self._entries) > self.max_entries:
+                            self._entries.popitem(last=False)
+            await send(message)
+
+        await self.app(scope, receive, capture)

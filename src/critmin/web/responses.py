@@ -1,0 +1,113 @@
+"""Presenting results over HTTP: tables as JSON or CSV, pages of long lists, errors.
+
+Every list endpoint answers with the same envelope::
+
+    {"items": [...], "total": 812, "limit": 100, "offset": 0, "meta": {...}}
+
+and, with ``?format=csv``, the same rows (the requested page) as CSV with a header row and
+lists joined by ``"; "`` (the CLI's convention), so a spreadsheet opens it as is.
+Missing values are ``null`` in JSON and empty cells in CSV; a qualifier column always says
+why a value is missing, so nothing is turned into 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from enum import Enum
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.responses import Response
+
+
+class Format(str, Enum):
+    json = "json"
+    csv = "csv"
+
+
+def clean(value: Any) -> Any:
+    """A JSON-ready Python value: numpy scalars unwrapped, NaN/NA/NaT to None, dates ISO."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if type(value).__name__ in ("NAType", "NaTType"):  # before the datetime test: NaT is a datetime
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time(0):
+            return value.date().isoformat()  # a DATE column read back as a midnight timestamp
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return clean(value.tolist())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def records(df) -> list[dict]:
+    """Rows of a DataFrame as JSON-ready dictionaries."""
+    if df is None:
+        return []
+    cols = [str(c) for c in df.columns]
+    return [dict(zip(cols, (clean(v) for v in row))) for row in df.itertuples(index=False, name=None)]
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def json_response(obj: Any, status_code: int = 200) -> Response:
+    return Response(content=dumps(clean(obj)), status_code=status_code, media_type="application/json")
+
+
+def csv_bytes(rows: list[dict], columns: list[str] | None = None) -> bytes:
+    cols = columns or (list(rows[0]) if rows else [])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    for r in rows:
+        out = []
+        for c in cols:
+            v = r.get(c)
+            if isinstance(v, (list, tuple)):
+                v = "; ".join(map(str, v))
+            elif isinstance(v, dict):
+                v = json.dumps(v, sort_keys=True)
+            out.append("" if v is None else v)
+        writer.writerow(out)
+    return buf.getvalue().encode("utf-8")
+
+
+def csv_response(rows: list[dict], filename: str, columns: list[str] | None = None) -> Response:
+    return Response(
+        content=csv_bytes(rows, columns),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}.csv"'},
+    )
+
+
+def table_response(df_or_rows, fmt: Format, filename: str, *, limit: int | None = None, offset: int = 0,
+                   meta: dict | None = None) -> Response:
+    """A list endpoint's answer: the envelope in JSON, or the page as CSV."""
+    rows = df_or_rows if isinstance(df_or_rows, list) else records(df_or_rows)
+    columns = None if isinstance(df_or_rows, list) else [str(c) for c in df_or_rows.columns]
+    total = len(rows)
+    page = rows[offset: offset + limit] if limit is not None else rows[offset:]
+    if fmt is Format.csv:
+        return csv_response(page, filename, columns)
+    return json_response({"items": page, "total": total, "limit": limit, "offset": offset, "meta": meta or {}})
+
+
+def problem(status: int, message: str) -> HTTPException:
+    """An HTTP error whose body is ``{"detail": message}``."""
+    return HTTPException(status_code=status, detail=message)

@@ -1,0 +1,411 @@
+"""REST endpoints of the policy model: markets, presets, running, saving and comparing.
+
+Scenarios are the model's own schema (:class:`critmin.model.scenario.Scenario`, the same
+as the YAML files): the request body is validated by it, so a typo in a field is a 422
+naming the field path (``body.policies.tariffs.0.rate``). Problems only the model can see
+(an unknown region, a market that does not balance) are :class:`ScenarioError` or
+:class:`MarketError`, also 422. Results are :meth:`Result.to_dict` and
+:meth:`Result.summary`, exactly what ``critmin`` prints.
+
+Reads need no key; saving, storing runs, uploading and deleting need one (see
+:mod:`critmin.web.auth`). Every write validates completely (the scenario is compiled on its
+market) before anything is stored, so a bad request writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from critmin.model.scenario import Scenario
+from critmin.web import db
+from critmin.web.responses import Format, clean, csv_response, json_response, problem, records
+
+router = APIRouter(tags=["scenarios"])
+
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
+MAX_REGIONS = 40
+MAX_COMPARE = 8
+RESULT_TABLES = ("prices", "quantities", "flows", "welfare", "binding")
+
+
+class ModelInputError(Exception):
+    """A scenario the model rejects or cannot solve; answered with 422."""
+
+
+def engine(request: Request):
+    return request.app.state.engine
+
+
+def require_key(request: Request) -> str:
+    """The id of the valid API key sent with a write request (401 otherwise)."""
+    from critmin.web.auth import presented_key, verify_key
+
+    return verify_key(request.app.state.engine, presented_key(request.headers))
+
+
+# --- model calls ------------------------------------------------------------------------
+
+def _checked(scenario: Scenario) -> Scenario:
+    """Drop the server-side file path (a client must not point the loader at files)."""
+    from critmin.model.policies import market_spec
+
+    scenario = scenario.model_copy(update={"source_path": None})
+    if hasattr(scenario.market, "ref"):
+        from critmin.model.scenario import PRESET_DIR
+
+        if not (PRESET_DIR / f"market_{scenario.market.ref}.yaml").is_file():
+            raise ModelInputError(f"market.ref: no market named {scenario.market.ref!r}; known: {', '.join(market_names())}")
+    spec = _model_call(lambda: market_spec(scenario))
+    if len(spec.regions) > MAX_REGIONS:
+        raise ModelInputError(f"market.regions: at most {MAX_REGIONS} regions in a web request (got {len(spec.regions)})")
+    return scenario
+
+
+def _model_call(fn):
+    """Run a model function, turning its input errors into :class:`ModelInputError`."""
+    import numpy as np
+
+    from critmin.model import MarketError, ScenarioError
+
+    try:
+        with np.errstate(all="ignore"):
+            return fn()
+    except (ScenarioError, MarketError) as exc:
+        raise ModelInputError(str(exc)) from None
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError, IndexError, KeyError, OverflowError) as exc:
+        raise ModelInputError(f"the model cannot solve this scenario: {type(exc).__name__}: {exc}") from None
+
+
+def validate(scenario: Scenario) -> Scenario:
+    """Check the scenario compiles on its market (nothing solved)."""
+    from critmin.model import prepare_scenario
+
+    scenario = _checked(scenario)
+    _model_call(lambda: prepare_scenario(scenario))
+    return scenario
+
+
+def solve(scenarios: list[Scenario]) -> list:
+    from critmin.model import simulate_many
+
+    checked = [_checked(s) for s in scenarios]
+    return _model_call(lambda: simulate_many(checked))
+
+
+def result_payload(result, scenario: Scenario) -> dict:
+    """The JSON answer for one solved scenario: spec, headline summary and every table."""
+    return {
+        "scenario": spec_of(scenario),
+        "summary": clean(result.summary().to_dict()),
+        "result": clean(result.to_dict()),
+    }
+
+
+def spec_of(scenario: Scenario) -> dict:
+    return clean(scenario.model_dump(mode="json", by_alias=True))
+
+
+def mineral_of(scenario: Scenario) -> str | None:
+    m = scenario.market
+    return getattr(m, "ref", None) or getattr(m, "mineral", None)
+
+
+def market_names() -> list[str]:
+    from critmin.model.scenario import PRESET_DIR
+
+    return sorted(p.stem[len("market_"):] for p in PRESET_DIR.glob("market_*.yaml"))
+
+
+# --- markets and presets ----------------------------------------------------------------
+
+@router.get("/markets", summary="Preset markets a scenario can refer to with market: {ref: NAME}")
+def markets():
+    from critmin.model.scenario import load_market_spec
+
+    items = []
+    for name in market_names():
+        spec = load_market_spec(name)
+        items.append({"name": name, "mineral": spec.mineral, "stage": spec.stage, "unit": spec.unit,
+                      "price_unit": spec.price_unit, "regions": list(spec.regions)})
+    return json_response({"items": items, "total": len(items), "limit": None, "offset": 0, "meta": {}})
+
+
+@router.get("/markets/{name}", summary="A preset market: its specification and calibrated base point by region")
+def market(name: str = Path(..., pattern=NAME_PATTERN)):
+    from critmin.model.policies import build_market
+    from critmin.model.scenario import load_market_spec
+
+    if name not in market_names():
+        raise problem(404, f"unknown market {name!r}; known: {', '.join(market_names())}")
+    spec = load_market_spec(name)
+    m = build_market(spec)
+    flows = m.flows_frame()
+    return json_response({
+        "name": name,
+        "spec": clean(spec.model_dump(mode="json", by_alias=True)),
+        "regions": list(m.regions),
+        "base": records(m.summary().reset_index()),
+        "base_flows": [{"origin": o, "destination": d, "quantity": float(flows.loc[o, d])}
+                       for o in m.regions for d in m.regions if flows.loc[o, d] > 0],
+    })
+
+
+@router.get("/presets", summary="Preset scenarios shipped with critmin")
+def presets(mineral: Optional[str] = Query(None, max_length=100), fmt: Format = Query(Format.json, alias="format")):
+    from critmin.model import list_presets, load_scenario
+
+    rows = []
+    for rec in list_presets().to_dict("records"):
+        s = load_scenario(rec["name"])
+        m = mineral_of(s)
+        if mineral and m != mineral:
+            continue
+        rows.append({"name": rec["name"], "scenario": rec["scenario"], "description": rec["description"], "market": m})
+    if fmt is Format.csv:
+        return csv_response(rows, "presets", ["name", "scenario", "description", "market"])
+    return json_response({"items": rows, "total": len(rows), "limit": None, "offset": 0, "meta": {}})
+
+
+def _load_preset(name: str) -> Scenario:
+    from critmin.model import list_presets, load_scenario
+
+    if name not in set(list_presets()["name"]):
+        raise problem(404, f"unknown preset {name!r}; see /api/v1/presets")
+    return load_scenario(name)
+
+
+@router.get("/presets/{name}", summary="A preset scenario's specification (the YAML as JSON)")
+def preset(name: str = Path(..., pattern=NAME_PATTERN)):
+    return json_response(spec_of(_load_preset(name)))
+
+
+@router.get("/presets/{name}/result", summary="Solve a preset: summary and every result table")
+def preset_result(name: str = Path(..., pattern=NAME_PATTERN)):
+    scenario = _load_preset(name)
+    (result,) = solve([scenario])
+    return json_response(result_payload(result, scenario))
+
+
+# --- running without saving ---------------------------------------------------------------
+
+@router.post("/scenarios/run", summary="Solve a scenario given in the body (nothing is stored)")
+def run_scenario(scenario: Scenario):
+    (result,) = solve([scenario])
+    return json_response(result_payload(result, scenario))
+
+
+@router.post("/scenarios/validate", summary="Check a scenario without solving it")
+def validate_scenario(scenario: Scenario):
+    s = validate(scenario)
+    return json_response({"valid": True, "scenario": spec_of(s), "market": mineral_of(s)})
+
+
+# --- saved scenarios --------------------------------------------------------------------------
+
+@router.get("/scenarios", summary="Saved scenarios, newest first")
+def list_saved(
+    request: Request,
+    mineral: Optional[str] = Query(None, max_length=100),
+    q: Optional[str] = Query(None, max_length=100, description="Name contains (case-insensitive)."),
+    limit: int = Query(50, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    total, items = db.list_scenarios(engine(request), mineral=mineral, q=q, limit=limit, offset=offset)
+    return json_response({"items": items, "total": total, "limit": limit, "offset": offset, "meta": {}})
+
+
+@router.post("/scenarios", status_code=201, summary="Save a scenario (needs an API key)")
+def save(request: Request, scenario: Scenario, key_id: str = Depends(require_key)):
+    s = validate(scenario)
+    return json_response(db.insert_scenario(engine(request), spec_of(s), mineral_of(s), key_id), status_code=201)
+
+
+@router.post("/scenarios/upload", status_code=201, summary="Save a scenario from a YAML file (needs an API key)")
+async def upload(request: Request, file: UploadFile = File(..., description="A scenario YAML file"),
+                 key_id: str = Depends(require_key)):
+    import yaml
+
+    from critmin.model.scenario import parse_scenario
+
+    limit = request.app.state.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise problem(413, f"scenario file too large: more than {limit:,} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+        parsed = yaml.safe_load(text)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise problem(422, f"{file.filename or 'upload'}: not a UTF-8 YAML file: {exc}") from None
+    scenario = _model_call(lambda: parse_scenario(parsed, file.filename or "upload"))
+    s = validate(scenario)
+    return json_response(db.insert_scenario(engine(request), spec_of(s), mineral_of(s), key_id), status_code=201)
+
+
+def _saved(request: Request, scenario_id: int) -> dict:
+    row = db.get_scenario(engine(request), scenario_id)
+    if row is None:
+        raise problem(404, f"no saved scenario with id {scenario_id}")
+    return row
+
+
+def _parse_saved(row: dict) -> Scenario:
+    from critmin.model.scenario import parse_scenario
+
+    return _model_call(lambda: parse_scenario(row["spec"], f"saved scenario {row['id']}"))
+
+
+@router.get("/scenarios/{scenario_id}", summary="A saved scenario")
+def get_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1)):
+    return json_response(_saved(request, scenario_id))
+
+
+@router.delete("/scenarios/{scenario_id}", summary="Delete a saved scenario (needs an API key); its runs are kept")
+def delete_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1), key_id: str = Depends(require_key)):
+    _saved(request, scenario_id)
+    db.delete_scenario(engine(request), scenario_id)
+    return json_response({"deleted": scenario_id})
+
+
+@router.post("/scenarios/{scenario_id}/runs", status_code=201, summary="Solve a saved scenario and store the run (needs an API key)")
+def run_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1), key_id: str = Depends(require_key)):
+    row = _saved(request, scenario_id)
+    scenario = _parse_saved(row)
+    (result,) = solve([scenario])
+    return json_response(_store_run(request, scenario_id, scenario, result, key_id), status_code=201)
+
+
+@router.post("/runs", status_code=201, summary="Solve a scenario given in the body and store the run (needs an API key)")
+def run_and_store(request: Request, scenario: Scenario, key_id: str = Depends(require_key)):
+    (result,) = solve([scenario])
+    return json_response(_store_run(request, None, scenario, result, key_id), status_code=201)
+
+
+def _store_run(request: Request, scenario_id: int | None, scenario: Scenario, result, key_id: str) -> dict:
+    from critmin import __version__
+
+    payload = result_payload(result, scenario)
+    fp = request.app.state.fingerprint()
+    return db.insert_run(engine(request), scenario_id=scenario_id, spec=payload["scenario"], result=payload["result"],
+                         summary=payload["summary"], critmin_version=__version__,
+                         fingerprint=None if fp == "none" else fp, key_id=key_id)
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+@router.get("/runs", summary="Stored runs, newest first (summaries only)")
+def list_runs(
+    request: Request,
+    scenario_id: Optional[int] = Query(None, ge=1, le=2**31 - 1),
+    limit: int = Query(50, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    total, items = db.list_runs(engine(request), scenario_id=scenario_id, limit=limit, offset=offset)
+    return json_response({"items": items, "total": total, "limit": limit, "offset": offset, "meta": {}})
+
+
+def _run(request: Request, run_id: int) -> dict:
+    row = db.get_run(engine(request), run_id)
+    if row is None:
+        raise problem(404, f"no run with id {run_id}")
+    return row
+
+
+@router.get("/runs/{run_id}", summary="A stored run with its scenario, summary and result tables")
+def get_run(request: Request, run_id: int = Path(..., ge=1, le=2**31 - 1)):
+    return json_response(_run(request, run_id))
+
+
+@router.get("/runs/{run_id}/tables/{table}", summary="One result table of a stored run, as JSON or CSV")
+def run_table(
+    request: Request,
+    run_id: int = Path(..., ge=1, le=2**31 - 1),
+    table: Literal["prices", "quantities", "flows", "welfare", "binding", "summary"] = Path(...),
+    fmt: Format = Query(Format.json, alias="format"),
+):
+    row = _run(request, run_id)
+    if table == "summary":
+        rows = [{"metric": k, "value": v} for k, v in row["summary"].items()]
+    else:
+        rows = row["result"].get(table, [])
+    if fmt is Format.csv:
+        return csv_response(rows, f"run{run_id}_{table}")
+    return json_response({"items": rows, "total": len(rows), "limit": None, "offset": 0,
+                          "meta": {"unit": row["result"].get("unit"), "price_unit": row["result"].get("price_unit")}})
+
+
+# --- comparison -----------------------------------------------------------------------------------
+
+class CompareItem(BaseModel):
+    """One column of a comparison: a preset, a saved scenario, a stored run, or a scenario inline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preset: Optional[str] = Field(None, pattern=NAME_PATTERN)
+    scenario_id: Optional[int] = Field(None, ge=1, le=2**31 - 1)
+    run_id: Optional[int] = Field(None, ge=1, le=2**31 - 1)
+    scenario: Optional[Scenario] = None
+    label: Optional[str] = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "CompareItem":
+        given = [k for k in ("preset", "scenario_id", "run_id", "scenario") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of preset, scenario_id, run_id or scenario")
+        return self
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[CompareItem] = Field(..., min_length=1, max_length=MAX_COMPARE)
+
+
+@router.post("/compare", summary="Compare scenarios and stored runs side by side (headline numbers)")
+def compare(request: Request, body: CompareRequest, fmt: Format = Query(Format.json, alias="format")):
+    columns: list[tuple[str, dict]] = []
+    to_solve: list[tuple[int, Scenario]] = []
+    for i, item in enumerate(body.items):
+        if item.run_id is not None:
+            run = _run(request, item.run_id)
+            columns.append((item.label or f"run {run['id']}: {run['scenario_name']}", run["summary"]))
+            continue
+        if item.preset is not None:
+            s = _load_preset(item.preset)
+            label = item.label or f"preset: {s.name}"
+        elif item.scenario_id is not None:
+            row = _saved(request, item.scenario_id)
+            s = _parse_saved(row)
+            label = item.label or f"saved {row['id']}: {s.name}"
+        else:
+            s = item.scenario  # type: ignore[assignment]
+            label = item.label or s.name
+        columns.append((label, {}))
+        to_solve.append((i, s))
+    if to_solve:
+        results = solve([s for _, s in to_solve])
+        for (i, _), r in zip(to_solve, results):
+            columns[i] = (columns[i][0], clean(r.summary().to_dict()))
+    labels = _unique([c[0] for c in columns])
+    metrics: list[str] = []
+    for _, summ in columns:
+        metrics.extend(m for m in summ if m not in metrics)
+    rows = [{"metric": m, **{lab: summ.get(m) for lab, (_, summ) in zip(labels, columns)}} for m in metrics]
+    if fmt is Format.csv:
+        return csv_response(rows, "comparison", ["metric", *labels])
+    return json_response({"columns": labels, "rows": rows})
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for lab in labels:
+        n = seen.get(lab, 0)
+        seen[lab] = n + 1
+        out.append(lab if n == 0 else f"{lab} ({n + 1})")
+    return out
+
+
+__all__ = ["router", "ModelInputError", "RESULT_TABLES", "Any"]

@@ -1,0 +1,2 @@
+/* Not-found page: the server already wrote the message. */
+"use strict";

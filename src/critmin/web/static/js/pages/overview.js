@@ -1,0 +1,204 @@
+/* Overview: headline reliance, risk ranking and matrix, mining vs processing, processing map. */
+"use strict";
+
+(function () {
+  const CM = window.CM;
+  CM.pages = CM.pages || {};
+
+  function kpi(value, label, testid, extra) {
+    return CM.el("div", { class: "kpi", "data-testid": testid }, [
+      CM.el("div", { class: "value", text: String(value) }),
+      CM.el("div", { class: "label", text: label }),
+      extra || null,
+    ]);
+  }
+
+  async function headline(main) {
+    const vintages = await CM.api("/vintages");
+    const nirV = (vintages.nir || []).slice(-1)[0];
+    const listYear = nirV >= 2026 ? 2025 : 2022;
+    const [s, tracker] = await Promise.all([
+      CM.api(`/nir/summary?list_year=${listYear}`),
+      CM.api("/tracker/summary").catch(() => null),
+    ]);
+    const kpis = CM.el("div", { class: "kpis", "data-testid": "kpis" }, [
+      kpi(s.at_100, `minerals on the ${listYear} list 100 % net-import reliant (MCS ${s.vintage}, ${s.year})`, "kpi-at100"),
+      kpi(s.above_50, `more above 50 % reliant`, "kpi-above50"),
+      kpi(s.minerals, `minerals on the ${listYear} US critical-mineral list`, "kpi-listed"),
+      kpi(s.unknown, "with reliance withheld or not published", "kpi-unknown"),
+    ]);
+    if (tracker && tracker.next_date) {
+      const n = tracker.next_date;
+      kpis.appendChild(
+        CM.el("a", { class: "kpi", href: "/tracker", style: "text-decoration:none", "data-testid": "kpi-next" }, [
+          CM.el("div", { class: "value", text: `${n.days_from_today} d` }),
+          CM.el("div", { class: "label", text: `to ${n.date}: ${n.title}` }),
+        ])
+      );
+    }
+    main.appendChild(kpis);
+  }
+
+  async function riskSections(grid) {
+    const ranking = CM.card("Supply-risk ranking", null, { id: "risk-ranking", testid: "risk-ranking" });
+    const matrix = CM.card("Risk matrix", null, { id: "risk-matrix", testid: "risk-matrix" });
+    grid.appendChild(ranking);
+    grid.appendChild(matrix);
+    let data;
+    try {
+      data = await CM.api("/risk/overview");
+    } catch (err) {
+      const msg = err.status === 503 ? err.message : `could not load the risk ranking: ${err.message}`;
+      ranking.body.appendChild(CM.notice(msg));
+      matrix.body.appendChild(CM.notice(msg));
+      return;
+    }
+    CM.pages.renderRanking(ranking, data);
+    CM.pages.renderMatrix(matrix, data);
+  }
+
+  /** Ranking: one bar per mineral, score of the chosen method; insufficient data listed below. */
+  CM.pages.renderRanking = function (card, data) {
+    const rows = data.ranking.filter((r) => r.score !== null && r.score !== undefined);
+    const missing = data.ranking.filter((r) => r.score === null || r.score === undefined);
+    card.body.appendChild(CM.el("p", { class: "subtitle", text: `${data.method.title} (${data.method.name} v${data.method.version}). ${data.method.scale || ""}` }));
+    const top = rows.slice(0, 25);
+    CM.charts.hbar(card.body, top, {
+      label: (r) => r.name,
+      value: (r) => r.score,
+      text: (r) => CM.num(r.score, 2),
+      unit: data.method.unit || "score",
+      source: data.method.source,
+      tooltip: (r) => `${r.name}: ${CM.num(r.score, 3)} (${r.status || "ok"})`,
+    });
+    card.body.querySelectorAll("g.bar-row").forEach((g, i) => {
+      g.style.cursor = "pointer";
+      g.addEventListener("click", () => (window.location.href = "/minerals/" + encodeURIComponent(top[i].commodity_id)));
+    });
+    if (missing.length) {
+      card.body.appendChild(CM.el("p", { class: "muted", text: `Insufficient data (no score, see each dossier): ${missing.map((r) => r.name).join(", ")}` }));
+    }
+  };
+
+  CM.pages.renderMatrix = function (card, data) {
+    const m = data.matrix;
+    if (!m || !m.points || !m.points.length) {
+      card.body.appendChild(CM.notice("No mineral has both axes of the matrix."));
+      return;
+    }
+    card.body.appendChild(CM.el("p", { class: "subtitle", text: m.description || "" }));
+    CM.charts.scatter(card.body, m.points, {
+      x: (p) => p.x,
+      y: (p) => p.y,
+      xDomain: m.x_domain,
+      yDomain: m.y_domain,
+      xSplit: m.x_split,
+      ySplit: m.y_split,
+      xLabel: m.x_label,
+      yLabel: m.y_label,
+      label: (p) => p.symbol || p.commodity_id,
+      href: (p) => "/minerals/" + encodeURIComponent(p.commodity_id),
+      tooltip: (p) => `${p.name}: ${m.x_label} ${CM.num(p.x, 2)}, ${m.y_label} ${CM.num(p.y, 2)}`,
+      source: m.source,
+    });
+  };
+
+  async function concentration(grid) {
+    const card = CM.card("Mining versus processing concentration", null, {
+      id: "concentration",
+      testid: "concentration",
+      subtitle: "Herfindahl-Hirschman index of world production shares (0 = fragmented, 1 = one country). Processing is where concentration bites.",
+      actions: [CM.downloadLink("/concentration")],
+    });
+    grid.appendChild(card);
+    const res = await CM.api("/concentration?limit=10000");
+    const rows = res.items.filter((r) => r.mine_hhi !== null || r.processing_hhi !== null);
+    const both = rows.filter((r) => r.mine_hhi !== null && r.processing_hhi !== null);
+    const names = {};
+    (CM.minerals || []).forEach((m) => (names[m.commodity_id] = m.name));
+    both.sort((a, b) => b.processing_hhi - a.processing_hhi);
+    CM.charts.dumbbell(card.body, both.slice(0, 30), {
+      label: (r) => names[r.commodity_id] || r.commodity_id,
+      a: (r) => r.mine_hhi,
+      b: (r) => r.processing_hhi,
+      aName: "mine production",
+      bName: "processing (refinery, smelter, metal)",
+      unit: "HHI, 0-1 scale",
+      source: res.meta.source,
+      href: (r) => "/minerals/" + encodeURIComponent(r.commodity_id),
+      tooltip: (r) =>
+        `${names[r.commodity_id] || r.commodity_id}: mine HHI ${CM.num(r.mine_hhi, 2)} (top ${r.mine_top1_country || "?"}), processing HHI ${CM.num(r.processing_hhi, 2)} (top ${r.processing_top1_country || "?"}), China ${CM.pct(r.processing_china_share)} of processing`,
+    });
+    card.body.appendChild(CM.el("p", { class: "muted", text: `${both.length} minerals with both stages; ${rows.length - both.length} with one stage only (in the CSV).` }));
+    return res;
+  }
+
+  async function processingMap(grid, conc) {
+    const card = CM.card("Where processing happens", null, {
+      id: "processing-map",
+      testid: "processing-map",
+      full: true,
+      subtitle: "Number of minerals for which a country is the largest processor (refinery, smelter or metal production), or pick a mineral for its processing shares.",
+    });
+    grid.appendChild(card);
+    const select = CM.el("select", { id: "map-mineral", "aria-label": "Mineral for the map" }, [CM.el("option", { value: "", text: "All minerals: count of top-processor positions" })]);
+    const ids = [...new Set(conc.items.filter((r) => r.processing_hhi !== null).map((r) => r.commodity_id))].sort();
+    const names = {};
+    (CM.minerals || []).forEach((m) => (names[m.commodity_id] = m.name));
+    for (const id of ids) select.appendChild(CM.el("option", { value: id, text: names[id] || id }));
+    card.querySelector(".card-head").appendChild(CM.el("div", { class: "actions" }, [select]));
+    const holder = CM.el("div");
+    card.body.appendChild(holder);
+
+    async function draw() {
+      CM.clear(holder);
+      const id = select.value;
+      if (!id) {
+        const counts = {};
+        for (const r of conc.items) if (r.processing_top1_country) counts[r.processing_top1_country] = (counts[r.processing_top1_country] || 0) + 1;
+        await CM.charts.worldMap(holder, counts, {
+          id: "count",
+          legendTitle: "minerals where the country is the top processor",
+          format: (v) => CM.num(v, 0),
+          unit: "count of minerals",
+          source: "USGS Mineral Commodity Summaries, world production tables (latest usable year per mineral)",
+          onClick: (iso3) => (select.value = ""),
+        });
+        return;
+      }
+      const res = await CM.api(`/minerals/${encodeURIComponent(id)}/production?stage=processing`);
+      const shares = {};
+      for (const r of res.items) if (r.country && r.share !== null) shares[r.country] = (shares[r.country] || 0) + r.share;
+      await CM.charts.worldMap(holder, shares, {
+        id: "share",
+        max: 1,
+        legendTitle: `share of world ${names[id] || id} processing, ${res.meta.year}`,
+        format: (v) => CM.pct(v, 0),
+        unit: "share of world total",
+        source: res.meta.source,
+      });
+    }
+    select.addEventListener("change", () => CM.section(holder, "map", draw));
+    await draw();
+  }
+
+  CM.pages.overview = async function (main) {
+    await Promise.all([CM.loadCountries(), CM.loadMinerals().catch(() => [])]);
+    main.appendChild(
+      CM.el("p", {
+        class: "lead",
+        text: "Which minerals, and which stage of the value chain, is the United States most exposed on? Numbers are as published by USGS and the other sources; click a mineral for its dossier.",
+      })
+    );
+    await CM.section(main, "net import reliance", () => headline(main));
+    const grid = CM.el("div", { class: "grid" });
+    main.appendChild(grid);
+    const risk = riskSections(grid);
+    let conc = null;
+    await CM.section(grid, "concentration", async () => {
+      conc = await concentration(grid);
+    });
+    await risk;
+    if (conc) await CM.section(grid, "processing map", () => processingMap(grid, conc));
+  };
+})();
