@@ -20,7 +20,7 @@ router = APIRouter(tags=["knowledge base"])
 MineralPath = Path(..., description="Mineral id, name or symbol: `cobalt`, `rare-earths`, `Ga`.", max_length=100)
 Limit = Query(100, ge=1, le=10000, description="Rows per page.")
 Offset = Query(0, ge=0, le=10_000_000, description="Rows to skip.")
-FormatQuery = Query(Format.json, description="`json` (an envelope with items) or `csv`.")
+FormatQuery = Query(Format.json, alias="format", description="`json` (an envelope with items) or `csv`.")
 
 
 class ListYear(IntEnum):
