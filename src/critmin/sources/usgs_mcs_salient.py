@@ -13,12 +13,16 @@ MCS2023 quartz crystal and dimension stone are ``.xlsx`` workbooks: the sheet wh
 row is ``DataSource,Commodity,Year`` is read (dimension stone: ``SalientCSV``; its other
 sheets are USGS working sheets and its world table is the world file).
 
-Every cell of every column becomes one row: ``statistic`` from the column prefix
-(``USprod``/``Prod``/``Production`` and the bauxite ``Bauxite_Mine``/``Alumina_Refinery``
--> production; ``Imports``, ``Exports``, ``Consump``/``Consumption`` -> consumption,
-``Price``, ``Stocks``, ``Employment``, ``NIR`` -> nir; anything else such as
-``Shipments_Gov``, ``Sold_Used``, ``Extracted``, ``Furnace_BOF`` -> other), ``detail``
-the column name as published, ``form`` the words between prefix and unit
+Every cell of every column becomes one row. ``statistic`` comes from the column prefix:
+``USprod``/``Usprod``/``Prod``/``Production`` (and the bauxite ``Bauxite_Mine``,
+``Alumina_Refinery``) -> production; ``Imports`` -> imports; ``Exports`` -> exports;
+``Consump``/``Consumption`` -> consumption; ``Price`` -> price; ``Stocks`` -> stocks;
+``Employment`` -> employment; ``NIR`` -> nir; anything else (``Shipments_Gov``,
+``Sales_Marketable``, ``Extracted``, ``Furnace_BOF``, ``Supply``) -> other, except where
+:data:`ERRATA` follows the metadata (``Sold_Used_kt``, ``Sales_Sales_kt``,
+``Sold_Processed_kt``, ``Granite_Sold_kt`` are U.S. production "sold or used by
+producers"; ``Alumina_Apparent_kt`` is apparent consumption). ``detail`` is the column
+name as published, ``form`` the words between prefix and unit
 (``NIR_Compounds-Metals_t`` -> "compounds-metals", ``Bort_Price_Imports_dct`` -> "bort,
 imports") after the file code's own form (``timin`` -> "mineral concentrates").
 The unit is the suffix, in words: ``t`` metric tons, ``kt`` thousand metric tons, ``mmt``
@@ -61,13 +65,13 @@ Units and names the publisher got wrong
   employment, using the release's ``_meta.xml``. ``detail`` always stays the published name.
 * MCS2024 feldspar: a spacer cell under ``Consump_Feldspar_kt`` pushes the rest of every
   row one column to the right, so the last figure stands under an unnamed column; the
-  cells are read one column to the left (see :func:`_unshift`), which gives the same
-  figures as MCS2023 and MCS2025 for the common years, and ``notes`` says so. Any other
-  text under an unnamed column is an error.
+  cells are read one column to the left (see :func:`_unshift`), which gives MCS2023's
+  figures for 2019 (later years carry revisions), and ``notes`` says so. Any other text
+  under an unnamed column is an error.
 * MCS2024 fluorspar: the header names 13 columns for 14 figures and a spacer, shifted
   against them; :data:`HEADER_ERRATA` replaces them by the names of
   ``mcs2024-fluor_meta.xml`` (``detail`` then holds those), and the spacer is undone as
-  for feldspar. The figures then equal MCS2023's for 2019-2021.
+  for feldspar. The figures then equal MCS2023's for 2019-2021, all 14 columns.
 * Duplicated column names (MCS2024 nickel ``Price_dt dlb (both used)``, iodine
   ``Consump_t``, mica ``USprod_Flake_t``, iron and steel ``Consump_mmt``, iron oxide
   pigments) get ``(column N)`` appended to ``detail``, N counted from 1.
@@ -96,7 +100,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from critmin.errors import SourceError, UnmappedNameError
+from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, frame, relative_to_data, require_file
 from critmin.sources.usgs_mcs_common import (
     commodity_for_code,
@@ -450,10 +454,7 @@ def read_salient_file(path: Path, data_dir: Path, vintage: int, code: str, out: 
                 raise SourceError(path, "text in a column without a name", row=n, field=f"column {i + 1}", found=cells[i], expected="an empty cell")
         name = cells[1]
         if name not in checked_commodity:
-            try:
-                ref = resolve_commodity(name, file=path, row=n, field="Commodity")
-            except UnmappedNameError:
-                raise
+            ref = resolve_commodity(name, file=path, row=n, field="Commodity")
             if ref.commodity_id != commodity.commodity_id:
                 raise SourceError(path, "Commodity cell names another commodity than the file code", row=n, field="Commodity", found=name, expected=f"{commodity.commodity_id} (file code {code!r})")
             checked_commodity[name] = ref

@@ -108,6 +108,7 @@ from critmin.sources.usgs_mcs_common import (
     commodity_for_code,
     is_release_label,
     list_mcs_files,
+    parse_file_name,
     read_mcs_csv,
     release,
     source_info,
@@ -648,8 +649,6 @@ def _read_per_commodity(data_dir: Path, vintage: int) -> ReadResult:
     files = list_mcs_files(folder, "world", vintage)
     rows: list[dict] = []
     skipped: Counter = Counter()
-    from critmin.sources.usgs_mcs_common import parse_file_name
-
     for path in files:
         name = parse_file_name(path)
         assert name is not None
