@@ -354,3 +354,30 @@ def test_fixture_truncated_and_bad_encoding_and_other_release_fail(tmp_path):
     (wrong / "usgs_mcs2024").rename(wrong / "usgs_mcs2025")
     with pytest.raises(SourceError, match="another release"):
         read_mcs2025_salient(wrong)
+
+
+def test_fixture_metadata_errata_for_garbled_and_duplicated_names(tmp_path):
+    salient(tmp_path, "mcs2024-nicke_salient.csv", (
+        "DataSource,Commodity,Year,Price_dt dlb (both used),Price_dt dlb (both used),NIR_pct\n"
+        "MCS2024,Nickel,2023,22000,9.80,57\n"
+    ), 2024)
+    salient(tmp_path, "mcs2024-fepig_salient.csv", (
+        "DataSource,Commodity,Year,CASE STATEMENT ERRORt,CASE STATEMENT ERRORt,Price_dkg\n"
+        "MCS2024,Iron Oxide Pigments,2023,W,34000,2\n"
+    ), 2024)
+    salient(tmp_path, "mcs2024-fluor_salient.csv", (
+        "DataSource,Commodity,Year,USprod_Metallurgical_kt,USprod_H2SiF6_kt,Imports_Acid_kt,Imports_Metallurgical_kt,"
+        "Imports_Total_Fl_kt,Imports_HF_kt,Imports_AlF3_kt,Exports_Cryolite_kt,Consump_All_kt,Price_dt,Price_Acid_dt,"
+        "Employment_Metallurgical_num,NIR_Mine_pct,,\n"
+        "MCS2024,Fluorspar,2019, ,NA,29,346,59,405,124,38,21,8,398,304,292,14,100,\n"
+    ), 2024)
+    df = read_mcs2024_salient(tmp_path).tables["salient"].set_index(["commodity_id", "detail"])
+    assert df.loc[("nickel", "Price_dt dlb (both used) (column 4)"), "unit"] == "dollars per metric ton"
+    assert df.loc[("nickel", "Price_dt dlb (both used) (column 5)"), ["unit", "value"]].tolist() == ["dollars per pound", 9.8]
+    crude = df.loc[("iron-oxide-pigments", "CASE STATEMENT ERRORt (column 4)")]
+    assert (crude.statistic, crude.qualifier) == ("production", "withheld") and "garbled" in crude.notes
+    assert df.loc[("iron-oxide-pigments", "CASE STATEMENT ERRORt (column 5)"), "statistic"] == "other"
+    fl = df.loc["fluorspar"]
+    assert len(fl) == 14 and fl.loc["Imports_Cryolite_kt", "value"] == 21.0 and fl.loc["NIR_pct", "value"] == 100.0
+    assert fl.loc["USprod_Metallurgical_kt", "qualifier"] == "not_available"
+    assert fl.notes.str.contains("does not fit its data").all()

@@ -410,3 +410,21 @@ def test_fixture_2025_unknown_commodity_fails(tmp_path):
     with pytest.raises(UnmappedNameError) as err:
         read_mcs2025_world(world25(tmp_path, body))
     assert err.value.field == "COMMODITY" and err.value.row == 2
+
+
+def test_fixture_capacity_in_production_columns_and_unit_erratum(tmp_path):
+    cement = "Source,Country,Type,Prod_kt_est_2021,Prod_kt_est_2022\n"
+    write(tmp_path / "usgs_mcs2023" / "world" / "mcs2023-cemen_world.csv", cement + (
+        'MCS2023,China,"Cement production, estimated",2500000,2100000\n'
+        'MCS2023,China,"Clinker capacity, estimated",2000000,2000000\n'
+    ))
+    chrom = "Source,Country,Type,Prod_t_2021,Prod_t_est_2022,Prod_notes,Reserves_kt,Reserves_notes\n"
+    write(tmp_path / "usgs_mcs2023" / "world" / "mcs2023-chrom_world.csv", chrom + 'MCS2023,Finland,"Mine production, marketable chromite ore",2270,2200,,8300,\n')
+    df = read_mcs2023_world(tmp_path).tables["production"]
+    cem = df[df.commodity_id == "cement"].groupby("series_label").measure.agg(set).to_dict()
+    assert cem == {"Cement production, estimated": {"production"}, "Clinker capacity, estimated": {"capacity"}}
+    assert set(df[df.series_label.str.startswith("Clinker")].form) == {"Clinker"}
+    fi = df[df.country_iso3 == "FIN"].set_index("measure")
+    assert set(fi.loc["production", "unit"]) == {"thousand metric tons"}
+    assert fi.loc["production", "notes"].str.contains("unit corrected from 'metric tons'").all()
+    assert fi.loc["reserves", "unit"] == "thousand metric tons" and pd.isna(fi.loc["reserves", "notes"])
