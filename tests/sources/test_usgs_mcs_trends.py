@@ -202,6 +202,7 @@ def test_fixture_fig2_quirks(tmp_path):
         ["MCS2023", "6", "DIAMOND (INDUSTRIAL), stones", "89", "South Africa, Congo (Kinshasa),  India"],
     ])
     _write(folder, "MCS2023_T3_State_Value_Rank.csv", ["Source", "State"], [["MCS2023", "Nevada"], ["MCS2023", "Arizona"]])
+    _write(folder, "MCS2023_T9_Something_New.csv", ["Source", "X"], [["MCS2023", "1"]], tail="\n")
     result = read_mcs2023_trends(tmp_path)
     assert_schema(result)
     nir = result.tables["nir"].set_index("rank")
@@ -216,6 +217,7 @@ def test_fixture_fig2_quirks(tmp_path):
     assert list(nir.loc[6, "import_sources_iso3"]) == ["ZAF", "COD", "IND"]
     assert set(nir.year) == {2022} and set(nir.sources_period) == {"2018-21"}
     assert result.skipped["MCS2023_T3_State_Value_Rank.csv: value of production by state; not in the schema, not read yet"] == 2
+    assert result.skipped["MCS2023_T9_Something_New.csv: table not known to critmin; not read"] == 1
     assert [p.name for p in result.files] == ["MCS2023_Fig2_Net_Import_Reliance.csv"]
 
 

@@ -57,9 +57,9 @@ Values and quirks
   ``10,000 - 15,000``, words ``Large``, ``Moderate``, ``Moderate to large``, ``Variable,
   depending on size, type, and quality``. All go through :func:`critmin.values.parse_value`;
   none becomes a number it was not.
-* ``?1`` (niobium) and ``?10`` (tantalum), "Shipments from Government stockpile" 2021: the
-  publisher's file has a literal ``?`` where the printed report has a sign, most likely an
-  en-dash minus lost in the cp1252 export (the notes of other rows show the same loss:
+* ``?1`` (niobium, row 5086) and ``?10`` (tantalum, row 7450), "Shipments from Government
+  stockpile" 2021: the publisher's file has a literal ``?``, a character lost when the file
+  was exported to cp1252 (probably a minus sign; the notes of other rows show the same loss,
   "Defined as imports ? exports."). critmin does not guess the sign: the cells are kept as
   qualifier ``text`` with the raw string.
 * Non-breaking spaces inside cells (``68\\xa0``, ``United\\xa0States``) are turned into plain

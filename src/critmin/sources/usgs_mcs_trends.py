@@ -26,7 +26,7 @@ Tables read
     Footnote digits ("China3") and stray spaces ("Congo (Kinshasa),  India") are removed.
     The rare-earths row keeps its note listing the lanthanides it covers, so that it can be
     expanded to each element later.
-``MCS2024_T5``, ``MCS2025_T5`` and ``MCS2026_T7 _Critical_Minerals_Salient.csv`` -> ``critical_salient``
+``MCS2024_T5``, ``MCS2025_T5`` and ``MCS2026_T7`` ``_Critical_Minerals_Salient.csv`` -> ``critical_salient``
     One row per critical mineral, made long: one row per field (``primary_production``,
     ``secondary_production``, ``apparent_consumption``, ``net_import_reliance``,
     ``leading_country_production``, ``leading_country_share_pct``, ``world_production``).
@@ -84,7 +84,9 @@ encoding, unmapped country or commodity) raises :class:`~critmin.errors.SourceEr
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -266,8 +268,10 @@ def _read_release(release: Release, data_dir: Path) -> ReadResult:
 
 
 def _count_data_rows(path: Path) -> int:
-    _, rows, _ = read_complete_csv(path, ENCODING)
-    return len(rows)
+    """Data rows of a table that is not read, for ``skipped``; lenient, since nothing is taken from it."""
+    text = path.read_bytes().decode(ENCODING, errors="replace")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    return sum(1 for cells in records[1:] if any(c.strip() for c in cells))
 
 
 def _provenance(release: Release, rel: str, n: int) -> dict[str, object]:
