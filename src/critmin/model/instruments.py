@@ -119,6 +119,10 @@ class Instruments:
             quota_cap=np.concatenate([self.quota_cap, np.full((n, extra), np.inf)], axis=1),
         )
 
+    def member_slice(self, sl: slice) -> "Instruments":
+        """Members ``sl`` as a batch of views (no copy)."""
+        return replace(self, **{f.name: getattr(self, f.name)[sl] for f in fields(self)})
+
     def member(self, i: int) -> "Instruments":
         """Batch member ``i`` as a batch of one."""
         return replace(self, **{f.name: getattr(self, f.name)[i : i + 1].copy() for f in fields(self)})

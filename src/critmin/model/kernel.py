@@ -75,6 +75,8 @@ References
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,10 +114,15 @@ class Prepared:
     Q0: np.ndarray  # (R,)
     D0: np.ndarray  # (R,)
     P0: np.ndarray  # (R,) base price index in currency (expenditure / quantity)
-    q0: np.ndarray  # (N, R, R) base delivered price
+    q0: np.ndarray  # (R, R) base delivered price (shared by the batch)
     X0: np.ndarray  # (N, R, R) base flows, banned varieties zeroed
     theta0: np.ndarray  # (N, R, R) base value shares, banned zeroed
     theta_norm: np.ndarray  # (N, R) sum of unbanned base shares (1 up to rounding)
+    wedge_ratio: np.ndarray  # (N, R, R) (1+x)(1+t) / base wedges: v / q0 at p = p0
+    log_wedge_ratio: np.ndarray
+    mip_ratio: np.ndarray  # (N, R, R) mip / q0
+    one_minus_sigma: np.ndarray  # (N, R, R) 1 - sigma_d, materialised (broadcasting is slow for R ~ 10)
+    log_mip_ratio: np.ndarray  # -inf where there is no MIP
     sigma: np.ndarray  # (N, R)
     eps: np.ndarray
     eta: np.ndarray
@@ -172,14 +179,19 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
     p0 = market.prices
     q0_base = p0[:, None] * (1 + market.base_export_tax) * (1 + market.base_tariff)
     allowed = inst.allowed.astype(bool)
-    X0 = X0_base[None] * allowed
+    nothing_banned = bool(allowed.all())
+    # without bans the base arrays are shared read-only views: they stay in cache across the batch
+    X0 = np.broadcast_to(X0_base, (n, r, r)) if nothing_banned else X0_base[None] * allowed
     value0 = X0_base * q0_base
     expenditure0 = np.where(dest_active, value0.sum(axis=0), 1.0)
     theta_base = value0 / expenditure0[None, :]
     # inactive destinations get a dummy domestic share so that the index is defined
     dummy = np.diag((~dest_active).astype(float))
     theta_full = theta_base + dummy
-    theta0 = theta_full[None] * np.where(dest_active[None, None, :], allowed, True)
+    if nothing_banned:
+        theta0 = np.broadcast_to(theta_full, (n, r, r))
+    else:
+        theta0 = theta_full[None] * (allowed | ~dest_active[None, None, :])
     # dividing by the base sum (same floats, same order) makes the index exactly 1 at the base
     theta_norm = np.broadcast_to(theta_full.sum(axis=0), (n, r)).copy()
 
@@ -200,9 +212,16 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
     bad_param = (sigma <= 0) | (eps < 0) | (eta < 0) | ~np.isfinite(sigma) | ~np.isfinite(eps) | np.isnan(eta)
     for i, j in zip(*np.nonzero(bad_param)):
         fail(i, f"elasticities of {names[j]} out of range (substitution > 0, demand >= 0, supply >= 0)")
-    supplied = (X0 > 0).any(axis=2)  # (N, R) origin has an outlet
-    sourced = (X0 > 0).any(axis=1)  # (N, R) destination has a supplier
-    lost = (X0_base[None] > 0) & ~allowed
+    positive = X0_base > 0
+    if nothing_banned:
+        supplied = np.broadcast_to(positive.any(axis=1), (n, r))  # (N, R) origin has an outlet
+        sourced = np.broadcast_to(positive.any(axis=0), (n, r))  # (N, R) destination has a supplier
+        lost = np.zeros((n, r, r), bool)
+    else:
+        kept = positive[None] & allowed
+        supplied = kept.any(axis=2)
+        sourced = kept.any(axis=1)
+        lost = positive[None] & ~allowed
     for i, d in zip(*np.nonzero(dest_active[None, :] & ~sourced)):
         fail(i, f"{names[d]} has no permitted supplier left: every origin it bought from is banned")
     for i, d in zip(*np.nonzero(lost.any(axis=1) & (sigma <= 1))):
@@ -228,6 +247,20 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
     for i, o in zip(*np.nonzero(inst.capacity < 0)):
         fail(i, f"capacity multiplier of {names[o]} is negative")
 
+    has_mip = bool(np.any(inst.mip > 0))
+    base_wedge = (1 + market.base_export_tax) * (1 + market.base_tariff)
+    tariff1 = 1.0 + inst.tariff
+    xtax1 = 1.0 + inst.export_tax
+    wedge_ratio = tariff1 * xtax1
+    if np.any(base_wedge != 1.0):
+        wedge_ratio /= base_wedge
+    if has_mip:
+        mip_ratio = inst.mip / q0_base
+        log_mip_ratio = np.full(mip_ratio.shape, -np.inf)
+        has = mip_ratio > 0
+        log_mip_ratio[has] = np.log(mip_ratio[has])
+    else:
+        mip_ratio = log_mip_ratio = np.broadcast_to(np.zeros((r, r)), (n, r, r))
     k = inst.n_quotas
     quota_ind = np.zeros((n, k, r, r))
     if k:
@@ -247,18 +280,24 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
         Q0=Q0,
         D0=D0,
         P0=np.where(dest_active, expenditure0 / np.where(dest_active, D0, 1.0), 0.0),
-        q0=np.broadcast_to(q0_base, (n, r, r)),
+        q0=q0_base,
         X0=X0,
         theta0=theta0,
         theta_norm=theta_norm,
+        wedge_ratio=wedge_ratio,
+        log_wedge_ratio=np.log(wedge_ratio),
+        mip_ratio=mip_ratio,
+        one_minus_sigma=(np.broadcast_to(1.0 - sigma[:1, None, :], (n, r, r)) if bool((sigma == sigma[:1]).all())
+                         else np.repeat((1.0 - sigma)[:, None, :], r, axis=1)),
+        log_mip_ratio=log_mip_ratio,
         sigma=sigma,
         eps=eps,
         eta=np.where(np.isinf(eta), 0.0, eta),
         unit_sigma=np.abs(sigma - 1.0) < 1e-12,
-        tariff1=1.0 + inst.tariff,
-        xtax1=1.0 + inst.export_tax,
+        tariff1=tariff1,
+        xtax1=xtax1,
         mip=inst.mip,
-        has_mip=bool(np.any(inst.mip > 0)),
+        has_mip=has_mip,
         quota_ind=quota_ind,
         quota_cap=inst.quota_cap,
         quota_scale=quota_scale,
@@ -282,17 +321,20 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
 
 
 
-def _take(prep: Prepared, idx: np.ndarray) -> Prepared:
-    """Subset of batch members (shared (R,) arrays and scalars are kept as they are)."""
+def _take(prep: Prepared, idx: np.ndarray | slice) -> Prepared:
+    """Subset of batch members: a copy for an index array, views for a slice."""
     out = {}
     for name, value in prep.__dict__.items():
-        if name in ("p0", "Q0", "D0", "P0", "dest_active", "has_mip", "has_cfd", "smoothing"):
+        if name in _SHARED:
             out[name] = value
         elif name == "messages":
-            out[name] = [value[i] for i in idx]
+            out[name] = [value[i] for i in idx] if isinstance(idx, np.ndarray) else value[idx]
         else:
             out[name] = value[idx]
     return Prepared(**out)
+
+
+_SHARED = ("p0", "Q0", "D0", "P0", "q0", "dest_active", "has_mip", "has_cfd", "smoothing")
 
 
 def _max(a: np.ndarray, b: np.ndarray, delta: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -313,17 +355,23 @@ def _min(a: np.ndarray, b: np.ndarray, delta: float) -> tuple[np.ndarray, np.nda
 
 @dataclass
 class State:
-    """Everything the equations need at one point, for a batch."""
+    """Everything the equations need at one point, for a batch.
+
+    Report-only arrays (``lam``, ``w``, ``v``, ``q``) are ``None`` when the
+    state was evaluated with ``full=False`` inside the Newton loop.
+    """
 
     p: np.ndarray
-    lam: np.ndarray  # (N, R, R) quota rent per unit
-    w: np.ndarray  # c.i.f. price
-    v: np.ndarray  # duty-paid price before the MIP
-    q: np.ndarray  # delivered price
-    mip_weight: np.ndarray  # d q / d v (1 where the MIP is slack, 0 where it binds)
-    log_r: np.ndarray
+    lam: np.ndarray | None  # (N, R, R) quota rent per unit
+    w: np.ndarray | None  # c.i.f. price
+    v: np.ndarray | None  # duty-paid price before the MIP
+    q: np.ndarray | None  # delivered price
+    log_r: np.ndarray  # log(q / q0)
+    kappa: np.ndarray | float  # d ln q_od / d z_o
+    rho_base: np.ndarray | None  # d ln q_od / d lambda_od (quotas only)
+    powered: np.ndarray  # r^(1 - sigma); theta0 * powered are the CES terms
+    terms_sum: np.ndarray
     log_pi: np.ndarray
-    omega: np.ndarray
     D: np.ndarray
     H: np.ndarray
     X: np.ndarray
@@ -337,59 +385,99 @@ class State:
     valid: np.ndarray  # (N,) bool
 
 
-def evaluate(prep: Prepared, z: np.ndarray, mu: np.ndarray) -> State:
-    """Evaluate prices, quantities and residuals at log prices ``z`` and scaled rents ``mu``."""
+def evaluate(prep: Prepared, z: np.ndarray, mu: np.ndarray, full: bool = True) -> State:
+    """Evaluate prices, quantities and residuals at log prices ``z`` and scaled rents ``mu``.
+
+    Without quotas and smoothing (the common case) delivered prices are the
+    producer price times a precomputed wedge, so no logarithm of an (N, R, R)
+    array is taken: one exponential per variety is the whole transcendental cost.
+    """
     delta = prep.smoothing
+    n, r = z.shape
     with np.errstate(all="ignore"):
-        p = prep.p0 * np.exp(z)
-        fob = p[:, :, None] * prep.xtax1
-        if prep.n_quotas:
-            lam = np.einsum("nk,nkod->nod", mu * prep.lam_scale, prep.quota_ind)
-            w = fob + lam
+        ez = np.exp(z)
+        p = prep.p0 * ez
+        lam = w = v = q = None
+        rho_base = None
+        if prep.n_quotas == 0 and delta == 0:
+            log_r = z[:, :, None] + prep.log_wedge_ratio
+            ratio_r = ez[:, :, None] * prep.wedge_ratio
+            if prep.has_mip:
+                kappa = log_r >= prep.log_mip_ratio  # bool mask; the Jacobian uses it as 0/1
+                log_r = np.maximum(log_r, prep.log_mip_ratio)
+                ratio_r = np.maximum(ratio_r, prep.mip_ratio)
+            else:
+                kappa = 1.0
+            if full:
+                lam = np.zeros((n, r, r))
+                w = p[:, :, None] * prep.xtax1
+                v = w * prep.tariff1
+                q = ratio_r * prep.q0
         else:
-            lam = np.zeros_like(fob)
-            w = fob
-        v = w * prep.tariff1
-        if prep.has_mip:
-            q, mip_weight = _max(v, prep.mip, delta * prep.mip)
-        else:
-            q, mip_weight = v, np.ones_like(v)
-        log_r = np.log(q / prep.q0)
-        one_minus = (1.0 - prep.sigma)[:, None, :]
-        terms = prep.theta0 * np.exp(one_minus * log_r)
-        total = terms.sum(axis=1) / prep.theta_norm
-        log_pi = np.log(total) / (1.0 - prep.sigma)
+            fob = p[:, :, None] * prep.xtax1
+            if prep.n_quotas:
+                lam = np.einsum("nk,nkod->nod", mu * prep.lam_scale, prep.quota_ind)
+                w = fob + lam
+            else:
+                lam = np.zeros_like(fob)
+                w = fob
+            v = w * prep.tariff1
+            if prep.has_mip:
+                q, mip_weight = _max(v, prep.mip, delta * prep.mip)
+            else:
+                q, mip_weight = v, np.ones_like(v)
+            ratio_r = q / prep.q0
+            log_r = np.log(ratio_r)
+            elastic = mip_weight * v / q  # d ln q / d ln v
+            kappa = elastic * fob / w
+            rho_base = elastic / w
+        sigma = prep.sigma
+        powered = np.exp(prep.one_minus_sigma * log_r)  # r^(1 - sigma)
+        terms_sum = np.einsum("nod,nod->nd", prep.theta0, powered)
+        log_pi = np.log(terms_sum / prep.theta_norm) / (1.0 - sigma)
         if prep.unit_sigma.any():
-            cobb = (prep.theta0 * np.where(prep.theta0 > 0, log_r, 0.0)).sum(axis=1)
+            cobb = np.einsum("nod,nod->nd", prep.theta0, np.where(prep.theta0 > 0, log_r, 0.0))
             log_pi = np.where(prep.unit_sigma, cobb, log_pi)
-        omega = terms / terms.sum(axis=1)[:, None, :]
         D = prep.D0 * prep.demand_shift * np.exp(-prep.eps * log_pi)
         H = D + prep.stock
         ratio = np.where(prep.D0 > 0, H / np.where(prep.D0 > 0, prep.D0, 1.0), 0.0)
-        X = prep.X0 * np.exp(-prep.sigma[:, None, :] * (log_r - log_pi[:, None, :])) * ratio[:, None, :]
+        factor = ratio * np.exp(sigma * log_pi)
+        X = prep.X0 * powered
+        X /= ratio_r
+        X *= np.repeat(factor[:, None, :], r, axis=1)  # exactly X0 at the base
         S, dS, pe = _supply(prep, p, z)
-        sales = X.sum(axis=2)
-        S = np.where(prep.fixed, sales, S)
-        dS = np.where(prep.fixed, 0.0, dS)
+        sales = np.einsum("nod->no", X)
+        if prep.fixed.any():
+            S = np.where(prep.fixed, sales, S)
+            dS = np.where(prep.fixed, 0.0, dS)
         excess = S - sales
         Q0 = np.where(prep.Q0 > 0, prep.Q0, 1.0)
         clearing = excess / Q0
-        blr_gap = (p - prep.blr_floor) / prep.p0
-        blr_min, blr_weight = _min(blr_gap, clearing, delta)
-        F_origin = np.where(prep.blr_active, blr_min, clearing)
-        F_origin = np.where(prep.fixed, z, F_origin)
+        if prep.blr_active.any():
+            blr_gap = (p - prep.blr_floor) / prep.p0
+            blr_min, blr_weight = _min(blr_gap, clearing, delta)
+            F_origin = np.where(prep.blr_active, blr_min, clearing)
+        else:
+            blr_weight = np.zeros_like(clearing)
+            F_origin = clearing
+        if prep.fixed.any():
+            F_origin = np.where(prep.fixed, z, F_origin)
         if prep.n_quotas:
             shipped = np.einsum("nkod,nod->nk", prep.quota_ind, X)
-            slack = np.where(prep.quota_active, (prep.quota_cap - shipped) / prep.quota_scale, 1e300)
-            F_quota, quota_weight = _min(mu, slack, delta)
+            slack_q = np.where(prep.quota_active, (prep.quota_cap - shipped) / prep.quota_scale, 1e300)
+            F_quota, quota_weight = _min(mu, slack_q, delta)
             F_quota = np.where(prep.quota_active, F_quota, mu)
             quota_weight = np.where(prep.quota_active, quota_weight, 1.0)
             F = np.concatenate([F_origin, F_quota], axis=1)
+            valid = np.all(w > 0, axis=(1, 2))
         else:
             quota_weight = np.zeros_like(mu)
             F = F_origin
-        valid = np.all(np.isfinite(F), axis=1) & np.all(H[:, prep.dest_active] > 0, axis=1) & np.all(w > 0, axis=(1, 2))
-    return State(p, lam, w, v, q, mip_weight, log_r, log_pi, omega, D, H, X, S, dS, pe, excess,
+            valid = np.ones(n, bool)
+        valid &= np.all(np.isfinite(F), axis=1)
+        if prep.stock.any():
+            valid &= np.all((H > 0) | ~prep.dest_active, axis=1)
+    return State(p, lam, w, v, q, log_r, kappa, rho_base, powered, terms_sum, log_pi, D, H, X, S, dS, pe, excess,
                  blr_weight, quota_weight, F, valid)
 
 
@@ -415,24 +503,30 @@ def _supply(prep: Prepared, p: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, n
 def jacobian(prep: Prepared, st: State, mu: np.ndarray) -> np.ndarray:
     """Analytic Jacobian (an element of the B-subdifferential at kinks) of the residuals."""
     n, r, k = prep.size, prep.n_regions, prep.n_quotas
-    X, omega = st.X, st.omega
+    X = st.X
+    inv_sum = 1.0 / np.where(st.terms_sum > 0, st.terms_sum, 1.0)
+    omega = prep.theta0 * st.powered
+    omega *= np.repeat(inv_sum[:, None, :], r, axis=1)
     sigma = prep.sigma[:, None, :]
     gamma = prep.sigma - prep.eps * np.divide(st.D, st.H, out=np.zeros_like(st.D), where=st.H != 0)
-    elastic = st.mip_weight * st.v / st.q  # d ln q / d ln v
-    kappa = elastic * (st.p[:, :, None] * prep.xtax1 / st.w)  # d ln q_od / d z_o
-    Xg = X * gamma[:, None, :]
-    ok = omega * kappa
+    kappa = st.kappa
+    Xg = X * np.repeat(gamma[:, None, :], r, axis=1)
+    ok = omega * kappa if isinstance(kappa, np.ndarray) else omega
     Q0 = np.where(prep.Q0 > 0, prep.Q0, 1.0)
     # d excess_o / d z_j
-    JE = -np.matmul(Xg, ok.transpose(0, 2, 1))
-    diag = st.dS + (X * sigma * kappa).sum(axis=2)
+    JE = np.matmul(Xg, ok.transpose(0, 2, 1))
+    np.negative(JE, out=JE)
+    if isinstance(kappa, np.ndarray):
+        diag = st.dS + np.einsum("nod,nd,nod->no", X, prep.sigma, kappa)
+    else:
+        diag = st.dS + np.einsum("nod,nd->no", X, prep.sigma)
     JE[:, np.arange(r), np.arange(r)] += diag
     JE /= Q0[None, :, None]
     J = np.zeros((n, r + k, r + k))
     J[:, :r, :r] = JE
     if k:
         ind = prep.quota_ind
-        rho = ind * (elastic / st.w)[:, None] * prep.lam_scale[:, :, None, None]  # d ln q_od / d mu_k
+        rho = ind * st.rho_base[:, None] * prep.lam_scale[:, :, None, None]  # d ln q_od / d mu_k
         W = np.einsum("nod,nkod->nkd", omega, rho)  # d ln Pi_d / d mu_k
         JEm = np.einsum("nod,nkod->nok", X * sigma, rho) - np.einsum("nod,nkd->nok", Xg, W)
         J[:, :r, r:] = JEm / Q0[None, :, None]
@@ -482,65 +576,68 @@ def _newton(prep: Prepared, z: np.ndarray, mu: np.ndarray, tol: float, max_iter:
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Damped semismooth Newton on every member of ``prep``.
 
+    Converged members are frozen and dropped from the arrays once they are
+    the majority, so one stubborn member does not make the whole batch iterate.
     Returns ``z``, ``mu``, a status per member and the iteration count.
     """
     n, r = prep.size, prep.n_regions
     z, mu = z.copy(), mu.copy()
     status = np.full(n, STATUS_MAX_ITER)
     iterations = np.zeros(n, dtype=int)
-    active = np.arange(n)
-    sub = prep
-    zs, ms = z, mu
-    st = evaluate(sub, zs, ms)
+    index = np.arange(n)  # positions of the rows of `sub` in the batch
+    sub, zs, ms = prep, z.copy(), mu.copy()
+    st = evaluate(sub, zs, ms, full=False)
     merit = _merit(st)
-    for _ in range(max_iter + 1):
-        done = np.max(np.abs(st.F), axis=1, initial=0.0) <= tol
+    live = np.ones(n, bool)  # rows of `sub` still iterating
+    for it in range(max_iter + 1):
+        done = live & (np.max(np.abs(st.F), axis=1, initial=0.0) <= tol)
         if done.any():
-            status[active[done]] = STATUS_CONVERGED
-            z[active[done]], mu[active[done]] = zs[done], ms[done]
-            keep = np.nonzero(~done)[0]
-            active, zs, ms, merit = active[keep], zs[keep], ms[keep], merit[keep]
-            if not len(active):
-                break
-            sub = _take(sub, keep)
-            st = evaluate(sub, zs, ms)
-        if iterations[active[0]] >= max_iter:
+            status[index[done]] = STATUS_CONVERGED
+            z[index[done]], mu[index[done]] = zs[done], ms[done]
+            live &= ~done
+        if not live.any() or it == max_iter:
             break
-        iterations[active] += 1
+        if live.sum() < 0.5 * len(live):
+            keep = np.nonzero(live)[0]
+            sub, index, zs, ms, merit = _take(sub, keep), index[keep], zs[keep], ms[keep], merit[keep]
+            live = np.ones(len(keep), bool)
+            st = evaluate(sub, zs, ms, full=False)
+        iterations[index[live]] += 1
         step, ok = _solve_linear(jacobian(sub, st, ms), st.F)
+        step[~live] = 0.0
         largest = np.max(np.abs(step[:, :r]), axis=1, initial=0.0)
         step *= np.minimum(1.0, _MAX_STEP / np.maximum(largest, 1e-300))[:, None]
-        alpha = np.ones(len(active))
+        alpha = np.ones(len(live))
         zs_new, ms_new = zs + step[:, :r], ms + step[:, r:]
-        st_new = evaluate(sub, zs_new, ms_new)
+        st_new = evaluate(sub, zs_new, ms_new, full=False)
         merit_new = _merit(st_new)
-        accept = ok & (merit_new <= (1 - 2 * _ARMIJO * alpha) * merit)
+        accept = ~live | (ok & (merit_new <= (1 - 2 * _ARMIJO * alpha) * merit))
+        backtracked = False
         tries = 0
         while not accept[ok].all() and tries < 30:
+            backtracked = True
             tries += 1
             redo = np.nonzero(ok & ~accept)[0]
             alpha[redo] *= 0.5
             part = _take(sub, redo)
             zt = zs[redo] + alpha[redo, None] * step[redo, :r]
             mt = ms[redo] + alpha[redo, None] * step[redo, r:]
-            m_t = _merit(evaluate(part, zt, mt))
+            m_t = _merit(evaluate(part, zt, mt, full=False))
             good = m_t <= (1 - 2 * _ARMIJO * alpha[redo]) * merit[redo]
             zs_new[redo], ms_new[redo], merit_new[redo] = zt, mt, m_t
             accept[redo[good]] = True
         failed = ~accept
         if failed.any():
-            status[active[failed & ~ok]] = STATUS_SINGULAR
-            status[active[failed & ok]] = STATUS_LINE_SEARCH
-            z[active[failed]], mu[active[failed]] = zs[failed], ms[failed]
-            keep = np.nonzero(accept)[0]
-            active, zs_new, ms_new, merit_new = active[keep], zs_new[keep], ms_new[keep], merit_new[keep]
-            if not len(active):
-                break
-            sub = _take(sub, keep)
+            backtracked = True
+            status[index[failed & ~ok]] = STATUS_SINGULAR
+            status[index[failed & ok]] = STATUS_LINE_SEARCH
+            z[index[failed]], mu[index[failed]] = zs[failed], ms[failed]
+            live &= ~failed
+            zs_new[failed], ms_new[failed] = zs[failed], ms[failed]
         zs, ms, merit = zs_new, ms_new, merit_new
-        st = evaluate(sub, zs, ms)
-    if len(active):
-        z[active], mu[active] = zs, ms
+        st = evaluate(sub, zs, ms, full=False) if backtracked else st_new
+    if live.any():
+        z[index[live]], mu[index[live]] = zs[live], ms[live]
     return z, mu, status, iterations
 
 
@@ -572,7 +669,7 @@ _FAILURE_TEXT = {
 
 
 def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
-          clearing_tol: float = 1e-9) -> Solution:
+          clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None) -> Solution:
     """Solve every batch member; never raises for a member's failure.
 
     Parameters
@@ -587,11 +684,96 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
     clearing_tol : float
         After convergence each market's relative clearing residual must be
         below this, else the member gets ``market_not_cleared``.
+    block : int
+        Members solved together; blocks keep the working arrays in cache.
+    workers : int, optional
+        Threads solving blocks concurrently (numpy releases the GIL in its
+        array loops); default: the number of available cores, at most 4.
 
     Returns
     -------
     Solution
+        With every state array for the whole batch. Use :func:`solve_blocks`
+        to skip assembling them when only prices and statuses are needed.
     """
+    parts = solve_blocks(market, inst, tol=tol, max_iter=max_iter, clearing_tol=clearing_tol, block=block,
+                         workers=workers)
+    return parts[0] if len(parts) == 1 else _concat_solutions(parts)
+
+
+def solve_blocks(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
+                 clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None) -> list[Solution]:
+    """Solve a batch as independent blocks of at most ``block`` members, on threads.
+
+    Each block is prepared, solved, verified (market clearing) and evaluated in
+    one task, so nothing but the results crosses threads. Members keep their
+    order: block ``j`` holds members ``j*block`` to ``(j+1)*block - 1``.
+    """
+    n = inst.size
+    if workers is None:
+        workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    slices = [slice(i, min(i + block, n)) for i in range(0, n, block)]
+
+    def run(sl: slice) -> Solution:
+        part = inst if (sl.start == 0 and sl.stop == n) else inst.member_slice(sl)
+        return _solve_block(market, part, tol, max_iter, clearing_tol)
+
+    if workers > 1 and len(slices) > 1:
+        with ThreadPoolExecutor(min(workers, len(slices))) as pool:
+            return list(pool.map(run, slices))
+    return [run(sl) for sl in slices]
+
+
+def _concat_fields(items: list, shared: tuple[str, ...]) -> dict:
+    out = {}
+    for name in items[0].__dict__:
+        values = [getattr(x, name) for x in items]
+        if name in shared:
+            out[name] = values[0]
+        elif name in ("has_mip", "has_cfd"):
+            out[name] = any(values)
+        elif isinstance(values[0], list):
+            out[name] = [m for v in values for m in v]
+        elif not isinstance(values[0], np.ndarray):
+            out[name] = values[0]  # scalars and sub-objects (the caller replaces the latter)
+        elif any(v is None for v in values):
+            out[name] = None
+        else:
+            shapes = [np.shape(v) for v in values]
+            out[name] = np.concatenate([np.broadcast_to(v, shapes[i]) for i, v in enumerate(values)], axis=0)
+    return out
+
+
+def _concat_solutions(parts: list[Solution]) -> Solution:
+    """One Solution from consecutive blocks (quota axes padded to the widest block)."""
+    k = max(p.prep.n_quotas for p in parts)
+    if any(p.prep.n_quotas != k for p in parts):
+        parts = [_pad_quotas(p, k) for p in parts]
+    prep = Prepared(**_concat_fields([p.prep for p in parts], _SHARED))
+    for p in parts:  # kappa may be a scalar in one block and an array in another
+        if not isinstance(p.state.kappa, np.ndarray):
+            p.state.kappa = np.full(p.state.X.shape, float(p.state.kappa))
+    state = State(**_concat_fields([p.state for p in parts], ()))
+    fields = _concat_fields(parts, ())
+    fields["prep"], fields["state"] = prep, state
+    return Solution(**fields)
+
+
+def _pad_quotas(sol: Solution, k: int) -> Solution:
+    """Add inactive quota slots to a block solved with fewer."""
+    prep, n, r = sol.prep, sol.prep.size, sol.prep.n_regions
+    extra = k - prep.n_quotas
+    for name, fill, shape in (("quota_ind", 0.0, (n, extra, r, r)), ("quota_cap", np.inf, (n, extra)),
+                              ("quota_scale", 1.0, (n, extra)), ("lam_scale", 0.0, (n, extra)),
+                              ("quota_active", False, (n, extra))):
+        value = getattr(prep, name)
+        setattr(prep, name, np.concatenate([value, np.full(shape, fill, dtype=value.dtype)], axis=1))
+    sol.mu = np.concatenate([sol.mu, np.zeros((n, extra))], axis=1)
+    sol.state.quota_weight = np.concatenate([sol.state.quota_weight, np.ones((n, extra))], axis=1)
+    return sol
+
+
+def _solve_block(market: Market, inst: Instruments, tol: float, max_iter: int, clearing_tol: float) -> Solution:
     prep = prepare(market, inst)
     n, r, k = prep.size, prep.n_regions, prep.n_quotas
     z = np.zeros((n, r))
@@ -599,36 +781,11 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
     status = prep.status.copy()
     messages = list(prep.messages)
     iterations = np.zeros(n, dtype=int)
-    todo = np.nonzero(status == STATUS_CONVERGED)[0]
-    if len(todo):
-        sub = _take(prep, todo)
-        zs, ms, st_sub, it = _newton(sub, z[todo], mu[todo], tol, max_iter)
-        z[todo], mu[todo], status[todo], iterations[todo] = zs, ms, st_sub, it
-    retry = np.nonzero((status != STATUS_CONVERGED) & (status != STATUS_INFEASIBLE))[0]
-    if len(retry):
-        sub = _take(prep, retry)
-        zs, ms = np.zeros((len(retry), r)), np.zeros((len(retry), k))
-        for delta in _CONTINUATION:
-            sub.smoothing = delta
-            zs_new, ms_new, st_sub, it = _newton(sub, zs, ms, tol if delta == 0 else 1e-10, max_iter)
-            iterations[retry] += it
-            good = st_sub == STATUS_CONVERGED
-            zs[good], ms[good] = zs_new[good], ms_new[good]
-        sub.smoothing = 0.0
-        z[retry], mu[retry], status[retry] = zs_new, ms_new, st_sub
-        for i in retry[st_sub != STATUS_CONVERGED]:
-            collapsed = [market.regions[o] for o in np.nonzero(z[i] < _PRICE_COLLAPSE)[0]]
-            if collapsed:
-                status[i] = STATUS_NO_EQUILIBRIUM
-                messages[i] = (f"no equilibrium: the producer price of {', '.join(collapsed)} falls toward zero, "
-                               "its output (held up by a floor, capacity or a fixed supply) cannot be sold at the "
-                               "delivered prices the other instruments impose")
-            else:
-                messages[i] = _FAILURE_TEXT[int(status[i])]
+    _solve_members(market, prep, z, mu, status, iterations, messages, 0, tol, max_iter)
     final = evaluate(prep, z, mu)
     residual = np.max(np.abs(final.F), axis=1, initial=0.0)
-    sales = final.X.sum(axis=2)
-    purchases = np.where(prep.blr_active, np.maximum(final.excess, 0.0), 0.0)
+    sales = np.einsum("nod->no", final.X)
+    purchases = np.where(prep.blr_active & (final.blr_weight > 0.5), np.maximum(final.excess, 0.0), 0.0)
     gap = np.abs(final.S - sales - purchases)
     scale = np.maximum(np.maximum(final.S, sales), 1e-300)
     with np.errstate(invalid="ignore"):
@@ -648,6 +805,38 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
         z = np.where(failed[:, None], np.nan, z)
         mu = np.where(failed[:, None], np.nan, mu)
     return Solution(prep, z, mu, final, status, iterations, residual, clearing, messages)
+
+
+def _solve_members(market: Market, prep: Prepared, z: np.ndarray, mu: np.ndarray, status: np.ndarray,
+                   iterations: np.ndarray, messages: list[str], offset: int, tol: float, max_iter: int) -> None:
+    """Newton, then smoothing continuation for the stragglers; writes into the given views."""
+    n, r, k = prep.size, prep.n_regions, prep.n_quotas
+    todo = np.nonzero(status == STATUS_CONVERGED)[0]
+    if len(todo):
+        sub = _take(prep, todo) if len(todo) < n else prep
+        zs, ms, st_sub, it = _newton(sub, z[todo], mu[todo], tol, max_iter)
+        z[todo], mu[todo], status[todo], iterations[todo] = zs, ms, st_sub, it
+    retry = np.nonzero((status != STATUS_CONVERGED) & (status != STATUS_INFEASIBLE))[0]
+    if not len(retry):
+        return
+    sub = _take(prep, retry)
+    zs, ms = np.zeros((len(retry), r)), np.zeros((len(retry), k))
+    for delta in _CONTINUATION:
+        sub.smoothing = delta
+        zs_new, ms_new, st_sub, it = _newton(sub, zs, ms, tol if delta == 0 else 1e-10, max_iter)
+        iterations[retry] += it
+        good = st_sub == STATUS_CONVERGED
+        zs[good], ms[good] = zs_new[good], ms_new[good]
+    z[retry], mu[retry], status[retry] = zs_new, ms_new, st_sub
+    for i in retry[st_sub != STATUS_CONVERGED]:
+        collapsed = [market.regions[o] for o in np.nonzero(z[i] < _PRICE_COLLAPSE)[0]]
+        if collapsed:
+            status[i] = STATUS_NO_EQUILIBRIUM
+            messages[offset + i] = (f"no equilibrium: the producer price of {', '.join(collapsed)} falls toward zero, "
+                                    "its output (held up by a floor, capacity or a fixed supply) cannot be sold at "
+                                    "the delivered prices the other instruments impose")
+        else:
+            messages[offset + i] = _FAILURE_TEXT[int(status[i])]
 
 
 def _blank(state: State, failed: np.ndarray) -> None:

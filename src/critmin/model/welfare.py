@@ -71,7 +71,8 @@ def fiscal_detail(prep: Prepared, st: State) -> dict[str, np.ndarray]:
         eligible_output = np.zeros_like(st.p)
         payments = np.zeros_like(st.p)
         receipts = np.zeros_like(st.p)
-    purchases = np.where(prep.blr_active, np.maximum(st.excess, 0.0), 0.0)
+    # purchases happen only where the price branch of the floor is the active one (the floor binds)
+    purchases = np.where(prep.blr_active & (st.blr_weight > 0.5), np.maximum(st.excess, 0.0), 0.0)
     blr_cost = purchases * np.where(prep.blr_active, prep.blr_floor, 0.0)
     with np.errstate(invalid="ignore"):
         stock_cost = prep.stock * (prep.P0 * np.exp(st.log_pi))
