@@ -385,3 +385,55 @@ def test_too_many_regions_is_refused(client):
                                     "consumption": {r: 1 for r in regions}}}
     r = client.post(API + "/scenarios/run", json=s)
     assert r.status_code == 422 and "at most 40 regions" in r.json()["detail"]
+
+
+# --- risk ---------------------------------------------------------------------------------------------
+
+def test_risk_methods_are_named_versioned_and_documented(client):
+    methods = {m["name"]: m for m in get(client, "/risk/methods")["items"]}
+    assert set(methods) == {"composite", "eu_crm", "usgs2021", "geopolrisk"}
+    assert all(m["version"] and m["documentation"] for m in methods.values())
+
+
+def test_risk_ranking_matches_the_analysis_function(client):
+    from critmin.analysis import risk
+    from critmin.analysis.inputs import build_inputs, read_tables
+
+    direct = risk.rank(build_inputs(read_tables()), method="composite")
+    body = get(client, "/risk/ranking?method=composite")
+    assert [r["commodity_id"] for r in body["items"]] == list(direct["commodity_id"])
+    gallium = next(r for r in body["items"] if r["commodity_id"] == "gallium")
+    assert gallium["score"] == pytest.approx(float(direct.set_index("commodity_id").loc["gallium", "score"]))
+    assert body["meta"]["method"]["version"] == "critmin-composite/1"
+    cobalt = next(r for r in body["items"] if r["commodity_id"] == "cobalt")
+    assert cobalt["status"] == "bounded" and cobalt["score"] is None and cobalt["low"] < cobalt["high"]  # NIR >75
+    assert get(client, "/risk/ranking?list_year=2022&status=ok")["total"] >= 1
+    csv_text = client.get(API + "/risk/ranking?format=csv").text
+    assert csv_text.splitlines()[0].startswith("rank,commodity_id,name,method")
+
+
+def test_mineral_risk_gives_every_method_with_breakdown_and_missing(client):
+    body = get(client, "/minerals/cobalt/risk?stage=processing")
+    by = {m["method"]: m for m in body["items"]}
+    assert set(by) == {"composite", "eu_crm", "usgs2021", "geopolrisk"}
+    assert by["composite"]["terms"]["import_reliance"] == [0.75, 1.0]
+    assert by["eu_crm"]["status"] == "insufficient_data" and by["eu_crm"]["score"] is None and by["eu_crm"]["missing"]
+    assert {b["term"] for b in by["composite"]["breakdown"]} >= {"hhi", "import_reliance"}
+
+
+def test_risk_overview_matrix_points_come_from_the_breakdown(client):
+    body = get(client, "/risk/overview?list_year=2022")
+    points = {p["commodity_id"]: p for p in body["matrix"]["points"]}
+    assert points["cobalt"]["x_low"] == 0.75 and points["cobalt"]["x_high"] == 1.0
+    assert points["gallium"]["x"] == 1.0 and points["gallium"]["y"] == pytest.approx(0.973916, abs=1e-6)
+    assert [r["commodity_id"] for r in body["ranking"]][0] == "gallium"
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/risk/ranking?method=magic", 422), ("/risk/ranking?stage=unspecified", 422), ("/risk/ranking?status=great", 422),
+    ("/minerals/lithium/risk", 404), ("/minerals/zzz/risk", 404), ("/minerals/cobalt/risk?stage=unspecified", 422),
+    ("/minerals/gallium/concentration?stage=mine", 404),
+])
+def test_bad_risk_requests(client, path, status):
+    r = client.get(API + path)
+    assert r.status_code == status and r.json()["detail"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib
 import threading
+from enum import Enum
 from typing import Optional
 
 from fastapi import APIRouter, Path, Query
 
 from critmin.web.responses import Format, json_response, problem, table_response
-from critmin.web.routes_data import MineralPath, Stage, lookup
+from critmin.web.routes_data import ListYear, MineralPath, Stage, lookup
 
 router = APIRouter(tags=["risk"])
 
@@ -24,14 +25,14 @@ _memo_lock = threading.Lock()
 
 
 def available() -> dict[str, bool]:
-    """Which parts of the analytics this installation has."""
+    """Which parts of the analytics this installation has (for ``/health``)."""
     out = {}
-    for name in ("critmin.analysis.concentration", "critmin.analysis.risk", "critmin.report"):
+    for label, module, attr in (("concentration", "critmin.analysis.concentration", "processing_gap"),
+                                ("risk", "critmin.analysis.risk", "rank"), ("report", "critmin.report", "dossier")):
         try:
-            importlib.import_module(name)
-            out[name.rsplit(".", 1)[1]] = True
+            out[label] = hasattr(importlib.import_module(module), attr)
         except ModuleNotFoundError:
-            out[name.rsplit(".", 1)[1]] = False
+            out[label] = False
     return out
 
 
@@ -118,21 +119,167 @@ def mineral_concentration(
     return table_response(df, fmt, f"concentration_{c.commodity_id}", meta={"commodity": c.commodity_id, "scale": "HHI 0-1"})
 
 
-# --- supply-risk methods and dossiers: wired to critmin.analysis.risk / critmin.report -----------
+# --- supply-risk methods ---------------------------------------------------------------------------
 
-def _risk_module():
+class Method(str, Enum):
+    composite = "composite"
+    eu_crm = "eu_crm"
+    usgs2021 = "usgs2021"
+    geopolrisk = "geopolrisk"
+
+
+def risk_inputs():
+    """:class:`~critmin.analysis.inputs.RiskInputs` of the snapshot, built once per snapshot."""
+    from critmin.analysis.inputs import build_inputs, read_tables
+
+    return _memoised(("risk_inputs",), lambda: build_inputs(read_tables()))
+
+
+def _methods():
     try:
-        return importlib.import_module("critmin.analysis.risk")
-    except ModuleNotFoundError:
+        from critmin.analysis import risk
+    except ModuleNotFoundError:  # pragma: no cover - an installation without the analytics
         raise problem(503, "the supply-risk methods (critmin.analysis.risk) are not installed in this build") from None
+    return risk
 
 
-@router.get("/risk/methods", summary="Supply-risk methods: name, version, description, references")
+def _method_doc(name: str) -> dict:
+    risk = _methods()
+    module = importlib.import_module(f"critmin.analysis.risk.{name}")
+    doc = (module.__doc__ or "").strip()
+    version, title = risk.METHODS[name]
+    refs = doc.split("References\n----------", 1)[1].strip() if "References\n----------" in doc else ""
+    return {"name": name, "version": version, "title": title, "summary": doc.split("\n\n", 1)[0],
+            "documentation": doc, "references": refs}
+
+
+def _result_record(r) -> dict:
+    from critmin.web.responses import clean
+
+    return clean({
+        "method": r.method, "version": r.version, "commodity_id": r.commodity_id, "stage": r.stage,
+        "status": r.status, "score": r.score, "low": r.low, "high": r.high, "terms": r.terms,
+        "missing": list(r.missing), "sources": list(r.sources), "notes": list(r.notes),
+    })
+
+
+@router.get("/risk/methods", summary="Supply-risk methods: name, version, formula, references")
 def risk_methods():
-    risk = _risk_module()
-    if not hasattr(risk, "list_methods"):
-        raise problem(503, "critmin.analysis.risk has no list_methods() yet")
-    return table_response(risk.list_methods(), Format.json, "risk_methods")
+    risk = _methods()
+    items = [_method_doc(name) for name in risk.METHODS]
+    return json_response({"items": items, "total": len(items), "limit": None, "offset": 0, "meta": {}})
 
 
-__all__ = ["router", "available", "concentration_frame", "Path"]
+def _ranking(method: Method, stage: Optional[Stage], list_year: Optional[int]):
+    risk = _methods()
+
+    def compute():
+        from critmin import api
+
+        inputs = risk_inputs()
+        ids = None
+        if list_year is not None:
+            ids = list(api.minerals(list_year)["commodity_id"])
+        return risk.rank(inputs, method=method.value, stage=stage.value if stage else None, commodities=ids)
+
+    return _memoised(("rank", method.value, stage.value if stage else None, list_year), compute)
+
+
+@router.get("/risk/ranking", summary="Minerals ranked by one supply-risk method, with each score's breakdown")
+def risk_ranking(
+    method: Method = Query(Method.composite),
+    stage: Optional[Stage] = Query(None, description="mine or processing; default the higher of the two (EU rule)."),
+    list_year: Optional[ListYear] = Query(None, description="Only minerals on that US list."),
+    status: Optional[str] = Query(None, pattern=r"^(ok|bounded|insufficient_data)$"),
+    fmt: Format = Query(Format.json, alias="format"),
+    limit: int = Query(1000, ge=1, le=10000),
+    offset: int = Query(0, ge=0),
+):
+    if stage is not None and stage.value == "unspecified":
+        raise problem(422, "stage: the risk methods take mine or processing")
+    df = _ranking(method, stage, int(list_year) if list_year else None)
+    if status:
+        df = df[df["status"] == status]
+    doc = _method_doc(method.value)
+    meta = {"method": {k: doc[k] for k in ("name", "version", "title", "summary", "references")},
+            "stage": stage.value if stage else "higher of mine and processing",
+            "list_year": int(list_year) if list_year else None}
+    return table_response(df, fmt, f"risk_{method.value}", limit=limit, offset=offset, meta=meta)
+
+
+@router.get("/minerals/{mineral}/risk", summary="A mineral's supply risk by every method, with breakdown and what is missing")
+def mineral_risk(mineral: str = MineralPath, stage: Optional[Stage] = Query(None)):
+    risk = _methods()
+    if stage is not None and stage.value == "unspecified":
+        raise problem(422, "stage: the risk methods take mine or processing")
+    c = lookup(mineral)
+    inputs = risk_inputs()
+    m = inputs.minerals.get(c.commodity_id)
+    if m is None:
+        raise problem(404, f"no risk inputs for {c.name}: the snapshot has no production, reliance or import data for it")
+    items = []
+    for name in risk.METHODS:
+        r = risk.evaluate(name, m, stage.value, inputs) if stage else risk.evaluate_all_stages(name, m, inputs)
+        rec = _result_record(r)
+        rec["title"] = risk.METHODS[name][1]
+        rec["breakdown"] = [{"term": k, "value": v} for k, v in rec["terms"].items() if k != "weights"]
+        items.append(rec)
+    return json_response({"items": items, "total": len(items), "limit": None, "offset": 0,
+                          "meta": {"commodity": c.commodity_id, "stage": stage.value if stage else "higher of mine and processing"}})
+
+
+def _interval(v):
+    """A breakdown term as (low, high): a number, a [low, high] pair, or None."""
+    if v is None:
+        return None
+    if isinstance(v, (list, tuple)) and len(v) == 2:
+        return float(v[0]), float(v[1])
+    try:
+        return float(v), float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+@router.get("/risk/overview", summary="The overview's ranking and risk matrix (import reliance x concentration)")
+def risk_overview(
+    method: Method = Query(Method.composite),
+    list_year: ListYear = Query(ListYear.y2025),
+):
+    from critmin.web.responses import records
+
+    df = _ranking(method, None, int(list_year))
+    doc = _method_doc(method.value)
+    ranking = records(df[["rank", "commodity_id", "name", "stage", "status", "score", "low", "high", "missing"]])
+    comp = _ranking(Method.composite, None, int(list_year))
+    symbols = {}
+    from critmin.vocab import commodities as vc
+
+    for cid in comp["commodity_id"]:
+        cat = vc.catalogue().get(cid)
+        symbols[cid] = cat.symbol if cat is not None and cat.symbol else cid
+    points, left_out = [], []
+    for rec in records(comp):
+        x, y = _interval(rec.get("term_import_reliance")), _interval(rec.get("term_hhi"))
+        if x is None or y is None:
+            left_out.append(rec["name"])
+            continue
+        points.append({"commodity_id": rec["commodity_id"], "name": rec["name"], "symbol": symbols[rec["commodity_id"]],
+                       "stage": rec["stage"], "x": (x[0] + x[1]) / 2, "x_low": x[0], "x_high": x[1], "y": y[0],
+                       "score": rec["score"], "status": rec["status"]})
+    return json_response({
+        "method": {"name": doc["name"], "version": doc["version"], "title": doc["title"], "scale": "0 (low) to 1 (high)" if method.value == "composite" else "",
+                   "unit": "score", "source": "critmin.analysis.risk on the snapshot (USGS MCS, WGI, export-control register)"},
+        "list_year": int(list_year),
+        "ranking": ranking,
+        "matrix": {
+            "description": "Composite-method terms: US net import reliance (x; a bounded figure such as >75 % is drawn as a range) "
+                           "against the Herfindahl-Hirschman index of world production at the stage that sets the score (y). "
+                           "Dashed lines: 50 % reliance, HHI 0.25 (highly concentrated).",
+            "x_label": "net import reliance (fraction of apparent consumption)", "y_label": "HHI of world production (0-1)",
+            "x_domain": [0, 1], "y_domain": [0, 1], "x_split": 0.5, "y_split": 0.25, "points": points, "left_out": left_out,
+            "source": "USGS MCS (net import reliance, world production); critmin.analysis.risk.composite",
+        },
+    })
+
+
+__all__ = ["router", "available", "concentration_frame", "risk_inputs", "Path"]

@@ -173,7 +173,7 @@
       const y = top + i * rowH + rowH / 2;
       const a = opts.a(r), b = opts.b(r);
       const g = svg("g", { class: "dumbbell-row" });
-      g.appendChild(svg("text", { x: left - 6, y: y + 4, class: "label", "text-anchor": "end" }, [String(opts.label(r)).slice(0, 26)]));
+      g.appendChild(svg("text", { x: left - 6, y: y + 4, class: "label", "text-anchor": "end" }, [(s => s.length > 24 ? s.slice(0, 23) + "…" : s)(String(opts.label(r)))]));
       if (a !== null && b !== null && a !== undefined && b !== undefined) g.appendChild(svg("line", { x1: x(a), x2: x(b), y1: y, y2: y, class: "connector" }));
       if (a !== null && a !== undefined) g.appendChild(svg("circle", { cx: x(a), cy: y, r: 5, fill: colors[0] }));
       if (b !== null && b !== undefined) g.appendChild(svg("circle", { cx: x(b), cy: y, r: 5, fill: colors[1] }));
@@ -213,7 +213,8 @@
     root.appendChild(svg("text", { x: 12, y: (top + height - bottom) / 2, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 12 ${(top + height - bottom) / 2})` }, [opts.yLabel || ""]));
     for (const p of points) {
       const cx = sx(opts.x(p)), cy = sy(opts.y(p));
-      const g = svg("g", { class: "point" });
+      const g = svg("g", { class: "point", "data-id": opts.id ? opts.id(p) : null });
+      if (opts.xLow && opts.xHigh && opts.xLow(p) !== opts.xHigh(p)) g.appendChild(svg("line", { x1: sx(opts.xLow(p)), x2: sx(opts.xHigh(p)), y1: cy, y2: cy, class: "connector" }));
       g.appendChild(svg("circle", { cx, cy, r: opts.r ? opts.r(p) : 6, fill: opts.color ? opts.color(p) : PALETTE[0], "fill-opacity": 0.8 }));
       if (opts.label) g.appendChild(svg("text", { x: cx + 8, y: cy + 4, class: "point-label" }, [opts.label(p)]));
       const node = opts.href ? svg("a", { href: opts.href(p) }, [g]) : g;

@@ -229,11 +229,12 @@
     const card = CM.card("Supply risk by method", null, { testid: "risk", wide: true, subtitle: "Each method is named and versioned and shows its breakdown; too little data gives 'insufficient data', never a made-up score." });
     grid.appendChild(card);
     for (const m of res.items) {
-      card.body.appendChild(CM.el("h3", { text: `${m.title || m.method} (${m.method} v${m.version}): ${m.score === null || m.score === undefined ? m.status : CM.num(m.score, 3)}` }));
+      const value = m.score !== null && m.score !== undefined ? CM.num(m.score, 3) : m.status === "bounded" ? `${CM.num(m.low, 3)}–${CM.num(m.high, 3)} (bounded)` : "insufficient data";
+      card.body.appendChild(CM.el("h3", { text: `${m.title || m.method} [${m.version}], ${m.stage || ""} stage: ${value}` }));
       if (m.missing && m.missing.length) card.body.appendChild(CM.el("p", { class: "muted", text: "Missing: " + m.missing.join("; ") }));
       if (m.breakdown && m.breakdown.length) {
-        const cols = Object.keys(m.breakdown[0]).map((k) => ({ key: k, label: k, num: typeof m.breakdown[0][k] === "number", format: (v) => (typeof v === "number" ? CM.num(v, 3) : v === null || v === undefined ? "–" : String(v)) }));
-        card.body.appendChild(CM.table(cols, m.breakdown, { compact: true }));
+        const show = (v) => (typeof v === "number" ? CM.num(v, 3) : Array.isArray(v) && v.length === 2 && typeof v[0] === "number" ? `${CM.num(v[0], 3)}–${CM.num(v[1], 3)}` : v === null || v === undefined ? "missing" : typeof v === "object" ? JSON.stringify(v) : String(v));
+        card.body.appendChild(CM.table([{ key: "term", label: "Term" }, { key: "value", label: "Value", num: true, format: show }], m.breakdown, { compact: true, testid: `risk-${m.method}` }));
       }
     }
   }

@@ -87,9 +87,14 @@
       return;
     }
     card.body.appendChild(CM.el("p", { class: "subtitle", text: m.description || "" }));
+    if (m.left_out && m.left_out.length) card.body.appendChild(CM.el("p", { class: "muted", text: `Not drawn (a term is missing): ${m.left_out.join(", ")}.` }));
     CM.charts.scatter(card.body, m.points, {
       x: (p) => p.x,
       y: (p) => p.y,
+      xLow: (p) => p.x_low,
+      xHigh: (p) => p.x_high,
+      id: (p) => p.commodity_id,
+      color: (p) => (p.score === null ? "#8f7a3a" : `hsl(${Math.round(210 - 190 * p.score)}, 60%, 42%)`),
       xDomain: m.x_domain,
       yDomain: m.y_domain,
       xSplit: m.x_split,
@@ -98,7 +103,7 @@
       yLabel: m.y_label,
       label: (p) => p.symbol || p.commodity_id,
       href: (p) => "/minerals/" + encodeURIComponent(p.commodity_id),
-      tooltip: (p) => `${p.name}: ${m.x_label} ${CM.num(p.x, 2)}, ${m.y_label} ${CM.num(p.y, 2)}`,
+      tooltip: (p) => `${p.name} (${p.stage}): reliance ${p.x_low === p.x_high ? CM.pct(p.x, 0) : CM.pct(p.x_low, 0) + "–" + CM.pct(p.x_high, 0)}, HHI ${CM.num(p.y, 2)}, composite score ${p.score === null ? p.status : CM.num(p.score, 2)}`,
       source: m.source,
     });
   };
