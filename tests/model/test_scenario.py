@@ -1,0 +1,165 @@
+"""Scenario files: validation, presets, the public API and the CLI helpers."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from critmin.model import ScenarioError, compare, list_presets, load_scenario, simulate, simulate_many, sweep
+from critmin.model import cli_support
+
+INLINE = {
+    "name": "inline",
+    "focus": "USA",
+    "market": {
+        "regions": ["USA", "CHN", "AUS"],
+        "price": 50.0,
+        "production": {"USA": 1.0, "CHN": 20.0, "AUS": 4.0},
+        "consumption": {"USA": 6.0, "CHN": 15.0, "AUS": 4.0},
+    },
+    "policies": {},
+}
+
+
+def _with(**policies):
+    return {**INLINE, "policies": policies}
+
+
+def test_presets_load_and_solve():
+    presets = list_presets()
+    assert len(presets) >= 6
+    results = simulate_many(list(presets.name))
+    for name, r in zip(presets.name, results):
+        assert r.converged, (name, r.message)
+        assert r.residual < 1e-9
+        assert any("ILLUSTRATIVE" in a for a in r.assumptions)
+
+
+def test_gallium_ban_preset_zeroes_the_flow_and_raises_us_price():
+    r = simulate("gallium_china_ban")
+    flows = r.flows().set_index(["origin", "destination"])
+    assert flows.loc[("CHN", "USA"), "quantity"] == 0.0
+    assert r.prices().loc["USA", "consumer_price_change_pct"] > 0
+    assert r.binding().query("instrument == 'export_ban'").binds.all()
+
+
+def test_validation_errors_name_the_field():
+    bad = _with(tariffs=[{"importer": "USA", "rate": "high"}])
+    with pytest.raises(ScenarioError, match=r"policies\.tariffs\.0\.rate"):
+        simulate(bad)
+    with pytest.raises(ScenarioError, match=r"policies\.export_restrictions\.0"):
+        simulate(_with(export_restrictions=[{"exporter": "CHN", "kind": "quota"}]))
+    with pytest.raises(ScenarioError, match="polices"):
+        simulate({**INLINE, "polices": {}})
+    with pytest.raises(ScenarioError, match=r"policies\.price_floors\.0\.upside_share"):
+        simulate(_with(price_floors=[{"region": "USA", "floor": 10, "upside_share": 1.5}]))
+
+
+def test_unknown_regions_name_the_field():
+    with pytest.raises(ScenarioError, match=r"policies\.tariffs\.0\.origins: unknown region 'RUS'"):
+        simulate(_with(tariffs=[{"importer": "USA", "origins": ["RUS"], "rate": 0.1}]))
+    with pytest.raises(ScenarioError, match="focus"):
+        simulate({**INLINE, "focus": "XXX"})
+
+
+def test_market_needs_flows_or_totals():
+    market = {k: v for k, v in INLINE["market"].items() if k != "consumption"}
+    with pytest.raises(ScenarioError, match="production"):
+        simulate({**INLINE, "market": market})
+
+
+def test_market_defined_from_scratch_with_flows_and_base_tariffs():
+    scenario = {
+        "name": "scratch",
+        "focus": "HOME",
+        "market": {
+            "regions": ["HOME", "A", "B"],
+            "price": 1.0,
+            "flows": {"HOME": {"HOME": 10}, "A": {"HOME": 5, "A": 20}, "B": {"HOME": 5, "B": 20}},
+            "base_tariffs": [{"importer": "HOME", "origins": ["A"], "rate": 0.1}],
+            "elasticities": {"substitution": 4, "demand": 1, "supply": 2},
+        },
+        "policies": {"tariffs": [{"importer": "HOME", "origins": "all", "rate": 0.1}]},
+    }
+    r = simulate(scenario)
+    assert r.converged
+    flows = r.flows().set_index(["origin", "destination"])
+    assert flows.loc[("A", "HOME"), "tariff_rate"] == pytest.approx(0.2)
+    assert flows.loc[("B", "HOME"), "tariff_rate"] == pytest.approx(0.1)
+    assert "user-supplied matrix" in " ".join(r.assumptions)
+
+
+def test_club_is_duty_free_inside_and_applies_common_external_tariff():
+    scenario = _with(
+        tariffs=[{"importer": "USA", "origins": "all", "rate": 0.3}],
+        clubs=[{"members": ["USA", "AUS"], "external_tariff": 0.2}],
+    )
+    r = simulate(scenario)
+    flows = r.flows().set_index(["origin", "destination"])
+    # club first (AUS 0, CHN 0.2), then the additional 30% duty on all origins
+    assert flows.loc[("CHN", "USA"), "tariff_rate"] == pytest.approx(0.5)
+
+
+def test_mip_exemption_and_binding_report():
+    r = simulate(_with(minimum_import_prices=[{"importer": "USA", "price": 80, "exempt": ["AUS"]}]))
+    b = r.binding()
+    assert list(b["where"]) == ["CHN -> USA"]
+    assert bool(b.binds.iloc[0])
+
+
+def test_scenario_elasticity_override_is_noted():
+    r = simulate({**INLINE, "elasticities": {"substitution": 8.0}})
+    assert any("overridden by the scenario" in a for a in r.assumptions)
+
+
+def test_load_scenario_from_yaml_with_market_reference(tmp_path):
+    market = dict(INLINE["market"], kind="market")
+    (tmp_path / "market_mini.yaml").write_text(yaml.safe_dump(market))
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({"name": "s", "market": {"ref": "mini"},
+                                                      "policies": {"stockpile": [{"region": "USA", "quantity": 1}]}}))
+    s = load_scenario(tmp_path / "s.yaml")
+    r = simulate(s)
+    assert r.converged and r.welfare().loc["USA", "stockpile_cost"] > 0
+    with pytest.raises(ScenarioError, match="market file"):
+        load_scenario(tmp_path / "market_mini.yaml")
+    (tmp_path / "broken.yaml").write_text("name: [unclosed")
+    with pytest.raises(ScenarioError, match="YAML"):
+        load_scenario(tmp_path / "broken.yaml")
+
+
+def test_compare_puts_scenarios_side_by_side():
+    frame = compare(["gallium_china_ban", "gallium_talks_fail_mip", _with()])
+    assert list(frame.columns) == ["China bans gallium exports to the US", "Talks fail: US minimum import price on gallium",
+                                   "inline"]
+    assert "USA_net_import_reliance_pct" in frame.index
+    assert frame.loc["world_welfare_change", "inline"] == 0.0
+
+
+def test_sweep_is_one_batch():
+    batch = sweep(_with(), "tariff", np.linspace(0, 1, 11), index=(1, 0))
+    assert all(s == "converged" for s in batch.status)
+    imports = batch.solution.state.X[:, 1, 0]
+    assert np.all(np.diff(imports) < 0)
+
+
+def test_cli_support_outputs():
+    text = cli_support.simulate_text("rare_earths_dod_floor")
+    assert "== welfare ==" in text and "assumptions" in text and "status: converged" in text
+    payload = json.loads(cli_support.simulate_json("rare_earths_dod_floor"))
+    assert payload["status"] == "converged" and payload["binding"][0]["instrument"] == "price_floor_cfd"
+    table = cli_support.compare_text(["rare_earths_dod_floor", "rare_earths_section232_tariff"])
+    assert "USA_fiscal_cost" in table
+    assert json.loads(cli_support.compare_json(["rare_earths_dod_floor"]))
+    assert "gallium_china_ban" in cli_support.scenarios_text()
+
+
+def test_failed_scenario_reports_status_in_text():
+    bad = _with(export_restrictions=[{"exporter": "CHN", "kind": "ban", "importers": "all"},
+                                     {"exporter": "AUS", "kind": "ban", "importers": "all"}])
+    bad["market"] = dict(bad["market"], production={"USA": 0.0, "CHN": 21.0, "AUS": 4.0})
+    r = simulate(bad)
+    assert r.status == "infeasible" and "USA" in r.message
+    assert np.isnan(r.prices().producer_price).all()
+    text = cli_support.simulate_text(bad)
+    assert "status: infeasible" in text and "no results" in text
