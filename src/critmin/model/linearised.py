@@ -56,7 +56,7 @@ def gsim_linear(market: Market, tariff: np.ndarray, export_tax: np.ndarray | Non
         all as proportional changes (0.01 = +1%).
     """
     X0 = market.flows
-    Q0, D0 = market.production, market.consumption
+    Q0 = market.production
     sigma, eps, eta = market.substitution, market.demand, market.supply
     new_x = market.base_export_tax if export_tax is None else np.asarray(export_tax, float)
     T_hat = (1 + np.asarray(tariff, float)) * (1 + new_x) / ((1 + market.base_tariff) * (1 + market.base_export_tax)) - 1

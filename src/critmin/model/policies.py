@@ -116,7 +116,6 @@ def compile_policies(market: Market, scenario: Scenario) -> tuple[Instruments, l
     notes: list[str] = []
     pol: Policies = scenario.policies
     n = market.n_regions
-    off_diagonal = ~np.eye(n, dtype=bool)
 
     for kind, value in scenario.elasticities.as_dict().items():
         arr = getattr(inst, kind)[0]
