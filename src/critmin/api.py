@@ -23,6 +23,10 @@ from critmin.vocab import commodities as vc
 LIST_YEARS = (2018, 2022, 2025)
 #: Qualifier used in API output for a listed mineral that has no row in the published table.
 NOT_PUBLISHED = "not_published"
+#: Published rows that also measure a listed mineral. USGS's own critical-minerals table
+#: (MCS 2025 T5, MCS 2026 T7) reports the list entry "Aluminum" as "Aluminum (bauxite)"
+#: with the bauxite reliance, so bauxite/alumina rows count for aluminum too.
+LIST_SCOPE: dict[str, tuple[str, ...]] = {"aluminum": ("aluminum", "bauxite")}
 
 
 def _check_list(list_year: int | None) -> None:
@@ -114,8 +118,9 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
         With a list year, one row per mineral on that US critical-mineral list, counted the
         way USGS and the White House count: a group row stands for each listed member (the
         rare-earths row for each listed lanthanide); a mineral published in several forms
-        takes the form with the highest reliance; a listed mineral without a published row
-        gets ``nir_qualifier = 'not_published'``.
+        takes the form with the highest reliance (aluminum includes the bauxite and
+        alumina rows, as in USGS's own critical-minerals table); a listed mineral without a
+        published row gets ``nir_qualifier = 'not_published'``.
 
     Returns
     -------
@@ -190,8 +195,9 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
     out = []
     for m in listed.to_dict("records"):
         cid = m["commodity_id"]
-        src = best.get(cid)
-        via = None
+        candidates = [best[c] for c in LIST_SCOPE.get(cid, (cid,)) if c in best]
+        src = max(candidates, key=lambda r: r["_rank"]) if candidates else None
+        via = src["commodity"] if src is not None and src["commodity"] != cid else None
         if src is None and m["group_id"]:
             src = best.get(m["group_id"])
             via = m["group_id"] if src is not None else None
@@ -360,8 +366,13 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
     dict
         ``shares``: MCS 2026 percentage shares by partner (2021-24), per form and source
         table; ``customs``: USITC DataWeb customs value (US$) of imports for consumption by
-        partner and year for the HTS headings mapped to this mineral (empty when none is).
+        partner and year for the HTS headings mapped to this mineral (empty when none is),
+        with ``mixed`` and ``heading_note`` saying when a heading also holds other goods
+        (8112 holds ten metals, 8505 all magnets): such a total is not a figure for this
+        mineral alone.
     """
+    from critmin.vocab.hts_headings import hts_headings
+
     commodity = vc.lookup(mineral)
     ids = [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
     shares = store.query(
@@ -380,6 +391,9 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
            ORDER BY hts, year, value DESC NULLS LAST""",
         [ids],
     )
+    headings = hts_headings()
+    customs["mixed"] = customs["hts"].map(lambda h: headings[h].mixed if h in headings else None)
+    customs["heading_note"] = customs["hts"].map(lambda h: headings[h].note if h in headings else None)
     return {"shares": shares, "customs": customs}
 
 

@@ -69,7 +69,8 @@ def emit(df, fmt: Format, title: str | None = None, columns: list[str] | None = 
         table.add_column(c, overflow="fold")
     for rec in df[cols].itertuples(index=False):
         table.add_row(*[_cell(v) for v in rec])
-    Console(width=max(100, Console().width)).print(table)
+    # Piped output has no terminal width; give it room instead of Rich's 80 columns.
+    Console(width=None if sys.stdout.isatty() else 180).print(table)
 
 
 def records(df) -> list[dict]:
@@ -171,7 +172,7 @@ def nir(
             df,
             fmt,
             title=f"US net import reliance, MCS {v} ({v - 1})",
-            columns=["commodity", "name", "form", "nir_display", "nir_qualifier", "import_sources", "on_list_2022", "on_list_2025"]
+            columns=["commodity", "form", "nir_display", "nir_qualifier", "import_sources", "on_list_2022", "on_list_2025"]
             + (["via_group"] if list_year else []),
         )
         typer.echo(line)
@@ -246,6 +247,8 @@ def imports(
             pivot = pivot.reset_index()
             pivot.columns = [str(c) for c in pivot.columns]
             emit(pivot, fmt, title="US imports for consumption, customs value (US$), USITC DataWeb")
+            for hts, note in customs.loc[customs["mixed"].fillna(False).astype(bool), ["hts", "heading_note"]].drop_duplicates().itertuples(index=False):
+                typer.echo(f"note: HTS {hts} — {note}")
 
     run_command(go)
 

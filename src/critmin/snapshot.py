@@ -146,6 +146,7 @@ def write(tables: dict, results: list, data_dir: Path, target: Path) -> dict:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a snapshot is meant to be read by all
     try:
         table_entries = {}
         for name in sorted(tables):
