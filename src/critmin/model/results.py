@@ -215,6 +215,7 @@ class Result:
             index=self._regions(),
         )
         frame.loc[~prep.dest_active, ["consumer_price_base", "consumer_price"]] = np.nan
+        frame.loc[self.market.production <= 0, ["producer_price_base", "producer_price"]] = np.nan  # no output
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["producer_price_change_pct"] = 100 * (frame.producer_price / frame.producer_price_base - 1)
             frame["consumer_price_change_pct"] = 100 * (frame.consumer_price / frame.consumer_price_base - 1)
