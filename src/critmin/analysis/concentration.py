@@ -128,8 +128,10 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
         then the most listed producers, then the first label alphabetically. ``status`` is
         ``ok``, ``partial`` (some listed country withheld: listed in
         ``unknown_countries``; the HHI lies in ``[hhi, hhi_max]``) or ``insufficient_data``
-        (no usable total: no shares are computed). A country listed twice in one series
-        (USGS splits some countries by detail) is summed.
+        (no usable total, or no country listed: no shares are computed). A country listed
+        twice in one series (USGS splits some countries by detail) is summed. A world total
+        rounded below the sum of the published rows is raised to that sum (the rounding
+        would otherwise give shares adding up to more than 1).
     """
     df = production
     if "measure" in df.columns:
@@ -165,7 +167,11 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
     rows_sum = np.bincount(gid[nonworld & numeric], weights=value[nonworld & numeric], minlength=n_groups)
     use_rows = np.isnan(world_total) & (nonworld_count > 0) & (nonworld_count == nonworld_num) & (rows_sum > 0)
     total = np.where(use_rows, rows_sum, world_total)
+    # A world total rounded below the sum of its own published parts is raised to that sum,
+    # so shares never add up to more than 1.
+    total = np.where(~np.isnan(total), np.maximum(total, rows_sum), np.nan)
     total = np.where(total > 0, total, np.nan)
+    n_country_rows = np.bincount(gid[is_country], minlength=n_groups)
     basis = np.where(~np.isnan(world_total) & (world_total > 0), "world_total", np.where(use_rows, "sum_of_rows", ""))
 
     # Country shares, a country listed twice in a series summed.
@@ -211,10 +217,10 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
 
     source = df.groupby(gid)["source_id"].first().reindex(range(n_groups)).to_numpy()
 
-    has_total = ~np.isnan(total)
+    has_total = ~np.isnan(total) & (n_country_rows > 0)
     residual = np.clip(1.0 - listed, 0.0, None)
     out = keys.reset_index(drop=True).copy()
-    out["world_total"] = np.where(basis == "world_total", world_total, np.where(use_rows, rows_sum, np.nan))
+    out["world_total"] = np.where(has_total, total, np.nan)
     out["share_basis"] = basis
     out["n_producers"] = np.where(has_total, n_prod, 0)
     out["hhi"] = np.where(has_total, hhi_arr, np.nan)
@@ -264,13 +270,17 @@ GAP_HHI_THRESHOLD = 0.10
 GAP_MIN_PROCESSING_HHI = 0.25
 
 
-def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None) -> pd.DataFrame:
+def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
+                   eu: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mining versus processing concentration per mineral.
 
     Parameters
     ----------
     concentration
         Output of :func:`concentration_table`.
+    eu
+        Optional :func:`eu_concentration_table`: used for a stage USGS has no usable data
+        for (``<stage>_origin`` says which source each stage came from).
     nir
         Optional published net import reliance, one row per commodity (columns
         ``commodity``/``commodity_id``, ``nir_display``), added for context.
@@ -293,8 +303,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None)
         A stage without usable data leaves its columns null and the flags False, with the
         reason in ``note``.
     """
-    lat = latest(concentration)
-    cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage", "series_label", "status"]
+    lat = stage_view(concentration, eu)
+    cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage",
+            "series_label", "status", "origin"]
     mine = lat[lat["stage"] == "mine"].set_index("commodity_id")[cols].add_prefix("mine_")
     proc = lat[lat["stage"] == "processing"].set_index("commodity_id")[cols].add_prefix("processing_")
     out = mine.join(proc, how="outer")
@@ -352,3 +363,80 @@ def vintage_change(concentration: pd.DataFrame) -> pd.DataFrame:
     out["china_change"] = out["last_china"] - out["first_china"]
     out.columns = [str(c) for c in out.columns]
     return out.drop(columns=["first_hhi", "last_hhi", "first_china", "last_china"]).reset_index()
+
+
+EU_STAGE = {"extraction": "mine", "processing": "processing"}
+EU_SERIES_LABEL = "EU CRM 2023 global supply shares"
+
+
+def eu_concentration_table(eu_supply_shares: pd.DataFrame) -> pd.DataFrame:
+    """Concentration from the EU CRM 2023 global supply shares, in the columns of
+    :func:`concentration_table`.
+
+    The EU study publishes shares (percent) per material, stage (extraction, mapped to
+    ``mine``; processing) and country, averaged over several years, so ``year`` is null and
+    ``vintage`` is 2023 (the assessment). Shares published as ``<0.1%`` count 0 in ``hhi``
+    and their bound in ``hhi_max``. Several EU materials can map to one commodity (kaolin
+    and bentonite to clays): the material whose name is the commodity's id is preferred,
+    else the one with the most countries; the label says which material was used.
+
+    References
+    ----------
+    European Commission, 2023, Study on the critical raw materials for the EU 2023: Final
+    report (supply shares and the trade variable t).
+    """
+    df = eu_supply_shares
+    if df is None or df.empty:
+        return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
+    df = df[(df["scope"] == "global") & df["commodity_id"].notna()].copy()
+    df["stage"] = df["stage"].map(EU_STAGE)
+    numeric = df["qualifier"].isin(NUMERIC) & df["value"].notna()
+    df["s_low"] = np.where(numeric, df["value"] / 100.0, np.where(df["qualifier"] == "less_than", 0.0, np.nan))
+    df["s_high"] = np.where(numeric, df["value"] / 100.0, np.where(df["qualifier"] == "less_than", df["high"] / 100.0, np.nan))
+    # One material per (commodity, stage).
+    counts = df.groupby(["commodity_id", "stage", "material"]).size().rename("n").reset_index()
+    counts["exact_name"] = counts["material"].str.lower().str.replace(" ", "-") == counts["commodity_id"]
+    counts = counts.sort_values(["commodity_id", "stage", "exact_name", "n", "material"], ascending=[True, True, False, False, True])
+    pick = counts.drop_duplicates(["commodity_id", "stage"])[["commodity_id", "stage", "material"]]
+    df = df.merge(pick, on=["commodity_id", "stage", "material"], how="inner")
+    rows = []
+    for (cid, stage, material), g in df.groupby(["commodity_id", "stage", "material"], sort=True):
+        countries = g[g["country_kind"] == "country"]
+        unknown = countries[countries["s_low"].isna()]
+        known = countries[countries["s_low"].notna()]
+        per = known.groupby("country_iso3")[["s_low", "s_high"]].sum().sort_values("s_low", ascending=False)
+        listed = float(per["s_low"].sum())
+        hhi_v = float((per["s_low"] ** 2).sum())
+        # Upper end: bounded shares at their bound, and what is left as one more producer.
+        rest = max(0.0, 1.0 - float(per["s_high"].sum()))
+        hhi_hi = float((per["s_high"] ** 2).sum()) + rest ** 2
+
+        def share(codes) -> float:
+            return float(per.loc[per.index.isin(codes), "s_low"].sum())
+
+        rows.append({
+            "vintage": 2023, "commodity_id": cid, "stage": stage, "year": np.nan, "form": "",
+            "series_label": f"{EU_SERIES_LABEL} ({material})", "unit": "share", "primary": True,
+            "world_total": np.nan, "share_basis": "published_shares", "n_producers": int((per["s_high"] > 0).sum()),
+            "hhi": hhi_v, "hhi_max": max(hhi_v, hhi_hi), "top1_share": float(per["s_low"].iloc[0]) if len(per) else np.nan,
+            "top1_country": per.index[0] if len(per) else None, "top3_share": float(per["s_low"].iloc[:3].sum()) if len(per) else np.nan,
+            "china_share": share([CHINA]) if CHINA not in set(unknown["country_iso3"]) else np.nan,
+            "china_listed": CHINA in set(per.index), "us_share": share([USA]),
+            "us_status": "listed" if USA in set(per.index) else "not_listed", "listed_share": listed,
+            "other_share": np.nan, "unknown_countries": unknown["country_iso3"].fillna(unknown["country_name"]).tolist(),
+            "status": "partial" if len(unknown) else ("ok" if len(per) else "insufficient_data"),
+            "source_id": g["source_id"].iloc[0],
+        })
+    return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
+
+
+def stage_view(usgs: pd.DataFrame, eu: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The concentration used per (commodity, stage): the latest usable USGS series, else
+    the EU CRM 2023 shares. Adds ``origin`` (``usgs_mcs`` or ``eu_crm_2023``)."""
+    a = latest(usgs).assign(origin="usgs_mcs")
+    if eu is None or eu.empty:
+        return a
+    b = eu[eu["status"] != "insufficient_data"].assign(origin="eu_crm_2023")
+    have = set(zip(a["commodity_id"], a["stage"]))
+    b = b[[(c, s) not in have for c, s in zip(b["commodity_id"], b["stage"])]]
+    return pd.concat([a, b], ignore_index=True).sort_values(["commodity_id", "stage"]).reset_index(drop=True)

@@ -91,6 +91,27 @@ def nir_from_flows(
 
 
 _APPARENT = re.compile(r"apparent", re.I)
+_KEY = ["vintage", "commodity_id", "form", "year"]
+
+
+def _prepared(salient: pd.DataFrame, statistics: list[str]) -> pd.DataFrame:
+    df = salient[salient["statistic"].isin(statistics)]
+    df = df.assign(
+        form=df["form"].fillna("").astype(str), unit=df["unit"].fillna("").astype(str),
+        detail=df["detail"].astype(str),
+        is_num=df["qualifier"].isin(NUMERIC).to_numpy() & df["value"].notna().to_numpy(),
+    )
+    return df
+
+
+def _flows_in_unit(df: pd.DataFrame, chosen: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    """Sum of one statistic per key in the chosen unit: total, count, all numeric, first code."""
+    part = df[df["statistic"] == statistic].merge(chosen[_KEY + ["unit"]], on=_KEY + ["unit"], how="inner")
+    part = part.assign(_v=part["value"].where(part["is_num"], 0.0).astype(float),
+                       _bad=np.where(part["is_num"], "", part["qualifier"].astype(str)))
+    g = part.groupby(_KEY, as_index=False).agg(total=("_v", "sum"), n=("is_num", "size"), n_num=("is_num", "sum"),
+                                                bad=("_bad", "max"), details=("detail", lambda d: "; ".join(d)))
+    return g
 
 
 def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
@@ -111,71 +132,76 @@ def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["vintage", "commodity_id", "form", "year", "unit", "imports", "exports", "stock_release",
             "apparent_consumption", "computed_nir", "stock_change_included", "inputs", "reason"]
-    df = salient[salient["statistic"].isin(["imports", "exports", "consumption", "stocks"])].copy()
-    if df.empty:
+    df = _prepared(salient, ["imports", "exports", "consumption", "stocks"])
+    cons = df[df["statistic"] == "consumption"]
+    if cons.empty:
         return pd.DataFrame(columns=cols)
-    df["form"] = df["form"].fillna("")
-    df["unit"] = df["unit"].fillna("")
-    df["_num"] = df["qualifier"].isin(NUMERIC) & df["value"].notna()
-    rows = []
-    for (vintage, cid, form), grp in df.groupby(["vintage", "commodity_id", "form"], sort=True):
-        by_year = {y: g for y, g in grp.groupby("year")}
-        for year, g in sorted(by_year.items()):
-            rows.append(_nir_one(int(vintage), cid, form, int(year), g, by_year.get(year - 1)))
-    return pd.DataFrame(rows, columns=cols)
+    cons = cons.assign(_app=cons["detail"].str.contains(_APPARENT).to_numpy())
+    counts = cons.groupby(_KEY).agg(n_cons=("_app", "size"), n_app=("_app", "sum"))
+    one_app = cons[cons["_app"]].join(counts, on=_KEY)
+    one_app = one_app[one_app["n_app"] == 1]
+    only = cons.join(counts, on=_KEY)
+    only = only[(only["n_cons"] == 1) & (only["n_app"] != 1)]
+    chosen = pd.concat([one_app, only])
+    keys_all = df[_KEY].drop_duplicates()
+    out = keys_all.merge(chosen[_KEY + ["unit", "value", "qualifier", "is_num", "detail"]], on=_KEY, how="left")
+    out = out.merge(counts.reset_index(), on=_KEY, how="left")
+    imp = _flows_in_unit(df, chosen, "imports").add_prefix("imp_").rename(columns={f"imp_{k}": k for k in _KEY})
+    exp = _flows_in_unit(df, chosen, "exports").add_prefix("exp_").rename(columns={f"exp_{k}": k for k in _KEY})
+    out = out.merge(imp, on=_KEY, how="left").merge(exp, on=_KEY, how="left")
 
+    # Stock release: stocks at t-1 minus stocks at t, every stock statistic of the unit matched.
+    st = df[df["statistic"] == "stocks"].merge(chosen[_KEY + ["unit"]], on=_KEY + ["unit"], how="inner")
+    prev = df[df["statistic"] == "stocks"].assign(year=lambda d: d["year"] + 1)
+    paired = st.merge(prev[_KEY + ["unit", "detail", "value", "is_num"]], on=_KEY + ["unit", "detail"], how="left",
+                      suffixes=("", "_prev"))
+    paired = paired.assign(_ok=paired["is_num"] & paired["is_num_prev"].fillna(False).astype(bool),
+                           _rel=(paired["value_prev"] - paired["value"]).astype(float))
+    stocks = paired.groupby(_KEY, as_index=False).agg(st_n=("_ok", "size"), st_ok=("_ok", "sum"), st_rel=("_rel", "sum"))
+    out = out.merge(stocks, on=_KEY, how="left")
 
-def _nir_one(vintage: int, cid: str, form: str, year: int, g: pd.DataFrame, prev: pd.DataFrame | None) -> dict:
-    base = {"vintage": vintage, "commodity_id": cid, "form": form, "year": year, "unit": None, "imports": None,
-            "exports": None, "stock_release": None, "apparent_consumption": None, "computed_nir": None,
-            "stock_change_included": False, "inputs": "", "reason": ""}
-    cons = g[g["statistic"] == "consumption"]
-    apparent = cons[cons["detail"].astype(str).str.contains(_APPARENT)]
-    if len(apparent) == 1:
-        c = apparent.iloc[0]
-    elif len(cons) == 1:
-        c = cons.iloc[0]
-    else:
-        base["reason"] = "no single apparent-consumption statistic" if len(cons) else "no consumption statistic"
-        return base
-    unit = c["unit"]
-    base["unit"] = unit
-    if not c["_num"]:
-        base["reason"] = f"consumption is {c['qualifier']}"
-        return base
-    used = [str(c["detail"])]
-    totals = {}
-    for stat in ("imports", "exports"):
-        part = g[(g["statistic"] == stat) & (g["unit"] == unit)]
-        if part.empty:
-            base["reason"] = f"no {stat} statistic in {unit or 'the consumption unit'}"
-            return base
-        if not part["_num"].all():
-            bad = part.loc[~part["_num"], "qualifier"].iloc[0]
-            base["reason"] = f"{stat} is {bad}"
-            return base
-        totals[stat] = float(part["value"].sum())
-        used += part["detail"].astype(str).tolist()
-    release = 0.0
-    stocks = g[(g["statistic"] == "stocks") & (g["unit"] == unit)]
-    included = False
-    if len(stocks) and prev is not None:
-        before = prev[(prev["statistic"] == "stocks") & (prev["unit"] == unit)]
-        joined = stocks.merge(before, on="detail", suffixes=("", "_prev"))
-        if len(joined) == len(stocks) and joined["_num"].all() and joined["_num_prev"].all():
-            release = float((joined["value_prev"] - joined["value"]).sum())
-            included = True
-            used += [f"stock change: {d}" for d in joined["detail"].astype(str)]
-    value = nir_from_flows(totals["imports"], totals["exports"], float(c["value"]), release)
-    base.update(
-        imports=totals["imports"], exports=totals["exports"], stock_release=release if included else None,
-        apparent_consumption=float(c["value"]), computed_nir=value, stock_change_included=included,
-        inputs="; ".join(used),
-        reason="" if value is not None else "apparent consumption is not positive",
-    )
-    if value is not None and len(stocks) and not included:
-        base["reason"] = "stock change not included (previous year-end stocks not published as numbers)"
-    return base
+    reasons, values, releases, included = [], [], [], []
+    for r in out.itertuples(index=False):
+        reason, value, rel, inc = "", None, None, False
+        if pd.isna(r.n_cons) or r.n_cons == 0:
+            reason = "no consumption statistic"
+        elif pd.isna(r.unit):
+            reason = "no single apparent-consumption statistic"
+        elif not r.is_num:
+            reason = f"consumption is {r.qualifier}"
+        elif pd.isna(r.imp_n):
+            reason = f"no imports statistic in {r.unit or 'the consumption unit'}"
+        elif r.imp_n_num < r.imp_n:
+            reason = f"imports is {r.imp_bad}"
+        elif pd.isna(r.exp_n):
+            reason = f"no exports statistic in {r.unit or 'the consumption unit'}"
+        elif r.exp_n_num < r.exp_n:
+            reason = f"exports is {r.exp_bad}"
+        else:
+            has_stocks = not pd.isna(r.st_n) and r.st_n > 0
+            inc = bool(has_stocks and r.st_ok == r.st_n)
+            rel = float(r.st_rel) if inc else None
+            value = nir_from_flows(float(r.imp_total), float(r.exp_total), float(r.value), rel or 0.0)
+            if value is None:
+                reason = "apparent consumption is not positive"
+            elif has_stocks and not inc:
+                reason = "stock change not included (previous year-end stocks not published as numbers)"
+        reasons.append(reason)
+        values.append(value)
+        releases.append(rel)
+        included.append(inc)
+    ok_inputs = [r.detail if isinstance(r.detail, str) else "" for r in out.itertuples(index=False)]
+    res = pd.DataFrame({
+        "vintage": out["vintage"].astype(int), "commodity_id": out["commodity_id"], "form": out["form"],
+        "year": out["year"].astype(int), "unit": out["unit"],
+        "imports": out["imp_total"].where(out["imp_n_num"] == out["imp_n"]),
+        "exports": out["exp_total"].where(out["exp_n_num"] == out["exp_n"]),
+        "stock_release": releases, "apparent_consumption": out["value"].where(out["is_num"].fillna(False).astype(bool)),
+        "computed_nir": values, "stock_change_included": included,
+        "inputs": ["; ".join(x for x in (c, i, e) if isinstance(x, str) and x) for c, i, e in zip(ok_inputs, out["imp_details"], out["exp_details"])],
+        "reason": reasons,
+    })
+    return res[cols].sort_values(_KEY).reset_index(drop=True)
 
 
 def nir_side_by_side(salient: pd.DataFrame, computed: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -340,11 +366,11 @@ def customs_by_partner(trade: pd.DataFrame, commodity_id: str, *, flow: str = "i
     t = t[mask]
     if t.empty:
         return pd.DataFrame(columns=["year", "partner_iso3", "partner_name", "customs_value_usd", "share_of_listed", "hts", "n_unknown"])
-    t = t.assign(_num=t["qualifier"].isin(NUMERIC) & t["value"].notna())
-    known = t[t["_num"]]
+    t = t.assign(is_num=t["qualifier"].isin(NUMERIC) & t["value"].notna())
+    known = t[t["is_num"]]
     g = known.groupby(["year", "partner_iso3", "partner_name"], as_index=False).agg(
         customs_value_usd=("value", "sum"), hts=("hts", lambda s: ", ".join(sorted(set(map(str, s))))))
-    unknown = t[~t["_num"]].groupby(["year", "partner_iso3"]).size().rename("n_unknown")
+    unknown = t[~t["is_num"]].groupby(["year", "partner_iso3"]).size().rename("n_unknown")
     g = g.join(unknown, on=["year", "partner_iso3"])
     g["n_unknown"] = g["n_unknown"].fillna(0).astype(int)
     totals = g.groupby("year")["customs_value_usd"].transform("sum")
@@ -384,35 +410,40 @@ def import_fraction(salient: pd.DataFrame) -> pd.DataFrame:
         reason``.
     """
     cols = ["vintage", "commodity_id", "form", "year", "unit", "production", "imports", "import_fraction", "reason"]
-    df = salient[salient["statistic"].isin(["production", "imports"])].copy()
+    df = _prepared(salient, ["production", "imports"])
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df["form"] = df["form"].fillna("")
-    df["unit"] = df["unit"].fillna("")
-    df["_num"] = df["qualifier"].isin(NUMERIC) & df["value"].notna()
-    rows = []
-    for (vintage, cid, form, year), g in df.groupby(["vintage", "commodity_id", "form", "year"], sort=True):
-        rec = dict(zip(cols, [int(vintage), cid, form, int(year), None, None, None, None, ""]))
-        prod = g[(g["statistic"] == "production") & ~g["detail"].astype(str).str.contains(_SECONDARY)]
-        if len(prod) != 1:
-            rec["reason"] = "no primary production statistic" if prod.empty else "several primary production statistics"
-            rows.append(rec)
-            continue
-        p = prod.iloc[0]
-        rec["unit"] = p["unit"]
-        imp = g[(g["statistic"] == "imports") & (g["unit"] == p["unit"])]
-        if not p["_num"]:
-            rec["reason"] = f"production is {p['qualifier']}"
-        elif imp.empty:
-            rec["reason"] = "no imports in the production unit"
-        elif not imp["_num"].all():
-            rec["reason"] = f"imports are {imp.loc[~imp['_num'], 'qualifier'].iloc[0]}"
+    prod = df[(df["statistic"] == "production") & ~df["detail"].str.contains(_SECONDARY).to_numpy()]
+    n_prod = prod.groupby(_KEY).size().rename("n_prod")
+    keys = df[_KEY].drop_duplicates().join(n_prod, on=_KEY)
+    single = prod.join(n_prod, on=_KEY)
+    single = single[single["n_prod"] == 1]
+    imp = _flows_in_unit(df, single, "imports")
+    out = keys.merge(single[_KEY + ["unit", "value", "qualifier", "is_num"]], on=_KEY, how="left").merge(imp, on=_KEY, how="left")
+    reasons, fractions, prods, imps = [], [], [], []
+    for r in out.itertuples(index=False):
+        reason, frac, pv, fv = "", None, None, None
+        if pd.isna(r.n_prod):
+            reason = "no primary production statistic"
+        elif r.n_prod > 1:
+            reason = "several primary production statistics"
+        elif not r.is_num:
+            reason = f"production is {r.qualifier}"
+        elif pd.isna(r.n):
+            reason = "no imports in the production unit"
+        elif r.n_num < r.n:
+            reason = f"imports are {r.bad}"
         else:
-            pv, fv = float(p["value"]), float(imp["value"].sum())
-            rec.update(production=pv, imports=fv)
+            pv, fv = float(r.value), float(r.total)
             if pv + fv > 0:
-                rec["import_fraction"] = fv / (pv + fv)
+                frac = fv / (pv + fv)
             else:
-                rec["reason"] = "no production and no imports"
-        rows.append(rec)
-    return pd.DataFrame(rows, columns=cols)
+                reason = "no production and no imports"
+        reasons.append(reason)
+        fractions.append(frac)
+        prods.append(pv)
+        imps.append(fv)
+    res = out[_KEY + ["unit"]].assign(production=prods, imports=imps, import_fraction=fractions, reason=reasons)
+    res["vintage"] = res["vintage"].astype(int)
+    res["year"] = res["year"].astype(int)
+    return res[cols].sort_values(_KEY).reset_index(drop=True)

@@ -53,8 +53,10 @@ def policy_events(export_controls: pd.DataFrame | None = None, agreements: pd.Da
 
 
 def events_for(events: pd.DataFrame, commodity_ids: list[str], *, include_general: bool = True) -> pd.DataFrame:
-    """Events touching any of ``commodity_ids`` (plus, optionally, those touching all)."""
+    """Events touching any of ``commodity_ids``, plus (optionally) those touching every
+    mineral: US policy and the agreements. An export control whose material critmin could
+    not map to a commodity touches none."""
     mask = events["commodity_id"].isin(commodity_ids)
     if include_general:
-        mask |= events["commodity_id"].isna()
+        mask |= events["commodity_id"].isna() & events["kind"].isin(["us_policy", "agreement"])
     return events[mask].drop_duplicates(["date", "kind", "country_iso3", "label"]).reset_index(drop=True)

@@ -72,12 +72,13 @@ class StageData:
     china_share: float | None
     feoc_share: float | None
     vintage: int
-    year: int
+    year: int | None
     series_label: str
     unit: str
     status: str
     unknown_countries: list[str]
     source_id: str | None
+    origin: str = "usgs_mcs"
 
 
 @dataclass
@@ -100,6 +101,8 @@ class MineralInputs:
     import_fraction_year: int | None = None
     export_control_countries: frozenset[str] = frozenset()
     on_list: dict[int, bool] = field(default_factory=dict)
+    group_id: str | None = None
+    via_group: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +116,8 @@ class RiskInputs:
     pv_info: dict
     concentration: pd.DataFrame
     groups: dict[str, frozenset[str]]
+    eu_concentration: pd.DataFrame
+    stage_view: pd.DataFrame
 
 
 def _shares_by_series(production: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str, str], dict[str, Interval]]:
@@ -133,6 +138,27 @@ def _shares_by_series(production: pd.DataFrame, chosen: pd.DataFrame) -> dict[tu
     return out
 
 
+def _eu_shares(eu_shares: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str, str], dict[str, Interval]]:
+    """Country shares (fractions, bounded where published ``<x%``) of the EU series chosen."""
+    if eu_shares is None or eu_shares.empty or chosen.empty:
+        return {}
+    g = eu_shares[(eu_shares["scope"] == "global") & (eu_shares["country_kind"] == "country")]
+    g = g.assign(stage=g["stage"].map(conc.EU_STAGE))
+    wanted = {(c, s, lbl.split("(", 1)[1].rstrip(")")) for c, s, lbl in zip(chosen["commodity_id"], chosen["stage"], chosen["series_label"])}
+    out: dict[tuple[str, str], dict[str, Interval]] = {}
+    for r in g.to_dict("records"):
+        if (r["commodity_id"], r["stage"], r["material"]) not in wanted:
+            continue
+        iv = from_published(r["value"], r["qualifier"], r["low"], r["high"], cap=100.0)
+        if iv is None:
+            continue
+        d = out.setdefault((r["commodity_id"], r["stage"]), {})
+        prev = d.get(r["country_iso3"])
+        iv = Interval(iv.low / 100, iv.high / 100)
+        d[r["country_iso3"]] = iv if prev is None else prev + iv
+    return out
+
+
 def _pick_nir(nir: pd.DataFrame) -> dict[str, dict]:
     """Latest vintage; per commodity the published form with the highest reliance."""
     if nir is None or nir.empty:
@@ -149,26 +175,36 @@ def _pick_nir(nir: pd.DataFrame) -> dict[str, dict]:
     return {k: v[1] for k, v in best.items()}
 
 
+_ALL_FORM = ("", "all", "all forms")
+
+
 def _pick_import_shares(import_shares: pd.DataFrame) -> dict[str, dict]:
-    """Per commodity, the import-share block (form, period, source) with the most partners."""
+    """Per commodity, one block of import shares (form, period, source).
+
+    Preference: a complete block (no withheld share), then the commodity-wide one (form
+    blank, "All" or "All forms"), then the block with the most partners, then the MCS 2026
+    data file over its Figure 3 (same numbers where both exist).
+    """
     if import_shares is None or import_shares.empty:
         return {}
-    df = import_shares[import_shares["vintage"] == import_shares["vintage"].max()].copy()
-    df["form"] = df["form"].fillna("")
+    df = import_shares[import_shares["vintage"] == import_shares["vintage"].max()]
+    blocks: dict[tuple, dict] = {}
+    for r in df.to_dict("records"):
+        form = r["form"] if isinstance(r["form"], str) else ""
+        key = (r["commodity_id"], form, r["period"], r["source_id"])
+        b = blocks.setdefault(key, {"shares": [], "complete": True})
+        iv = from_published(r["value"], r["qualifier"], r["low"], r["high"], cap=100.0)
+        if iv is None:
+            b["complete"] = False
+            continue
+        b["shares"].append((r["partner_iso3"] if r["partner_kind"] == "country" else None, Interval(iv.low / 100, iv.high / 100)))
     out: dict[str, dict] = {}
-    for (cid, form, period, source), g in df.groupby(["commodity_id", "form", "period", "source_id"], sort=True):
-        shares = []
-        complete = True
-        for r in g.itertuples(index=False):
-            iv = from_published(r.value, r.qualifier, r.low, r.high, cap=100.0)
-            if iv is None:
-                complete = False
-                continue
-            shares.append((r.partner_iso3 if r.partner_kind == "country" else None, Interval(iv.low / 100, iv.high / 100)))
-        score = (complete, len(shares))
+    for (cid, form, period, source), b in sorted(blocks.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+        score = (b["complete"], form.strip().lower() in _ALL_FORM, len(b["shares"]), source == "usgs_mcs2026")
         cur = out.get(cid)
         if cur is None or score > cur["_score"]:
-            out[cid] = {"_score": score, "shares": shares if complete else None, "period": period, "source": source, "form": form}
+            out[cid] = {"_score": score, "shares": b["shares"] if b["complete"] else None, "period": period,
+                        "source": source, "form": form}
     return out
 
 
@@ -201,8 +237,11 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
     production = tables.get("production", pd.DataFrame())
     commodities = tables.get("commodities", pd.DataFrame())
     concentration = conc.concentration_table(production) if not production.empty else pd.DataFrame(columns=conc.CONCENTRATION_COLUMNS)
-    chosen = conc.latest(concentration)
-    shares = _shares_by_series(production, chosen) if not production.empty else {}
+    eu_shares = tables.get("eu_crm_supply_shares", pd.DataFrame())
+    eu_conc = conc.eu_concentration_table(eu_shares)
+    chosen = conc.stage_view(concentration, eu_conc)
+    shares = _shares_by_series(production, chosen[chosen["origin"] == "usgs_mcs"]) if not production.empty else {}
+    shares.update(_eu_shares(eu_shares, chosen[chosen["origin"] == "eu_crm_2023"]))
     feoc = dep.FEOC
 
     names = {}
@@ -234,10 +273,12 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
             fe = float(sum(iv.low for c, iv in s.items() if c in feoc))
         get(r["commodity_id"]).stages[r["stage"]] = StageData(
             shares=s, hhi=_f(r["hhi"]), hhi_max=_f(r["hhi_max"]), china_share=_f(r["china_share"]), feoc_share=fe,
-            vintage=int(r["vintage"]), year=int(r["year"]), series_label=r["series_label"], unit=r["unit"],
-            status=r["status"], unknown_countries=list(r["unknown_countries"]), source_id=r["source_id"],
+            vintage=int(r["vintage"]), year=None if pd.isna(r["year"]) else int(r["year"]),
+            series_label=r["series_label"], unit=r["unit"], status=r["status"],
+            unknown_countries=list(r["unknown_countries"]), source_id=r["source_id"], origin=r["origin"],
         )
 
+    # Salient-table import fraction first for own ids; group fallback comes after.
     for cid, r in _pick_nir(tables.get("nir", pd.DataFrame())).items():
         m = get(cid)
         m.nir = r["_iv"]
@@ -260,13 +301,38 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
                 m.import_fraction = Interval.exact(float(last["import_fraction"]))
                 m.import_fraction_year = int(last["year"])
 
+    # An element published only inside its group (neodymium in rare earths) takes the
+    # group's figures, and says so in ``via_group``.
+    group_of = {}
+    if not commodities.empty:
+        group_of = {c: g for c, g in zip(commodities["commodity_id"], commodities["group_id"]) if isinstance(g, str) and g}
+    for cid, gid in group_of.items():
+        grp = minerals.get(gid)
+        if grp is None:
+            continue
+        m = get(cid)
+        if m.nir is None and grp.nir is not None:
+            m.nir, m.nir_display, m.nir_vintage, m.nir_year = grp.nir, grp.nir_display, grp.nir_vintage, grp.nir_year
+            m.nir_form, m.nir_source = grp.nir_form, grp.nir_source
+            m.via_group.append(f"net import reliance of {gid}")
+        if m.import_shares is None and grp.import_shares is not None:
+            m.import_shares, m.import_period, m.import_source = grp.import_shares, grp.import_period, grp.import_source
+            m.via_group.append(f"import sources of {gid}")
+        if m.import_fraction is None and grp.import_fraction is not None:
+            m.import_fraction, m.import_fraction_year = grp.import_fraction, grp.import_fraction_year
+            m.via_group.append(f"import fraction of {gid}")
+        for stage, sd in grp.stages.items():
+            if stage not in m.stages:
+                m.stages[stage] = sd
+                m.via_group.append(f"{stage}-stage production of {gid}")
+
     for cid, countries in _export_controls(tables.get("export_controls", pd.DataFrame()), commodities).items():
         if cid in minerals:
             minerals[cid].export_control_countries = countries
 
     wgi, wgi_info = gov.estimates(tables.get("governance", pd.DataFrame()), gov.SIX)
     pv, pv_info = gov.estimates(tables.get("governance", pd.DataFrame()), ("PV",))
-    return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups)
+    return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen)
 
 
 def _f(x) -> float | None:

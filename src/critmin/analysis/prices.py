@@ -26,6 +26,7 @@ drawdown: Risk Magazine 17(10).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -153,17 +154,76 @@ def around_event(series: pd.Series, when: pd.Timestamp | str, window: int | None
             "after_period": str(a_p), "after": float(after.iloc[-1]), "change": float(after.iloc[-1] / before.iloc[-1] - 1.0)}
 
 
-def annual_prices(salient: pd.DataFrame, commodity_ids: list[str]) -> pd.DataFrame:
-    """MCS salient-statistics prices, one row per (detail, year), the latest vintage winning.
+def splice_vintages(rows: pd.DataFrame, *, rel_tol: float = 0.01) -> pd.DataFrame:
+    """Join one statistic's series across MCS vintages, the latest vintage winning.
 
-    Values are revised from one MCS to the next, so a year published in several vintages
-    takes the latest (as SOURCES.md advises). Returns ``series, unit, year, value,
-    qualifier, vintage, source_id``.
+    The MCS data releases name the same series differently (``Price_LME_dlb`` in 2023-2025,
+    ``Price, average, dollars per pound: London Metal Exchange (LME), cash`` in 2026). Two
+    series of the same unit are the same when they agree on every year they share (raw
+    text equal, or numbers within ``rel_tol``) and share at least one year; values of a
+    later vintage replace earlier ones (USGS revises). Series that cannot be matched stay
+    apart, never averaged. Names equal up to case and punctuation are one series. A series keeps its name from one vintage to the next even when
+    revised values differ by more than ``rel_tol``.
+
+    Parameters
+    ----------
+    rows
+        Columns ``vintage, detail, unit, year, value, qualifier, raw`` (plus any others).
+
+    Returns
+    -------
+    DataFrame
+        The rows kept, with ``series`` (the latest name) and ``series_names`` (all names).
     """
-    p = salient[(salient["statistic"] == "price") & salient["commodity_id"].isin(commodity_ids)].copy()
+    if rows.empty:
+        return rows.assign(series=pd.Series(dtype=str), series_names=pd.Series(dtype=str))
+    series: list[dict] = []  # {unit, names, years: {year: row}}
+    for (vintage, detail, unit), g in rows.sort_values("vintage").groupby(["vintage", "detail", "unit"], sort=True, dropna=False):
+        recs = {int(r["year"]): r for r in g.to_dict("records")}
+        match = next((sr for sr in series if sr["unit"] == unit and _norm(detail) in {_norm(n) for n in sr["names"]}), None)
+        for sr in series if match is None else []:
+            if sr["unit"] != unit:
+                continue
+            common = set(sr["years"]) & set(recs)
+            if common and all(_same(sr["years"][y], recs[y], rel_tol) for y in common):
+                match = sr
+                break
+        if match is None:
+            match = {"unit": unit, "names": [], "years": {}}
+            series.append(match)
+        if detail not in match["names"]:
+            match["names"].append(detail)
+        match["years"].update(recs)
+    out = []
+    for sr in series:
+        for y, r in sorted(sr["years"].items()):
+            out.append({**r, "series": sr["names"][-1], "series_names": " | ".join(sr["names"])})
+    return pd.DataFrame(out)
+
+
+def _norm(name) -> str:
+    """``'Price_High-puritydkg'`` and ``'Price_High-purity_dkg'`` are one name."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _same(a: dict, b: dict, rel_tol: float) -> bool:
+    if str(a.get("raw")) == str(b.get("raw")):
+        return True
+    va, vb = a.get("value"), b.get("value")
+    if va is None or vb is None or pd.isna(va) or pd.isna(vb):
+        return False
+    return abs(float(va) - float(vb)) <= rel_tol * max(abs(float(va)), abs(float(vb)), 1e-12)
+
+
+def annual_prices(salient: pd.DataFrame, commodity_ids: list[str]) -> pd.DataFrame:
+    """MCS salient-statistics prices 2018-2025, spliced across vintages (latest wins).
+
+    Returns ``series, series_names, unit, year, value, qualifier, vintage, source_id``.
+    """
+    cols = ["series", "series_names", "unit", "year", "value", "qualifier", "vintage", "source_id"]
+    p = salient[(salient["statistic"] == "price") & salient["commodity_id"].isin(commodity_ids)]
     if p.empty:
-        return pd.DataFrame(columns=["series", "unit", "year", "value", "qualifier", "vintage", "source_id", "form"])
-    p["form"] = p["form"].fillna("")
-    p["series"] = p["detail"].astype(str)
-    p = p.sort_values("vintage").drop_duplicates(["form", "series", "unit", "year"], keep="last")
-    return p[["series", "unit", "year", "value", "qualifier", "vintage", "source_id", "form"]].sort_values(["series", "year"]).reset_index(drop=True)
+        return pd.DataFrame(columns=cols)
+    p = p.assign(detail=p["detail"].astype(str), unit=p["unit"].fillna(""))
+    out = splice_vintages(p)
+    return out[cols].sort_values(["series", "year"]).reset_index(drop=True)

@@ -134,10 +134,12 @@ def supply_risk_stage(
     """EU supply risk of one stage; the formula is in the module docstring."""
     missing: list[str] = []
     notes: list[str] = []
-    gs, m1, n1 = hhi_wgi_t(inputs.global_shares, wgi, default_trade_factor=default_trade_factor)
-    missing += m1
-    notes += n1
-    if not inputs.global_shares:
+    if inputs.global_shares:
+        gs, m1, n1 = hhi_wgi_t(inputs.global_shares, wgi, default_trade_factor=default_trade_factor)
+        missing += m1
+        notes += n1
+    else:
+        gs = None
         missing.append("global supply shares")
     if inputs.sourcing_shares is None or len(inputs.sourcing_shares) == 0:
         eus = None
