@@ -138,8 +138,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, f"internal error ({type(exc).__name__}); this is a bug in critmin, please report it")
 
 
+def warm_up(app: FastAPI) -> None:
+    """Compute the expensive whole-snapshot frames (risk inputs, rankings, concentration) once,
+    so the first visitor does not wait for them. Failures are logged, not raised: an endpoint
+    that needs a missing piece answers with its own error later."""
+    from critmin.web import routes_risk
+    from critmin.web.routes_data import ListYear
+
+    try:
+        import pycountry
+
+        pycountry.countries.get(alpha_3="USA")  # loads its database (the /countries endpoint needs it)
+        routes_risk.concentration_frame()
+        routes_risk.risk_inputs()
+        routes_risk._ranking(routes_risk.Method.composite, None, int(ListYear.y2025))
+    except Exception:  # noqa: BLE001 - a partial snapshot still serves what it can
+        log.warning("warm-up incomplete", exc_info=True)
+    finally:
+        app.state.warm.set()
+
+
 def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, max_body_bytes: int = 1_000_000,
-               max_upload_bytes: int = 256 * 1024, cache_entries: int = 4096) -> FastAPI:
+               max_upload_bytes: int = 256 * 1024, cache_entries: int = 4096, warm: bool = True) -> FastAPI:
     """Build the application.
 
     Parameters
@@ -152,7 +172,12 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
         :mod:`critmin.store` reads (``$CRITMIN_SNAPSHOT`` or the package's own).
     max_body_bytes, max_upload_bytes
         Request-body limit for every endpoint, and the smaller one for scenario uploads.
+    warm
+        Compute the expensive analysis frames in a background thread at start
+        (``app.state.warm`` is set when done).
     """
+    import threading
+
     from critmin import __version__
     from critmin.web import pages, routes_data, routes_risk, routes_scenarios, routes_tracker
 
@@ -199,6 +224,11 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     app.state.cache = cache
     app.add_middleware(_CacheMiddleware, cache=cache)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.state.warm = threading.Event()
+    if warm:
+        threading.Thread(target=warm_up, args=(app,), name="critmin-warm-up", daemon=True).start()
+    else:
+        app.state.warm.set()
     return app
 
 

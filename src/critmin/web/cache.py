@@ -52,11 +52,13 @@ class SnapshotFingerprint:
                 return self._value
             stat = (st.st_size, st.st_mtime_ns)
             if stat != self._stat:
+                previous = self._value
                 self._value = hashlib.sha256(self.manifest_path.read_bytes()).hexdigest()
                 self._stat = stat
-                from critmin import store
+                if previous not in ("none", self._value):
+                    from critmin import store
 
-                store.reset()  # a new snapshot: reopen the views on the new files
+                    store.reset()  # a rebuilt snapshot: reopen the views on the new files
             return self._value
 
 

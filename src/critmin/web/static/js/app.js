@@ -10,8 +10,25 @@ const CM = (window.CM = window.CM || {});
 
 CM.API = "/api/v1";
 
-/** GET (or POST with a JSON body) an API path; throws an Error carrying the API's message. */
-CM.api = async function (path, options = {}) {
+/** GET (or POST with a JSON body) an API path; throws an Error carrying the API's message.
+ * GETs are remembered for the life of the page (read endpoints are pure), so sections
+ * that need the same data, or a page that prefetches, send one request; pass
+ * {fresh: true} for lists that change (saved scenarios, runs). */
+CM._gets = {};
+CM.api = function (path, options = {}) {
+  if (options.body === undefined && !options.method && !options.key && !options.fresh) {
+    if (!CM._gets[path]) CM._gets[path] = CM._fetch(path, options).catch((err) => {
+      delete CM._gets[path];
+      throw err;
+    });
+    return CM._gets[path];
+  }
+  return CM._fetch(path, options);
+};
+CM.prefetch = function (paths) {
+  for (const p of paths) CM.api(p).catch(() => null);
+};
+CM._fetch = async function (path, options = {}) {
   const init = { headers: { Accept: "application/json" } };
   if (options.body !== undefined) {
     init.method = options.method || "POST";

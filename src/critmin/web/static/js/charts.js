@@ -385,5 +385,5 @@
     return root;
   }
 
-  CM.charts = { hbar, groupedBars, dumbbell, scatter, line, worldMap, timeline, PALETTE };
+  CM.charts = { loadTopology, hbar, groupedBars, dumbbell, scatter, line, worldMap, timeline, PALETTE };
 })();

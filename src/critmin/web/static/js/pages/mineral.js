@@ -241,6 +241,9 @@
 
   CM.pages.mineral = async function (main) {
     const id = document.body.dataset.mineral;
+    const q = encodeURIComponent(id);
+    CM.prefetch([`/minerals/${q}/nir`, `/minerals/${q}/production`, `/minerals/${q}/concentration`, `/minerals/${q}/import-shares`,
+                 `/minerals/${q}/customs?limit=10000&period=annual`, `/tracker/export-controls?mineral=${q}`, `/minerals/${q}/risk`]);
     await CM.loadCountries();
     const m = await CM.api(`/minerals/${encodeURIComponent(id)}`);
     main.appendChild(tags(m));

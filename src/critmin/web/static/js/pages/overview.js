@@ -39,6 +39,10 @@
     main.appendChild(kpis);
   }
 
+  function loadTopologyEarly() {
+    CM.charts.loadTopology().catch(() => null);
+  }
+
   async function riskSections(grid) {
     const ranking = CM.card("Supply-risk ranking", null, { id: "risk-ranking", testid: "risk-ranking" });
     const matrix = CM.card("Risk matrix", null, { id: "risk-matrix", testid: "risk-matrix" });
@@ -188,6 +192,8 @@
   }
 
   CM.pages.overview = async function (main) {
+    CM.prefetch(["/vintages", "/nir/summary?list_year=2025", "/nir/summary?list_year=2022", "/tracker/summary", "/risk/overview", "/concentration?limit=10000"]);
+    loadTopologyEarly();
     await Promise.all([CM.loadCountries(), CM.loadMinerals().catch(() => [])]);
     main.appendChild(
       CM.el("p", {

@@ -168,7 +168,7 @@
         input = CM.el("input", { type: f.kind === "number" ? "number" : "text", step: f.step || "any", value: item[f.key] ?? "", name: `${kind}.${index}.${f.key}`, "aria-label": `${def.label} ${f.label}` });
         input.addEventListener("input", () => set(f.kind === "number" ? (input.value === "" ? null : Number(input.value)) : input.value));
       }
-      row.appendChild(CM.el("div", { class: "field" + (f.kind === "regions" ? " wide" : "") }, [CM.el("label", { text: label }), input]));
+      row.appendChild(CM.el("div", { class: "field" + (f.kind === "regions" ? " wide" : ""), "data-field": f.key }, [CM.el("label", { text: label }), input]));
     }
     block.appendChild(row);
     return block;
@@ -383,7 +383,7 @@
   async function loadSaved() {
     const holder = document.getElementById("compare-list");
     CM.clear(holder);
-    const [saved, presets] = await Promise.all([CM.api("/scenarios?limit=50"), CM.api("/presets")]);
+    const [saved, presets] = await Promise.all([CM.api("/scenarios?limit=50", { fresh: true }), CM.api("/presets")]);
     holder.appendChild(CM.el("label", {}, [CM.el("input", { type: "checkbox", value: "current", checked: true, "data-kind": "current" }), " the scenario in the form"]));
     for (const s of saved.items) holder.appendChild(CM.el("label", {}, [CM.el("input", { type: "checkbox", value: String(s.id), "data-kind": "saved" }), ` saved ${s.id}: ${s.name}`]));
     for (const p of presets.items) holder.appendChild(CM.el("label", {}, [CM.el("input", { type: "checkbox", value: p.name, "data-kind": "preset" }), ` preset: ${p.scenario}`]));
