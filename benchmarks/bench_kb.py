@@ -71,7 +71,7 @@ def main() -> None:
             build_t = timed([critmin, "data", "build", "--quiet", "--source-dir", args.source_dir, "--out", str(Path(tmp) / "snap")], 1)
         rows.append(("critmin data build (all sources)", build_t[0], 30.0))
 
-    print(f"{"measure":<46} {'seconds':>9} {'bar':>6}  ok")
+    print(f"{'measure':<46} {'seconds':>9} {'bar':>6}  ok")
     for name, sec, bar in rows:
         ok = "" if bar is None else ("yes" if sec < bar else "NO")
         print(f"{name:<46} {sec:9.3f} {'' if bar is None else bar:>6}  {ok}")
