@@ -91,7 +91,10 @@ def nir_from_flows(
 
 
 _APPARENT = re.compile(r"apparent", re.I)
-_KEY = ["vintage", "commodity_id", "form", "year"]
+_NOT_APPARENT = re.compile(r"estimated|reported", re.I)
+# The MCS 2023-2025 salient files put a column's sub-label in ``form`` (apparent, estimated,
+# industry, mine ...), so flows are matched per (vintage, commodity, year), not per form.
+_KEY = ["vintage", "commodity_id", "year"]
 
 
 def _prepared(salient: pd.DataFrame, statistics: list[str]) -> pd.DataFrame:
@@ -104,9 +107,19 @@ def _prepared(salient: pd.DataFrame, statistics: list[str]) -> pd.DataFrame:
     return df
 
 
+_TOTAL = re.compile(r"\btotal\b", re.I)
+
+
 def _flows_in_unit(df: pd.DataFrame, chosen: pd.DataFrame, statistic: str) -> pd.DataFrame:
-    """Sum of one statistic per key in the chosen unit: total, count, all numeric, first code."""
+    """Sum of one statistic per key in the chosen unit: total, count, all numeric, first code.
+
+    Where USGS publishes the components and their total (``Imports: Total``), only the
+    total is used, so nothing is counted twice.
+    """
     part = df[df["statistic"] == statistic].merge(chosen[_KEY + ["unit"]], on=_KEY + ["unit"], how="inner")
+    is_total = part["detail"].str.contains(_TOTAL).to_numpy()
+    n_total = pd.Series(is_total, index=part.index).groupby([part[k] for k in _KEY]).transform("sum").to_numpy()
+    part = part[(n_total == 0) | ((n_total == 1) & is_total)]
     part = part.assign(_v=part["value"].where(part["is_num"], 0.0).astype(float),
                        _bad=np.where(part["is_num"], "", part["qualifier"].astype(str)))
     g = part.groupby(_KEY, as_index=False).agg(total=("_v", "sum"), n=("is_num", "size"), n_num=("is_num", "sum"),
@@ -117,9 +130,10 @@ def _flows_in_unit(df: pd.DataFrame, chosen: pd.DataFrame, statistic: str) -> pd
 def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
     """Net import reliance recomputed from the salient statistics, where the inputs exist.
 
-    For each (vintage, commodity, form, year): imports and exports are the sums of the
-    import and export statistics published in the unit of consumption; consumption is the
-    statistic whose detail says "apparent" (else the only consumption statistic); the stock
+    For each (vintage, commodity, year): imports and exports are the sums of the
+    import and export statistics published in the unit of consumption (their published
+    total where there is one); consumption is the statistic whose detail says "apparent"
+    (else the only consumption statistic, unless it says estimated or reported); the stock
     release is the fall of year-end stocks (summed over the stock statistics in that unit)
     from the previous year of the same vintage. Every input must be a number; otherwise
     ``computed_nir`` is null and ``reason`` says which input is missing.
@@ -141,7 +155,9 @@ def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
     one_app = cons[cons["_app"]].join(counts, on=_KEY)
     one_app = one_app[one_app["n_app"] == 1]
     only = cons.join(counts, on=_KEY)
-    only = only[(only["n_cons"] == 1) & (only["n_app"] != 1)]
+    # A lone consumption statistic counts unless it says it is estimated or reported
+    # (NIR is defined over apparent consumption).
+    only = only[(only["n_cons"] == 1) & (only["n_app"] != 1) & ~only["detail"].str.contains(_NOT_APPARENT).to_numpy()]
     chosen = pd.concat([one_app, only])
     keys_all = df[_KEY].drop_duplicates()
     out = keys_all.merge(chosen[_KEY + ["unit", "value", "qualifier", "is_num", "detail"]], on=_KEY, how="left")
@@ -192,7 +208,7 @@ def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
         included.append(inc)
     ok_inputs = [r.detail if isinstance(r.detail, str) else "" for r in out.itertuples(index=False)]
     res = pd.DataFrame({
-        "vintage": out["vintage"].astype(int), "commodity_id": out["commodity_id"], "form": out["form"],
+        "vintage": out["vintage"].astype(int), "commodity_id": out["commodity_id"], "form": "",
         "year": out["year"].astype(int), "unit": out["unit"],
         "imports": out["imp_total"].where(out["imp_n_num"] == out["imp_n"]),
         "exports": out["exp_total"].where(out["exp_n_num"] == out["exp_n"]),
@@ -205,11 +221,11 @@ def computed_nir(salient: pd.DataFrame) -> pd.DataFrame:
 
 
 def nir_side_by_side(salient: pd.DataFrame, computed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Published and computed net import reliance per (vintage, commodity, form, year).
+    """Published and computed net import reliance per (vintage, commodity, year, form).
 
     The published value is the salient table's own NIR statistic (one per form; USGS gives
-    several for rare earths), with its qualifier; ``difference`` = computed - published
-    where both are numbers, in percentage points.
+    several for rare earths, all set beside the one computed value), with its qualifier;
+    ``difference`` = computed - published where both are numbers, in percentage points.
     """
     computed = computed_nir(salient) if computed is None else computed
     pub = salient[salient["statistic"] == "nir"].copy()
@@ -218,7 +234,8 @@ def nir_side_by_side(salient: pd.DataFrame, computed: pd.DataFrame | None = None
                               "detail": "published_detail"})
     keep = ["vintage", "commodity_id", "form", "year", "published_nir", "published_qualifier", "published_raw", "published_detail"]
     pub = pub[keep]
-    out = pub.merge(computed, on=["vintage", "commodity_id", "form", "year"], how="outer")
+    out = pub.merge(computed.drop(columns=["form"]), on=["vintage", "commodity_id", "year"], how="outer")
+    out["form"] = out["form"].fillna("")
     num = out["published_qualifier"].isin(NUMERIC)
     out["difference"] = np.where(num & out["computed_nir"].notna(),
                                  pd.to_numeric(out["computed_nir"], errors="coerce") - pd.to_numeric(out["published_nir"], errors="coerce"),
@@ -443,7 +460,7 @@ def import_fraction(salient: pd.DataFrame) -> pd.DataFrame:
         fractions.append(frac)
         prods.append(pv)
         imps.append(fv)
-    res = out[_KEY + ["unit"]].assign(production=prods, imports=imps, import_fraction=fractions, reason=reasons)
+    res = out[_KEY + ["unit"]].assign(form="", production=prods, imports=imps, import_fraction=fractions, reason=reasons)
     res["vintage"] = res["vintage"].astype(int)
     res["year"] = res["year"].astype(int)
     return res[cols].sort_values(_KEY).reset_index(drop=True)

@@ -1,0 +1,248 @@
+"""Risk commands of the ``critmin`` CLI: ``risk``, ``gap``, ``mineral`` and ``overview``.
+
+They parse, call :mod:`critmin.analysis` and :mod:`critmin.report`, and present; nothing is
+computed here. Heavy libraries are imported inside the commands so ``critmin --help`` stays
+fast.
+"""
+
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+class Method(str, Enum):
+    composite = "composite"
+    geopolrisk = "geopolrisk"
+    eu_crm = "eu_crm"
+    usgs2021 = "usgs2021"
+
+
+class Stage(str, Enum):
+    mine = "mine"
+    processing = "processing"
+
+
+#: Columns a caller may supply in ``--inputs`` (fractions, 0-1).
+CALLER_PARAMETERS = ("eol_rir", "substitution_index", "economic_vulnerability", "eu_import_reliance")
+
+
+def read_caller_inputs(path: Path) -> dict[str, dict[str, float]]:
+    """Read caller-supplied method parameters from a CSV.
+
+    The file has a ``commodity_id`` column and any of :data:`CALLER_PARAMETERS` as
+    fractions in [0, 1]; a blank cell means "not supplied". Anything else is an error that
+    names the row and column.
+    """
+    import csv
+
+    from critmin.errors import CritminError
+    from critmin.vocab import commodities as vc
+
+    out: dict[str, dict[str, float]] = {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        fields = reader.fieldnames or []
+        if "commodity_id" not in fields:
+            raise CritminError(f"{path}: expected a 'commodity_id' column; found {fields}")
+        unknown = [f for f in fields if f != "commodity_id" and f not in CALLER_PARAMETERS]
+        if unknown:
+            raise CritminError(f"{path}: unknown column(s) {unknown}; allowed: {', '.join(CALLER_PARAMETERS)}")
+        for i, row in enumerate(reader, start=2):
+            cid = vc.lookup(row["commodity_id"]).commodity_id
+            params = {}
+            for k in CALLER_PARAMETERS:
+                text = (row.get(k) or "").strip()
+                if not text:
+                    continue
+                try:
+                    v = float(text)
+                except ValueError:
+                    raise CritminError(f"{path}, row {i}, column {k!r}: expected a number in [0, 1], found {text!r}") from None
+                if not 0.0 <= v <= 1.0:
+                    raise CritminError(f"{path}, row {i}, column {k!r}: expected a fraction in [0, 1], found {v}")
+                params[k] = v
+            out[cid] = params
+    return out
+
+
+def _check_list(list_year: int | None) -> None:
+    from critmin.errors import CritminError
+
+    if list_year is not None and list_year not in (2018, 2022, 2025):
+        raise CritminError(f"unknown list year {list_year}; choose 2018, 2022 or 2025")
+
+
+def _load_inputs():
+    from critmin.analysis import inputs as ai
+
+    return ai.build_inputs(ai.read_tables())
+
+
+def ranking_table(inputs, method: str, stage: str | None, list_year: int | None, top: int | None,
+                  overrides: dict | None = None):
+    """The ranking the ``risk`` command prints (also used by the benchmark and tests)."""
+    from critmin.analysis import risk
+
+    ids = None
+    if list_year is not None:
+        ids = sorted(c for c, m in inputs.minerals.items() if m.on_list.get(list_year))
+    df = risk.rank(inputs, method, stage, commodities=ids, overrides=overrides)
+    if top is not None:
+        df = df.head(top)
+    return df
+
+
+def register(app: typer.Typer, data_app: typer.Typer) -> None:
+    from critmin.cli import Format, emit, run_command
+
+    @app.command("risk")
+    def risk_command(
+        method: Method = typer.Option(Method.composite, "--method", help="composite, geopolrisk, eu_crm or usgs2021."),
+        stage: Optional[Stage] = typer.Option(None, "--stage", help="mine or processing; default the higher of the two."),
+        list_year: Optional[int] = typer.Option(None, "--list", help="Only minerals on the US list of 2022 or 2025 (or 2018)."),
+        top: Optional[int] = typer.Option(None, "--top", min=1, help="Show the first N rows."),
+        inputs_file: Optional[Path] = typer.Option(None, "--inputs", exists=True, dir_okay=False,
+                                                   help="CSV of caller-supplied parameters: commodity_id, eol_rir, "
+                                                        "substitution_index, economic_vulnerability, eu_import_reliance."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    ) -> None:
+        """Rank minerals by a supply-risk method, with the breakdown of every score."""
+
+        def go():
+            from critmin.analysis import risk
+
+            _check_list(list_year)
+            overrides = read_caller_inputs(inputs_file) if inputs_file else None
+            df = ranking_table(_load_inputs(), method.value, stage.value if stage else None, list_year, top, overrides)
+            terms = [c for c in df.columns if c.startswith("term_") and c != "term_weights"]
+            if fmt is not Format.table:
+                emit(df.drop(columns=["term_weights"], errors="ignore"), fmt)
+                return
+            from critmin.report.html import score_cell
+
+            view = df.assign(score_text=[score_cell(s, a, b, c)[0] for s, a, b, c in zip(df["status"], df["score"], df["low"], df["high"])])
+            view = view.rename(columns={t: t[5:] for t in terms})
+            version, desc = risk.METHODS[method.value]
+            title = f"{desc} [{method.value} {version}]" + (f", {stage.value} stage" if stage else ", higher stage")
+            emit(view, fmt, title=title,
+                 columns=["rank", "commodity_id", "stage", "score_text"] + [t[5:] for t in terms] + ["missing"])
+            typer.echo("score_text: a number; a range when an input is published only as a bound; "
+                       "'insufficient data' lists what is missing.")
+
+        run_command(go)
+
+    @app.command("gap")
+    def gap_command(
+        list_year: Optional[int] = typer.Option(None, "--list", help="Only minerals on the US list of 2022 or 2025."),
+        changes: bool = typer.Option(False, "--changes", help="Show the change of concentration across MCS vintages instead."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    ) -> None:
+        """Mining versus processing concentration: where processing is far more concentrated,
+        or the US mines but imports the processed form."""
+
+        def go():
+            import pandas as pd
+
+            from critmin.analysis import concentration as conc
+
+            _check_list(list_year)
+            inputs = _load_inputs()
+            keep = None
+            if list_year is not None:
+                keep = {c for c, m in inputs.minerals.items() if m.on_list.get(list_year)}
+            if changes:
+                df = conc.vintage_change(inputs.concentration)
+                if keep is not None:
+                    df = df[df["commodity_id"].isin(keep)]
+                if fmt is not Format.table:
+                    emit(df, fmt)
+                    return
+                view = df.assign(**{c: (df[c] * 100).round(1) for c in df.columns if c.startswith(("hhi_", "china_")) and df[c].dtype.kind == "f"})
+                emit(view, fmt, title="Concentration by MCS vintage (HHI and China's share, x100)",
+                     columns=[c for c in view.columns if c not in ("first_vintage", "last_vintage")])
+                return
+            nir = pd.DataFrame([{"commodity_id": c, "nir_display": m.nir_display} for c, m in inputs.minerals.items() if m.nir_display])
+            df = conc.processing_gap(inputs.concentration, nir, inputs.eu_concentration)
+            if keep is not None:
+                df = df[df["commodity_id"].isin(keep)]
+            if fmt is not Format.table:
+                emit(df, fmt)
+                return
+            view = df.copy()
+            for c in ("mine_hhi", "processing_hhi", "hhi_gap", "mine_china_share", "processing_china_share", "china_gap"):
+                view[c] = view[c].round(3)
+            view["flags"] = [", ".join(f for f, on in (("processing far more concentrated", a), ("US mines, imports processed", b)) if on)
+                             for a, b in zip(df["processing_more_concentrated"], df["us_mines_imports_processed"])]
+            view["sources"] = [f"{a or '-'} / {b or '-'}".replace("usgs_mcs", "MCS").replace("eu_crm_2023", "EU")
+                               for a, b in zip(df["mine_origin"], df["processing_origin"])]
+            emit(view, fmt, title="Mining vs processing concentration (HHI 0-1, shares 0-1); mine / processing source",
+                 columns=["commodity_id", "nir_published", "mine_hhi", "processing_hhi", "hhi_gap", "mine_china_share",
+                          "processing_china_share", "flags", "sources"])
+
+        run_command(go)
+
+    @app.command("mineral")
+    def mineral_command(
+        name: str = typer.Argument(..., help="Mineral id, name or symbol, e.g. gallium, 'rare earths', Ga."),
+        out: Optional[Path] = typer.Option(None, "--out", help="HTML file to write; default <id>.html here."),
+        pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also print the dossier to this PDF (needs Chromium)."),
+    ) -> None:
+        """Write a mineral dossier: one self-contained HTML file with charts and sources."""
+
+        def go():
+            from critmin.report import data, dossier
+            from critmin.vocab import commodities as vc
+
+            commodity = vc.lookup(name)
+            ids = [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
+            html = dossier.build(name, data.load(ids))
+            target = out or Path(f"{commodity.commodity_id}.html")
+            target.write_text(html, encoding="utf-8")
+            typer.echo(f"wrote {target} ({len(html) / 1024:.0f} KiB)")
+            if pdf:
+                _print_pdf(target, pdf)
+                typer.echo(f"wrote {pdf}")
+
+        run_command(go)
+
+    @app.command("overview")
+    def overview_command(
+        out: Optional[Path] = typer.Option(None, "--out", help="HTML file to write; default overview.html here."),
+        list_year: int = typer.Option(2025, "--list", help="The US critical-mineral list: 2022 or 2025 (or 2018)."),
+        pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also print to this PDF (needs Chromium)."),
+    ) -> None:
+        """Write the overview of every critical mineral: a sortable table and a risk matrix."""
+
+        def go():
+            from critmin.report import data, overview
+
+            _check_list(list_year)
+            html = overview.build(data.load(with_prices=False), list_year=list_year)
+            target = out or Path("overview.html")
+            target.write_text(html, encoding="utf-8")
+            typer.echo(f"wrote {target} ({len(html) / 1024:.0f} KiB)")
+            if pdf:
+                _print_pdf(target, pdf)
+                typer.echo(f"wrote {pdf}")
+
+        run_command(go)
+
+
+def _print_pdf(html: Path, pdf: Path) -> None:
+    """Print an HTML file to PDF with headless Chromium, if installed."""
+    import shutil
+    import subprocess
+
+    from critmin.errors import CritminError
+
+    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    if exe is None:
+        raise CritminError("PDF output needs Chromium (apt-get install chromium); the HTML file was written")
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--no-first-run", "--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", html.resolve().as_uri()]
+    res = subprocess.run(cmd, capture_output=True, timeout=120)
+    if res.returncode != 0 or not pdf.exists():
+        raise CritminError(f"Chromium could not print {html} to PDF: {res.stderr.decode(errors='replace')[-300:]}")
