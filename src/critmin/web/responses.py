@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import HTTPException
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 
 class Format(str, Enum):
@@ -106,6 +107,32 @@ def table_response(df_or_rows, fmt: Format, filename: str, *, limit: int | None 
     if fmt is Format.csv:
         return csv_response(page, filename, columns)
     return json_response({"items": page, "total": total, "limit": limit, "offset": offset, "meta": meta or {}})
+
+
+class Problem(BaseModel):
+    """Every error's body: a sentence saying what is wrong (and, for 422, one entry per field)."""
+
+    detail: str
+    errors: list[dict] | None = None
+
+
+def _error_docs(*codes: int) -> dict:
+    text = {
+        401: "Missing, malformed, unknown or revoked API key (writes only).",
+        404: "Unknown mineral, preset, market, scenario or run, or data the snapshot does not have.",
+        413: "Request body or upload too large.",
+        422: "A malformed parameter or scenario; `errors` lists the fields.",
+        503: "No snapshot installed, or a part of the analytics missing from this build.",
+    }
+    return {c: {"model": Problem, "description": text[c]} for c in codes}
+
+
+#: Documented answers of every API route: a table as JSON or CSV, and the errors.
+RESPONSES: dict = {
+    200: {"content": {"application/json": {}, "text/csv": {}}, "description": "JSON, or CSV with `format=csv`."},
+    **_error_docs(404, 413, 422, 503),
+}
+WRITE_RESPONSES: dict = _error_docs(401)
 
 
 def problem(status: int, message: str) -> HTTPException:

@@ -13,9 +13,9 @@ from typing import Optional
 
 from fastapi import APIRouter, Path, Query
 
-from critmin.web.responses import Format, json_response, problem, records, table_response
+from critmin.web.responses import RESPONSES, Format, json_response, problem, records, table_response
 
-router = APIRouter(tags=["knowledge base"])
+router = APIRouter(responses=RESPONSES, tags=["knowledge base"])
 
 MineralPath = Path(..., description="Mineral id, name or symbol: `cobalt`, `rare-earths`, `Ga`.", max_length=100)
 Limit = Query(100, ge=1, le=10000, description="Rows per page.")
@@ -39,6 +39,17 @@ class Measure(str, Enum):
     production = "production"
     capacity = "capacity"
     reserves = "reserves"
+
+
+def nir_table(vintage: int | None, list_year: int | None):
+    """:func:`critmin.api.nir`, with an empty list (a list year the snapshot has no entries
+    for) answered by an empty table instead of the KeyError ``api.nir`` raises then."""
+    from critmin import api
+
+    if list_year is not None and api.minerals(list_year).empty:
+        df = api.nir(vintage).iloc[0:0]
+        return df.assign(via_group=None)
+    return api.nir(vintage, list_year)
 
 
 def lookup(mineral: str):
@@ -106,11 +117,11 @@ def nir(
 ):
     from critmin import api
 
-    df = api.nir(vintage, int(list_year) if list_year else None)
+    df = nir_table(vintage, int(list_year) if list_year else None)
     summary = api.nir_summary(df) if list_year else None
     if reliance_class:
         df = df[df["reliance_class"] == reliance_class]
-    v = int(df["vintage"].iloc[0]) if len(df) else vintage
+    v = int(df["vintage"].iloc[0]) if len(df) else (vintage or api.vintages("nir")[-1])
     meta = {
         "vintage": v, "year": (v - 1) if v else None, "list_year": int(list_year) if list_year else None,
         "summary": summary, "unit": "percent of apparent consumption",
@@ -126,8 +137,8 @@ def nir_summary(
 ):
     from critmin import api
 
-    df = api.nir(vintage, int(list_year))
-    v = int(df["vintage"].iloc[0]) if len(df) else vintage
+    df = nir_table(vintage, int(list_year))
+    v = int(df["vintage"].iloc[0]) if len(df) else (vintage or api.vintages("nir")[-1])
     return json_response({"vintage": v, "year": v - 1 if v else None, "list_year": int(list_year), **api.nir_summary(df)})
 
 

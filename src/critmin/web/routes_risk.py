@@ -15,10 +15,10 @@ from typing import Optional
 
 from fastapi import APIRouter, Path, Query
 
-from critmin.web.responses import Format, json_response, problem, table_response
+from critmin.web.responses import RESPONSES, Format, json_response, problem, table_response
 from critmin.web.routes_data import ListYear, MineralPath, Stage, lookup
 
-router = APIRouter(tags=["risk"])
+router = APIRouter(responses=RESPONSES, tags=["risk"])
 
 _memo: dict[tuple, object] = {}
 _memo_lock = threading.Lock()
@@ -180,7 +180,13 @@ def _ranking(method: Method, stage: Optional[Stage], list_year: Optional[int]):
         ids = None
         if list_year is not None:
             ids = list(api.minerals(list_year)["commodity_id"])
-        return risk.rank(inputs, method=method.value, stage=stage.value if stage else None, commodities=ids)
+        df = risk.rank(inputs, method=method.value, stage=stage.value if stage else None, commodities=ids)
+        if df.empty:  # no mineral on that list in this snapshot: an empty table with the usual columns
+            import pandas as pd
+
+            df = pd.DataFrame(columns=["rank", "commodity_id", "name", "method", "version", "stage", "status", "score",
+                                       "low", "high", "missing", "sources", "notes"])
+        return df
 
     return _memoised(("rank", method.value, stage.value if stage else None, list_year), compute)
 

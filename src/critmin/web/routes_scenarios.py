@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, UploadFile
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from critmin.model.scenario import Scenario
 from critmin.web import db
-from critmin.web.responses import Format, clean, csv_response, json_response, problem, records
+from critmin.web.responses import RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response, problem, records
 
-router = APIRouter(tags=["scenarios"])
+router = APIRouter(responses=RESPONSES, tags=["scenarios"])
 
 NAME_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
 MAX_REGIONS = 40
@@ -39,7 +40,11 @@ def engine(request: Request):
     return request.app.state.engine
 
 
-def require_key(request: Request) -> str:
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="An API key from `critmin keys create NAME` (also accepted as `Authorization: Bearer`).")
+
+
+def require_key(request: Request, _declared: Optional[str] = Security(API_KEY_HEADER)) -> str:
     """The id of the valid API key sent with a write request (401 otherwise)."""
     from critmin.web.auth import presented_key, verify_key
 
@@ -217,13 +222,13 @@ def list_saved(
     return json_response({"items": items, "total": total, "limit": limit, "offset": offset, "meta": {}})
 
 
-@router.post("/scenarios", status_code=201, summary="Save a scenario (needs an API key)")
+@router.post("/scenarios", status_code=201, responses=WRITE_RESPONSES, summary="Save a scenario (needs an API key)")
 def save(request: Request, scenario: Scenario, key_id: str = Depends(require_key)):
     s = validate(scenario)
     return json_response(db.insert_scenario(engine(request), spec_of(s), mineral_of(s), key_id), status_code=201)
 
 
-@router.post("/scenarios/upload", status_code=201, summary="Save a scenario from a YAML file (needs an API key)")
+@router.post("/scenarios/upload", status_code=201, responses=WRITE_RESPONSES, summary="Save a scenario from a YAML file (needs an API key)")
 async def upload(request: Request, file: UploadFile = File(..., description="A scenario YAML file"),
                  key_id: str = Depends(require_key)):
     import yaml
@@ -262,14 +267,14 @@ def get_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1)
     return json_response(_saved(request, scenario_id))
 
 
-@router.delete("/scenarios/{scenario_id}", summary="Delete a saved scenario (needs an API key); its runs are kept")
+@router.delete("/scenarios/{scenario_id}", responses=WRITE_RESPONSES, summary="Delete a saved scenario (needs an API key); its runs are kept")
 def delete_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1), key_id: str = Depends(require_key)):
     _saved(request, scenario_id)
     db.delete_scenario(engine(request), scenario_id)
     return json_response({"deleted": scenario_id})
 
 
-@router.post("/scenarios/{scenario_id}/runs", status_code=201, summary="Solve a saved scenario and store the run (needs an API key)")
+@router.post("/scenarios/{scenario_id}/runs", status_code=201, responses=WRITE_RESPONSES, summary="Solve a saved scenario and store the run (needs an API key)")
 def run_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1), key_id: str = Depends(require_key)):
     row = _saved(request, scenario_id)
     scenario = _parse_saved(row)
@@ -277,7 +282,7 @@ def run_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1)
     return json_response(_store_run(request, scenario_id, scenario, result, key_id), status_code=201)
 
 
-@router.post("/runs", status_code=201, summary="Solve a scenario given in the body and store the run (needs an API key)")
+@router.post("/runs", status_code=201, responses=WRITE_RESPONSES, summary="Solve a scenario given in the body and store the run (needs an API key)")
 def run_and_store(request: Request, scenario: Scenario, key_id: str = Depends(require_key)):
     (result,) = solve([scenario])
     return json_response(_store_run(request, None, scenario, result, key_id), status_code=201)

@@ -15,9 +15,9 @@ from typing import Optional
 
 from fastapi import APIRouter, Query
 
-from critmin.web.responses import Format, json_response, records, table_response
+from critmin.web.responses import RESPONSES, Format, json_response, records, table_response
 
-router = APIRouter(prefix="/tracker", tags=["tracker"])
+router = APIRouter(prefix="/tracker", responses=RESPONSES, tags=["tracker"])
 
 
 @dataclass(frozen=True)
