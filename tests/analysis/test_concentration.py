@@ -137,3 +137,23 @@ def test_table_hhi_matches_scalar_and_withheld_is_unknown(values, withheld_at):
     assert tw["hhi"] == pytest.approx(float(np.sum(known**2)))
     assert tw["hhi_max"] >= tw["hhi"]
     assert tw["unknown_countries"] == [rows[k][0]]
+
+
+def test_eu_concentration_table_bounds_and_material_choice():
+    rows = []
+    for material, cid, iso, val, q, hi in [
+        ("Kaolin", "clays", "CHN", 40.0, "exact", 40.0), ("Kaolin", "clays", "USA", 60.0, "exact", 60.0),
+        ("Clays", "clays", "AUS", 70.0, "exact", 70.0), ("Clays", "clays", "SMR", None, "less_than", 0.1),
+        ("Clays", "clays", "PRK", None, "withheld", None),
+    ]:
+        rows.append({"material": material, "commodity_id": cid, "scope": "global", "stage": "processing",
+                     "country_iso3": iso, "country_name": iso, "country_kind": "country", "value": val, "qualifier": q,
+                     "low": val, "high": hi, "raw": "", "trade_factor": 1.0, "source_id": "eu"})
+    t = conc.eu_concentration_table(pd.DataFrame(rows))
+    assert len(t) == 1
+    r = t.iloc[0]
+    assert "(Clays)" in r["series_label"]             # the material named like the commodity wins
+    assert r["hhi"] == pytest.approx(0.49)             # '<0.1%' counts 0 at the low end
+    assert r["hhi_max"] == pytest.approx(0.49 + 0.001**2 + (1 - 0.701) ** 2)
+    assert r["status"] == "partial" and r["unknown_countries"] == ["PRK"]
+    assert r["stage"] == "processing" and math.isnan(r["year"])

@@ -399,33 +399,42 @@ def eu_concentration_table(eu_supply_shares: pd.DataFrame) -> pd.DataFrame:
     counts = counts.sort_values(["commodity_id", "stage", "exact_name", "n", "material"], ascending=[True, True, False, False, True])
     pick = counts.drop_duplicates(["commodity_id", "stage"])[["commodity_id", "stage", "material"]]
     df = df.merge(pick, on=["commodity_id", "stage", "material"], how="inner")
+    # One pass over the rows in plain Python: a few thousand rows, a hundred groups.
+    groups: dict[tuple, dict] = {}
+    for r in df[["commodity_id", "stage", "material", "country_kind", "country_iso3", "country_name", "s_low", "s_high",
+                 "source_id"]].itertuples(index=False):
+        grp = groups.setdefault((r.commodity_id, r.stage, r.material), {"per": {}, "unknown": [], "source": r.source_id})
+        if r.country_kind != "country":
+            continue
+        if r.s_low != r.s_low:  # NaN: a share that is neither a number nor a bound
+            grp["unknown"].append(r.country_iso3 or r.country_name)
+            continue
+        lo, hi = grp["per"].get(r.country_iso3, (0.0, 0.0))
+        grp["per"][r.country_iso3] = (lo + float(r.s_low), hi + float(r.s_high))
     rows = []
-    for (cid, stage, material), g in df.groupby(["commodity_id", "stage", "material"], sort=True):
-        countries = g[g["country_kind"] == "country"]
-        unknown = countries[countries["s_low"].isna()]
-        known = countries[countries["s_low"].notna()]
-        per = known.groupby("country_iso3")[["s_low", "s_high"]].sum().sort_values("s_low", ascending=False)
-        listed = float(per["s_low"].sum())
-        hhi_v = float((per["s_low"] ** 2).sum())
+    for (cid, stage, material), grp in sorted(groups.items()):
+        per = sorted(grp["per"].items(), key=lambda kv: (-kv[1][0], kv[0]))
+        lows = [lo for _, (lo, _) in per]
+        highs = [hi for _, (_, hi) in per]
+        listed = sum(lows)
+        hhi_v = sum(x * x for x in lows)
         # Upper end: bounded shares at their bound, and what is left as one more producer.
-        rest = max(0.0, 1.0 - float(per["s_high"].sum()))
-        hhi_hi = float((per["s_high"] ** 2).sum()) + rest ** 2
-
-        def share(codes) -> float:
-            return float(per.loc[per.index.isin(codes), "s_low"].sum())
-
+        rest = max(0.0, 1.0 - sum(highs))
+        hhi_hi = sum(x * x for x in highs) + rest ** 2
+        shares = dict((c, lo) for c, (lo, _) in per)
+        unknown = grp["unknown"]
         rows.append({
             "vintage": 2023, "commodity_id": cid, "stage": stage, "year": np.nan, "form": "",
             "series_label": f"{EU_SERIES_LABEL} ({material})", "unit": "share", "primary": True,
-            "world_total": np.nan, "share_basis": "published_shares", "n_producers": int((per["s_high"] > 0).sum()),
-            "hhi": hhi_v, "hhi_max": max(hhi_v, hhi_hi), "top1_share": float(per["s_low"].iloc[0]) if len(per) else np.nan,
-            "top1_country": per.index[0] if len(per) else None, "top3_share": float(per["s_low"].iloc[:3].sum()) if len(per) else np.nan,
-            "china_share": share([CHINA]) if CHINA not in set(unknown["country_iso3"]) else np.nan,
-            "china_listed": CHINA in set(per.index), "us_share": share([USA]),
-            "us_status": "listed" if USA in set(per.index) else "not_listed", "listed_share": listed,
-            "other_share": np.nan, "unknown_countries": unknown["country_iso3"].fillna(unknown["country_name"]).tolist(),
-            "status": "partial" if len(unknown) else ("ok" if len(per) else "insufficient_data"),
-            "source_id": g["source_id"].iloc[0],
+            "world_total": np.nan, "share_basis": "published_shares", "n_producers": sum(1 for h in highs if h > 0),
+            "hhi": hhi_v, "hhi_max": max(hhi_v, hhi_hi), "top1_share": lows[0] if per else np.nan,
+            "top1_country": per[0][0] if per else None, "top3_share": sum(lows[:3]) if per else np.nan,
+            "china_share": shares.get(CHINA, 0.0) if CHINA not in unknown else np.nan,
+            "china_listed": CHINA in shares, "us_share": shares.get(USA, 0.0),
+            "us_status": "listed" if USA in shares else "not_listed", "listed_share": listed,
+            "other_share": np.nan, "unknown_countries": list(unknown),
+            "status": "partial" if unknown else ("ok" if per else "insufficient_data"),
+            "source_id": grp["source"],
         })
     return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
 
