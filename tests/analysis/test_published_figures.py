@@ -14,7 +14,7 @@ These run on the committed snapshot (skipped when it has not been built).
   consumption of one product on one basis (cobalt, niobium, chromium, cement) nearly every
   year agrees; for minerals whose table mixes products or bases (gross weight and content,
   ores and metal: aluminum, manganese, rare earths, titanium) the recomputation is not
-  comparable, and the side-by-side shows the gap rather than hiding it. About 60 % of all
+  comparable, and the side-by-side shows the gap rather than hiding it. About 64 % of all
   pairs agree within 1.5 points.
 * EU CRM supply risk: the EU publishes SR = [HHI_GS IR/2 + HHI_EUS (1 - IR/2)] (1 - EoL_RIR)
   SI_SR but not IR, EoL-RIR or SI_SR. Since (1 - EoL_RIR) SI_SR <= 1 and the bracket is

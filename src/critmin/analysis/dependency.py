@@ -234,6 +234,14 @@ def nir_side_by_side(salient: pd.DataFrame, computed: pd.DataFrame | None = None
                               "detail": "published_detail"})
     keep = ["vintage", "commodity_id", "form", "year", "published_nir", "published_qualifier", "published_raw", "published_detail"]
     pub = pub[keep]
+    # Where USGS publishes NIR per form (rare earths: compounds and metals, concentrate), the
+    # salient flows mix the forms, so one recomputation compares with none of them.
+    n_forms = pub.groupby(["vintage", "commodity_id", "year"])["form"].nunique().rename("n_forms").reset_index()
+    computed = computed.merge(n_forms, on=["vintage", "commodity_id", "year"], how="left")
+    per_form = computed["n_forms"].fillna(0) > 1
+    computed.loc[per_form, ["computed_nir"]] = None
+    computed.loc[per_form, "reason"] = "NIR published per form; the salient flows mix the forms, so no recomputation compares"
+    computed = computed.drop(columns=["n_forms"])
     out = pub.merge(computed.drop(columns=["form"]), on=["vintage", "commodity_id", "year"], how="outer")
     out["form"] = out["form"].fillna("")
     num = out["published_qualifier"].isin(NUMERIC)

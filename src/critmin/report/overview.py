@@ -124,7 +124,9 @@ def build(tables: dict, inputs: RiskInputs | None = None, list_year: int | None 
     parts.append('<p class="muted">A range a–b: the value is only bounded (a published bound, or a share USGS leaves '
                  "unassigned). — : not published or not computable. EU CRM SR and USGS 2021 need inputs critmin does not "
                  "hold (EoL-RIR, substitution index; economic vulnerability), so they show — unless supplied with "
-                 "<code>critmin risk --inputs</code>; their breakdowns are in each dossier.</p>")
+                 "<code>critmin risk --inputs</code>; their breakdowns are in each dossier. Imports: USITC customs value "
+                 "of the HS 4-digit headings mapped to the mineral, from 18 partners; a heading shared by several minerals "
+                 "(8112: gallium, hafnium, indium ...) counts in full for each.</p>")
     parts.append(table(trs, cols, sortable=True, table_id="minerals",
                        numeric={"nir", "mine_hhi", "proc_hhi", "proc_china", "gap", "feoc", "allies", "value", *risk.METHODS},
                        sort_keys=sort_keys))
