@@ -138,7 +138,7 @@ def test_overview_numbers_equal_the_api(server, page):
     assert labels == [r["name"] for r in ranking if r["score"] is not None][: len(labels)]
     page.select_option("#map-mineral", "cobalt")
     page.wait_for_selector("path.country[data-iso3=CHN][data-value]")
-    shares = {r["country"]: r["share"] for r in api(server, "/minerals/cobalt/production?stage=processing")["items"] if r["country"] and r["share"] is not None}
+    shares = {r["country"]: r["share"] for r in api(server, "/minerals/cobalt/production?stage=processing&vintage=2025")["items"] if r["country"] and r["share"] is not None}
     shown = float(page.get_attribute("path.country[data-iso3=CHN]", "data-value"))
     assert shown == pytest.approx(shares["CHN"])
 

@@ -62,11 +62,15 @@ class SnapshotFingerprint:
             return self._value
 
 
+CACHEABLE = frozenset({200, 404, 422})
+
+
 class ResponseCache:
     """ASGI middleware replaying cached GET responses under ``prefixes``.
 
-    Only complete 200 responses are stored; anything else (errors, streaming) passes
-    through. At most ``max_entries`` responses are kept, least recently used first out.
+    Complete 200, 404 and 422 responses are stored (an unknown mineral or a malformed
+    parameter is as much a function of the snapshot and the request as an answer is);
+    anything else (a 5xx, a 503 while the snapshot is missing, streaming) passes through. At most ``max_entries`` responses are kept, least recently used first out.
     """
 
     def __init__(self, app, fingerprint: SnapshotFingerprint, prefixes: tuple[str, ...], max_entries: int = 4096,
@@ -76,7 +80,7 @@ class ResponseCache:
         self.prefixes = prefixes
         self.max_entries = max_entries
         self.max_body = max_body
-        self._entries: OrderedDict[tuple, tuple[list, bytes]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -96,8 +100,8 @@ class ResponseCache:
                 self._entries.move_to_end(key)
         if hit is not None:
             self.hits += 1
-            headers, body = hit
-            await send({"type": "http.response.start", "status": 200, "headers": headers + [(b"x-cache", b"hit")]})
+            status, headers, body = hit
+            await send({"type": "http.response.start", "status": status, "headers": headers + [(b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": body})
             return
         self.misses += 1
@@ -112,9 +116,9 @@ class ResponseCache:
                 captured["body"].append(message.get("body", b""))
                 if sum(map(len, captured["body"])) > self.max_body:
                     captured["ok"] = False
-                if not message.get("more_body", False) and captured["ok"] and captured["status"] == 200:
+                if not message.get("more_body", False) and captured["ok"] and captured["status"] in CACHEABLE:
                     with self._lock:
-                        self._entries[key] = (captured["headers"], b"".join(captured["body"]))
+                        self._entries[key] = (captured["status"], captured["headers"], b"".join(captured["body"]))
                         while len(self._entries) > self.max_entries:
                             self._entries.popitem(last=False)
             await send(message)

@@ -56,29 +56,42 @@
     );
   }
 
-  async function production(id, grid, kpis) {
-    let res;
-    try {
-      res = await CM.api(`/minerals/${encodeURIComponent(id)}/production`);
-    } catch (err) {
-      if (err.status === 404) {
-        grid.appendChild(CM.card("World production", CM.notice(err.message)));
-        return;
-      }
-      throw err;
+  /** The latest MCS edition that has each stage (editions differ in which stages they cover). */
+  function stageRequests(id, m) {
+    const out = [];
+    for (const stage of ["mine", "processing", "unspecified"]) {
+      const s = (m.production_series || []).find((x) => x.stage === stage && x.measure === "production");
+      if (s) out.push(`/minerals/${encodeURIComponent(id)}/production?stage=${stage}&vintage=${Math.max(...s.vintages)}`);
     }
+    return out;
+  }
+
+  async function production(id, m, grid) {
+    const paths = stageRequests(id, m);
+    if (!paths.length) {
+      grid.appendChild(CM.card("World production", CM.notice("The USGS world tables in the snapshot have no production series for this mineral.")));
+      return;
+    }
+    const answers = await Promise.all(paths.map((p) => CM.api(p)));
     const bySeries = {};
-    for (const r of res.items) (bySeries[`${r.stage}|${r.series_label}|${r.form}|${r.unit}`] ||= []).push(r);
+    const metaOf = {};
+    for (const res of answers)
+      for (const r of res.items) {
+        const key = `${r.stage}|${r.series_label}|${r.form}|${r.unit}`;
+        (bySeries[key] ||= []).push(r);
+        metaOf[key] = res.meta;
+      }
     const keys = Object.keys(bySeries).sort((a, b) => (a.startsWith("mine") ? -1 : 1) - (b.startsWith("mine") ? -1 : 1));
     for (const key of keys) {
       const rows = bySeries[key];
       const [stage, label, form, unit] = key.split("|");
+      const res = { meta: metaOf[key] };
       const countries = rows.filter((r) => r.country_kind === "country");
       const world = rows.find((r) => r.country_kind === "world");
-      const card = CM.card(`${stage === "mine" ? "Mine" : stage === "processing" ? "Processing" : "Production"}: ${label}${form ? " (" + form + ")" : ""}, ${res.meta.year}`, null, {
+      const card = CM.card(`${stage === "mine" ? "Mine" : stage === "processing" ? "Processing" : "Production"}: ${label}${form ? " (" + form + ")" : ""}, ${res.meta.year} (MCS ${res.meta.vintage})`, null, {
         testid: `production-${stage}`,
         subtitle: `World total ${world ? world.display : "not published"} ${unit}. Shares are of the published world total; a withheld (W) value has no bar and no share.`,
-        actions: [CM.downloadLink(`/minerals/${encodeURIComponent(id)}/production?stage=${stage}`)],
+        actions: [CM.downloadLink(`/minerals/${encodeURIComponent(id)}/production?stage=${stage}&vintage=${res.meta.vintage}`)],
         source: res.meta.source,
       });
       grid.appendChild(card);
@@ -242,7 +255,7 @@
   CM.pages.mineral = async function (main) {
     const id = document.body.dataset.mineral;
     const q = encodeURIComponent(id);
-    CM.prefetch([`/minerals/${q}/nir`, `/minerals/${q}/production`, `/minerals/${q}/concentration`, `/minerals/${q}/import-shares`,
+    CM.prefetch([`/minerals/${q}`, `/minerals/${q}/nir`, `/minerals/${q}/concentration`, `/minerals/${q}/import-shares`,
                  `/minerals/${q}/customs?limit=10000&period=annual`, `/tracker/export-controls?mineral=${q}`, `/minerals/${q}/risk`]);
     await CM.loadCountries();
     const m = await CM.api(`/minerals/${encodeURIComponent(id)}`);
@@ -252,7 +265,7 @@
     const grid = CM.el("div", { class: "grid" });
     main.appendChild(grid);
     await CM.section(grid, "net import reliance", () => reliance(id, grid, kpis));
-    await CM.section(grid, "production", () => production(id, grid, kpis));
+    await CM.section(grid, "production", () => production(id, m, grid));
     await CM.section(grid, "concentration", () => concentration(id, grid, kpis));
     await CM.section(grid, "import sources", () => imports(id, grid));
     await CM.section(grid, "export controls", () => controls(id, grid));

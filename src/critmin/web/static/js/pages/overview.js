@@ -175,7 +175,8 @@
         });
         return;
       }
-      const res = await CM.api(`/minerals/${encodeURIComponent(id)}/production?stage=processing`);
+      const row = conc.items.find((r) => r.commodity_id === id && r.processing_vintage !== null);
+      const res = await CM.api(`/minerals/${encodeURIComponent(id)}/production?stage=processing&vintage=${row.processing_vintage}`);
       const shares = {};
       for (const r of res.items) if (r.country && r.share !== null) shares[r.country] = (shares[r.country] || 0) + r.share;
       await CM.charts.worldMap(holder, shares, {
