@@ -88,7 +88,7 @@ def ranking_table(inputs, method: str, stage: str | None, list_year: int | None,
 
     ids = None
     if list_year is not None:
-        ids = sorted(c for c, m in inputs.minerals.items() if m.on_list.get(list_year))
+        ids = sorted(c for c, m in inputs.minerals.items() if m.listed(list_year))
     df = risk.rank(inputs, method, stage, commodities=ids, overrides=overrides)
     if top is not None:
         df = df.head(top)
@@ -152,7 +152,7 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
             inputs = _load_inputs()
             keep = None
             if list_year is not None:
-                keep = {c for c, m in inputs.minerals.items() if m.on_list.get(list_year)}
+                keep = {c for c, m in inputs.minerals.items() if m.listed(list_year)}
             if changes:
                 df = conc.vintage_change(inputs.concentration)
                 if keep is not None:

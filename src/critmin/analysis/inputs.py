@@ -103,6 +103,12 @@ class MineralInputs:
     on_list: dict[int, bool] = field(default_factory=dict)
     group_id: str | None = None
     via_group: list[str] = field(default_factory=list)
+    is_group: bool = False
+
+    def listed(self, year: int) -> bool:
+        """On the list of ``year`` as an entry of its own (a group such as rare earths is
+        covered through its members, which are counted instead)."""
+        return bool(self.on_list.get(year)) and not self.is_group
 
 
 @dataclass
@@ -246,6 +252,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
 
     names = {}
     on_list: dict[str, dict[int, bool]] = {}
+    group_ids: set[str] = set()
     from critmin.vocab import countries as vk
 
     groups_vocab = vk.groups()
@@ -253,6 +260,8 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
         names = dict(zip(commodities["commodity_id"], commodities["name"]))
         for r in commodities.to_dict("records"):
             on_list[r["commodity_id"]] = {y: bool(r.get(f"on_list_{y}")) for y in (2018, 2022, 2025)}
+            if r.get("is_group"):
+                group_ids.add(r["commodity_id"])
     agreements = tables.get("agreements", pd.DataFrame())
     agreement_countries = agreements["country_iso3"].dropna().tolist() if not agreements.empty else []
     groups = dep.partner_groups(groups_vocab, agreement_countries)
@@ -261,7 +270,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
 
     def get(cid: str) -> MineralInputs:
         if cid not in minerals:
-            minerals[cid] = MineralInputs(cid, names.get(cid, cid), on_list=on_list.get(cid, {}))
+            minerals[cid] = MineralInputs(cid, names.get(cid, cid), on_list=on_list.get(cid, {}), is_group=cid in group_ids)
         return minerals[cid]
 
     for r in chosen.to_dict("records"):

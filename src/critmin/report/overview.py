@@ -33,7 +33,7 @@ def rows(inputs: RiskInputs, tables: dict, list_year: int | None = 2025) -> list
         g = g[g["status"] == "ok"].sort_values(["commodity_id", "n_partners"], ascending=[True, False])
         for r in g.to_dict("records"):
             groups_by_cid.setdefault(r["commodity_id"], r)
-    ids = sorted(c for c, m in inputs.minerals.items() if list_year is None or m.on_list.get(list_year))
+    ids = sorted(c for c, m in inputs.minerals.items() if list_year is None or m.listed(list_year))
     results = {name: {r["commodity_id"]: r for r in risk.rank(inputs, name, commodities=ids).to_dict("records")} for name in risk.METHODS}
     out = []
     for cid in ids:
