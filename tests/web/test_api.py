@@ -437,3 +437,34 @@ def test_risk_overview_matrix_points_come_from_the_breakdown(client):
 def test_bad_risk_requests(client, path, status):
     r = client.get(API + path)
     assert r.status_code == status and r.json()["detail"]
+
+
+# --- dossier, prices, reports ---------------------------------------------------------------------------
+
+def test_dossier_data_is_the_endpoints_answers(client):
+    body = get(client, "/minerals/cobalt/dossier")
+    s = body["sections"]
+    assert s["mineral"] == get(client, "/minerals/cobalt")
+    assert s["net_import_reliance"] == get(client, "/minerals/cobalt/nir")
+    assert s["production"]["processing"] == get(client, "/minerals/cobalt/production?stage=processing&vintage=2025&limit=10000")
+    assert s["risk"] == get(client, "/minerals/cobalt/risk")
+    assert s["export_controls"]["total"] == 2
+    assert "unavailable" not in s["concentration"]
+    gallium = get(client, "/minerals/gallium/dossier")["sections"]
+    assert set(gallium["production"]) == {"processing"}  # no mine-stage series: none invented
+
+
+def test_dossier_html_and_overview_report(client):
+    r = client.get(API + "/minerals/gallium/dossier.html")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "Gallium" in r.text and "<svg" in r.text
+    assert '<script src="http' not in r.text and 'stylesheet" href="http' not in r.text  # self-contained, works offline
+    r = client.get(API + "/report/overview.html?list_year=2022")
+    assert r.status_code == 200 and "Cobalt" in r.text
+    assert client.get(API + "/minerals/zzz/dossier.html").status_code == 404
+
+
+def test_prices_endpoint_on_a_snapshot_without_prices(client):
+    body = get(client, "/minerals/gallium/prices")
+    assert body["items"] == [] and body["meta"]["series"] == []
+    assert client.get(API + "/minerals/gallium/prices?basis=real").status_code == 422

@@ -92,3 +92,10 @@ def test_overview_endpoints_on_real_data(real_client):
     assert dates["next"]["date"] == "2026-07-13"
     controls = real_client.get(API + "/tracker/export-controls?country=CHN&status=suspended").json()
     assert {r["measure_id"] for r in controls["items"]} >= {"CN-2025-57", "CN-2025-58"}
+
+
+def test_prices_with_statistics(real_client):
+    body = real_client.get(API + "/minerals/nickel/prices?basis=nominal").json()
+    monthly = next(s for s in body["meta"]["series"] if s["frequency"] == "monthly")
+    assert monthly["statistics"]["volatility"] > 0 and monthly["statistics"]["n"] > 500
+    assert all(r["basis"] == "nominal" for r in body["items"])

@@ -29,7 +29,7 @@ log = logging.getLogger("critmin.web")
 #: Read endpoints whose answers depend only on the snapshot (and on the code): cached.
 CACHED_PREFIXES = tuple(
     f"{API_PREFIX}{p}" for p in ("/minerals", "/nir", "/sources", "/tables", "/vintages", "/countries", "/risk",
-                                 "/concentration", "/tracker", "/markets", "/presets", "/overview")
+                                 "/concentration", "/tracker", "/markets", "/presets", "/report")
 )
 
 

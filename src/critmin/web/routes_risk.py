@@ -288,4 +288,124 @@ def risk_overview(
     })
 
 
+# --- prices and dossiers ---------------------------------------------------------------------------
+
+@router.get("/minerals/{mineral}/prices", summary="Price series of a mineral (World Bank monthly, USGS annual unit values) with statistics")
+def mineral_prices(
+    mineral: str = MineralPath,
+    basis: Optional[str] = Query(None, pattern=r"^(nominal|real-1998)$", description="nominal or real-1998 dollars."),
+    fmt: Format = Query(Format.json, alias="format"),
+):
+    from critmin import store
+    from critmin.analysis import prices as ap
+
+    c = lookup(mineral)
+    ids = [c.commodity_id] + ([c.group_id] if c.group_id else [])
+    df = store.query(
+        """SELECT commodity_id, series_id, series_label, unit, frequency, basis, year, month, value, qualifier, raw, source_id
+           FROM prices WHERE commodity_id IN (SELECT unnest(?)) ORDER BY series_id, year, month NULLS FIRST""",
+        [ids],
+    )
+    if basis:
+        df = df[df["basis"] == basis]
+    series = []
+    for sid, g in df.groupby("series_id", sort=True):
+        first = g.iloc[0]
+        freq = "M" if first["frequency"] == "monthly" else "Y"
+        try:
+            stats = ap.summary(ap.to_series(g, freq=freq))
+        except ValueError as exc:  # duplicate periods: the statistics need one series
+            stats = {"note": str(exc)}
+        series.append({"series_id": sid, "series_label": first["series_label"], "unit": first["unit"],
+                       "frequency": first["frequency"], "basis": first["basis"], "source_id": first["source_id"],
+                       "statistics": stats})
+    return table_response(df, fmt, f"prices_{c.commodity_id}",
+                          meta={"commodity": c.commodity_id, "series": series,
+                                "method": "critmin.analysis.prices (log-return volatility, drawdown, CAGR); gaps stay gaps"})
+
+
+def _dossier_tables(commodity_ids: list[str]):
+    from critmin.report import data as report_data
+
+    return _memoised(("report_tables", tuple(commodity_ids)), lambda: report_data.load(commodity_ids))
+
+
+@router.get("/minerals/{mineral}/dossier", summary="Everything the dossier shows for a mineral, as data (JSON)")
+def mineral_dossier(mineral: str = MineralPath):
+    import json as _json
+
+    from critmin.web import routes_data, routes_tracker
+
+    c = lookup(mineral)
+    sections: dict = {}
+
+    def part(name, fn):
+        response = None
+        try:
+            response = fn()
+        except Exception as exc:  # a section without data says why; the others still come
+            from fastapi import HTTPException
+
+            from critmin.errors import CritminError
+
+            if not isinstance(exc, (CritminError, HTTPException)):
+                raise
+            detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+            sections[name] = {"unavailable": detail}
+            return
+        sections[name] = _json.loads(response.body)
+
+    part("mineral", lambda: routes_data.mineral(c.commodity_id))
+    part("net_import_reliance", lambda: routes_data.mineral_nir(c.commodity_id, fmt=Format.json))
+    production = {}
+    for s in sections.get("mineral", {}).get("production_series", []):
+        if s["measure"] == "production":
+            vintage = max(s["vintages"])
+            body = _json.loads(routes_data.production(c.commodity_id, stage=Stage(s["stage"]), measure=routes_data.Measure.production,
+                                                      year=None, vintage=vintage, fmt=Format.json, limit=10000, offset=0).body)
+            production[s["stage"]] = body
+    sections["production"] = production
+    part("concentration", lambda: mineral_concentration(c.commodity_id, stage=None, primary_only=True, fmt=Format.json))
+    part("import_shares", lambda: routes_data.import_shares(c.commodity_id, fmt=Format.json))
+    part("risk", lambda: mineral_risk(c.commodity_id, stage=None))
+    part("prices", lambda: mineral_prices(c.commodity_id, basis=None, fmt=Format.json))
+    part("export_controls", lambda: routes_tracker.export_controls(country=None, mineral=c.commodity_id, status=None,
+                                                                     fmt=Format.json, limit=10000, offset=0))
+    return json_response({"commodity_id": c.commodity_id, "name": c.name, "sections": sections,
+                          "report_html": f"/api/v1/minerals/{c.commodity_id}/dossier.html"})
+
+
+HTML_200 = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML report (inline SVG charts)."}}
+
+
+@router.get("/minerals/{mineral}/dossier.html", responses=HTML_200, summary="The mineral's dossier as one self-contained HTML file (critmin.report)")
+def mineral_dossier_html(mineral: str = MineralPath):
+    from fastapi.responses import HTMLResponse
+
+    try:
+        from critmin.report import dossier
+    except ModuleNotFoundError:  # pragma: no cover
+        raise problem(503, "the HTML reports (critmin.report) are not installed in this build") from None
+    c = lookup(mineral)
+    ids = [c.commodity_id] + ([c.group_id] if c.group_id else []) + [m for m in _members(c.commodity_id)]
+    html = dossier.build(c.commodity_id, _dossier_tables(ids), risk_inputs())
+    return HTMLResponse(html, headers={"content-disposition": f'inline; filename="critmin_dossier_{c.commodity_id}.html"'})
+
+
+def _members(commodity_id: str) -> list[str]:
+    from critmin.vocab import commodities as vc
+
+    return [x.commodity_id for x in vc.catalogue().values() if x.group_id == commodity_id]
+
+
+@router.get("/report/overview.html", responses=HTML_200, summary="The overview report of every critical mineral (critmin.report)")
+def overview_html(list_year: ListYear = Query(ListYear.y2025)):
+    from fastapi.responses import HTMLResponse
+
+    from critmin.report import overview
+
+    html = overview.build(_dossier_tables([]), risk_inputs(), list_year=int(list_year))
+    return HTMLResponse(html, headers={"content-disposition": 'inline; filename="critmin_overview.html"'})
+
+
 __all__ = ["router", "available", "concentration_frame", "risk_inputs", "Path"]

@@ -240,7 +240,7 @@
       root.appendChild(svg("line", { x1: left, x2: width - right, y1: sy(t), y2: sy(t), class: "grid" }));
       root.appendChild(svg("text", { x: left - 6, y: sy(t) + 4, class: "axis", "text-anchor": "end" }, [short(t)]));
     }
-    const xTicks = [...new Set(xs)].sort((a, b) => a - b);
+    const xTicks = [...new Set(xs.map((x) => Math.floor(x)))].sort((a, b) => a - b);
     const every = Math.ceil(xTicks.length / 12);
     for (const x of xTicks.filter((_, i) => i % every === 0 || i === xTicks.length - 1)) root.appendChild(svg("text", { x: sx(x), y: height - bottom + 16, class: "axis", "text-anchor": "middle" }, [String(x)]));
     series.forEach((s, j) => {

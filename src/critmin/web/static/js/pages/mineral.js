@@ -230,6 +230,27 @@
     );
   }
 
+  async function prices(id, grid) {
+    const res = await CM.api(`/minerals/${encodeURIComponent(id)}/prices?basis=nominal`);
+    if (!res.items.length) return;
+    const card = CM.card("Prices", null, {
+      testid: "prices",
+      wide: true,
+      subtitle: "Nominal prices as published; withheld or missing years are gaps, not zeros. Volatility is annualised from log returns.",
+      actions: [CM.downloadLink(`/minerals/${encodeURIComponent(id)}/prices`)],
+      source: [...new Set(res.meta.series.map((s) => s.source_id))].join(", "),
+    });
+    grid.appendChild(card);
+    for (const s of res.meta.series) {
+      const rows = res.items.filter((r) => r.series_id === s.series_id);
+      const points = rows.map((r) => ({ x: r.month ? r.year + (r.month - 1) / 12 : r.year, y: r.value, label: r.value === null ? r.raw : `${CM.num(r.value)} ${s.unit}` }));
+      card.body.appendChild(CM.el("h3", { text: `${s.series_label} (${s.unit}, ${s.frequency})` }));
+      CM.charts.line(card.body, [{ name: s.series_label, points }], { unit: s.unit });
+      const st = s.statistics || {};
+      card.body.appendChild(CM.el("p", { class: "muted", text: st.note || `${st.start}–${st.end}: volatility ${CM.pct(st.volatility)} a year, largest drawdown ${CM.pct(st.max_drawdown)} (${st.drawdown_peak} to ${st.drawdown_trough}), growth ${CM.pct(st.cagr)} a year.` }));
+    }
+  }
+
   async function risk(id, grid) {
     let res;
     try {
@@ -256,10 +277,14 @@
     const id = document.body.dataset.mineral;
     const q = encodeURIComponent(id);
     CM.prefetch([`/minerals/${q}`, `/minerals/${q}/nir`, `/minerals/${q}/concentration`, `/minerals/${q}/import-shares`,
-                 `/minerals/${q}/customs?limit=10000&period=annual`, `/tracker/export-controls?mineral=${q}`, `/minerals/${q}/risk`]);
+                 `/minerals/${q}/customs?limit=10000&period=annual`, `/tracker/export-controls?mineral=${q}`, `/minerals/${q}/risk`, `/minerals/${q}/prices?basis=nominal`]);
     await CM.loadCountries();
     const m = await CM.api(`/minerals/${encodeURIComponent(id)}`);
-    main.appendChild(tags(m));
+    const head = tags(m);
+    head.appendChild(CM.el("a", { class: "button small", href: `/api/v1/minerals/${q}/dossier.html`, target: "_blank", rel: "noopener", text: "Dossier (HTML report)" }));
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(CM.el("a", { class: "button small secondary", href: `/api/v1/minerals/${q}/dossier`, target: "_blank", rel: "noopener", text: "Dossier data (JSON)" }));
+    main.appendChild(head);
     const kpis = CM.el("div", { class: "kpis", "data-testid": "mineral-kpis" });
     main.appendChild(kpis);
     const grid = CM.el("div", { class: "grid" });
@@ -269,6 +294,7 @@
     await CM.section(grid, "concentration", () => concentration(id, grid, kpis));
     await CM.section(grid, "import sources", () => imports(id, grid));
     await CM.section(grid, "export controls", () => controls(id, grid));
+    await CM.section(grid, "prices", () => prices(id, grid));
     await CM.section(grid, "supply risk", () => risk(id, grid));
     main.appendChild(CM.el("p", { class: "muted" }, ["Build a policy scenario for this mineral in the ", CM.el("a", { href: "/scenarios", text: "scenario builder" }), "."]));
   };

@@ -63,17 +63,18 @@
 
   /** Ranking: one bar per mineral, score of the chosen method; insufficient data listed below. */
   CM.pages.renderRanking = function (card, data) {
-    const rows = data.ranking.filter((r) => r.score !== null && r.score !== undefined);
-    const missing = data.ranking.filter((r) => r.score === null || r.score === undefined);
-    card.body.appendChild(CM.el("p", { class: "subtitle", text: `${data.method.title} (${data.method.name} v${data.method.version}). ${data.method.scale || ""}` }));
+    const rows = data.ranking.filter((r) => r.status !== "insufficient_data");
+    const missing = data.ranking.filter((r) => r.status === "insufficient_data");
+    card.body.appendChild(CM.el("p", { class: "subtitle", text: `${data.method.title} [${data.method.version}]; ${data.method.scale || ""}. Bounded scores are drawn at their lower bound.` }));
     const top = rows.slice(0, 25);
     CM.charts.hbar(card.body, top, {
       label: (r) => r.name,
-      value: (r) => r.score,
-      text: (r) => CM.num(r.score, 2),
+      value: (r) => (r.score !== null ? r.score : r.low),
+      text: (r) => (r.score !== null ? CM.num(r.score, 2) : `${CM.num(r.low, 2)}–${CM.num(r.high, 2)}`),
+      color: (r) => (r.score !== null ? "#1f5f8b" : "#7fa6c4"),
       unit: data.method.unit || "score",
       source: data.method.source,
-      tooltip: (r) => `${r.name}: ${CM.num(r.score, 3)} (${r.status || "ok"})`,
+      tooltip: (r) => `${r.name} (${r.stage} stage): ${r.score !== null ? CM.num(r.score, 3) : `between ${CM.num(r.low, 3)} and ${CM.num(r.high, 3)} (an input was published as a bound)`}`,
     });
     card.body.querySelectorAll("g.bar-row").forEach((g, i) => {
       g.style.cursor = "pointer";
@@ -197,10 +198,10 @@
     loadTopologyEarly();
     await Promise.all([CM.loadCountries(), CM.loadMinerals().catch(() => [])]);
     main.appendChild(
-      CM.el("p", {
-        class: "lead",
-        text: "Which minerals, and which stage of the value chain, is the United States most exposed on? Numbers are as published by USGS and the other sources; click a mineral for its dossier.",
-      })
+      CM.el("p", { class: "lead" }, [
+        "Which minerals, and which stage of the value chain, is the United States most exposed on? Numbers are as published by USGS and the other sources; click a mineral for its dossier. ",
+        CM.el("a", { href: "/api/v1/report/overview.html", target: "_blank", rel: "noopener", text: "Overview report (HTML)" }),
+      ])
     );
     await CM.section(main, "net import reliance", () => headline(main));
     const grid = CM.el("div", { class: "grid" });
