@@ -103,8 +103,7 @@ def make_engine(url: str | None = None) -> sa.Engine:
 _migrate_lock = threading.Lock()
 
 
-def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the database schema to ``revision`` with the Alembic migrations."""
+def _alembic(engine: sa.Engine, action: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -113,7 +112,17 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with _migrate_lock, engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, action)(cfg, revision)
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the database schema up to ``revision`` with the Alembic migrations."""
+    _alembic(engine, "upgrade", revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` (``"base"``: no tables); for maintenance and tests."""
+    _alembic(engine, "downgrade", revision)
 
 
 def current_revision(engine: sa.Engine) -> str | None:
