@@ -255,9 +255,17 @@
         d += `${pen ? "L" : "M"}${sx(p.x)},${sy(p.y)}`;
         pen = true;
       }
-      root.appendChild(svg("path", { d, fill: "none", stroke: color, "stroke-width": 2 }));
+      root.appendChild(svg("path", { d, fill: "none", stroke: color, "stroke-width": opts.thin ? 1.2 : 2 }));
+      const many = s.points.length > 80;
       for (const p of s.points) {
         if (p.y === null || p.y === undefined) continue;
+        if (many && !opts.markers) {
+          // dense series: invisible hover targets instead of markers
+          const c = svg("circle", { cx: sx(p.x), cy: sy(p.y), r: 3, fill: "transparent" });
+          tooltip(c, `${s.name}, ${opts.xFormat ? opts.xFormat(p.x) : p.x}: ${p.label || CM.num(p.y)}`);
+          root.appendChild(c);
+          continue;
+        }
         const c = svg("circle", { cx: sx(p.x), cy: sy(p.y), r: 3.5, fill: color });
         tooltip(c, `${s.name}, ${p.x}: ${p.label || CM.num(p.y)}${opts.unit ? " " + opts.unit : ""}`);
         root.appendChild(c);

@@ -245,7 +245,13 @@
       const rows = res.items.filter((r) => r.series_id === s.series_id);
       const points = rows.map((r) => ({ x: r.month ? r.year + (r.month - 1) / 12 : r.year, y: r.value, label: r.value === null ? r.raw : `${CM.num(r.value)} ${s.unit}` }));
       card.body.appendChild(CM.el("h3", { text: `${s.series_label} (${s.unit}, ${s.frequency})` }));
-      CM.charts.line(card.body, [{ name: s.series_label, points }], { unit: s.unit });
+      CM.charts.line(card.body, [{ name: s.series_label, points }], {
+        unit: s.unit,
+        width: 1200,
+        height: 240,
+        thin: points.length > 80,
+        xFormat: (x) => (Number.isInteger(x) ? String(x) : `${Math.floor(x)}-${String(Math.round((x % 1) * 12) + 1).padStart(2, "0")}`),
+      });
       const st = s.statistics || {};
       card.body.appendChild(CM.el("p", { class: "muted", text: st.note || `${st.start}–${st.end}: volatility ${CM.pct(st.volatility)} a year, largest drawdown ${CM.pct(st.max_drawdown)} (${st.drawdown_peak} to ${st.drawdown_trough}), growth ${CM.pct(st.cagr)} a year.` }));
     }
