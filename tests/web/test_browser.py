@@ -79,6 +79,8 @@ def page(browser):
     pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     pg.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     pg.errors = errors
+    pg.external = []
+    pg.on("request", lambda r: pg.external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
     yield pg
     context.close()
 
@@ -118,6 +120,7 @@ def test_each_page_renders_fast_without_errors(server, page, shots, path, name, 
     seconds = open_page(page, server + path)
     assert page.locator(selector).count() >= 1
     assert not page.errors, page.errors
+    assert page.external == [], f"requests leaving the machine: {page.external}"
     assert page.locator(".error").count() == 0, page.locator(".error").all_inner_texts()
     render_ms = page.evaluate("Number(document.body.dataset.renderMs)")
     print(f"{path}: loaded and rendered in {seconds:.3f} s (script {render_ms} ms)")
@@ -237,6 +240,14 @@ def test_preset_loads_into_the_form(server, page):
     assert page.locator(".instrument[data-kind=tariffs]").count() == 1
     spec = api(server, "/presets/gallium_talks_fail_mip")
     assert page.input_value("#sc-name") == spec["name"]
+
+
+def test_api_docs_work_offline(server, page, shots):
+    page.goto(server + "/api/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
+    assert page.locator(".swagger-ui .opblock").count() >= 40
+    assert page.external == [], page.external
+    page.screenshot(path=str(shots / "api_docs.png"))
 
 
 def test_unknown_mineral_page_is_404(server, page):

@@ -191,7 +191,7 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
             "`{items, total, limit, offset, meta}`; add `format=csv` for a spreadsheet."
         ),
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the vendored Swagger UI: FastAPI's default loads it from a CDN
         redoc_url=None,
     )
     engine = db.make_engine(db_url)
@@ -214,6 +214,16 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
             "database": engine.url.get_backend_name(), "schema_revision": db.current_revision(engine),
             "risk_analytics": routes_risk.available(), "cache": {"hits": cache.hits, "misses": cache.misses},
         })
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs():
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="critmin API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css", swagger_favicon_url="data:,",
+        )
 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
