@@ -45,9 +45,9 @@
     const rows = Object.values(byMeasure);
     const status = CM.el("select", { "aria-label": "Status filter" }, [
       CM.el("option", { value: "", text: "all statuses" }),
-      ...Object.keys(summary.measures_by_status).map((s) => CM.el("option", { value: s, text: `${s} (${summary.measures_by_status[s]})` })),
+      ...Object.keys(summary.measures_by_status).map((s) => CM.el("option", { value: s, text: `${s} (${summary.measures_by_status[s]})`, selected: s === "active" })),
     ]);
-    const card = CM.card("Export controls", null, {
+    const card = CM.card("Export controls (in force by default; pick a status)", null, {
       full: true,
       testid: "controls",
       subtitle: `${summary.measures} measures by ${summary.countries_with_measures} countries; ${Object.entries(summary.measures_by_status).map(([k, v]) => `${v} ${k}`).join(", ")}.`,
