@@ -171,6 +171,9 @@ def test_tracker_shows_what_is_next(server, page):
         assert "NEXT" in item.inner_text()
     passed = [i["date"] for i in data["items"] if i["status"] == "passed"]
     assert page.locator(".dates li[data-status=passed]").count() == len(passed)
+    active = api(server, "/tracker/export-controls?status=active")["total"]
+    assert page.locator("[data-testid=controls-table] tbody tr").count() == active == 2  # in force by default
+    page.select_option("[data-testid=controls] select", "")
     assert page.locator("[data-testid=controls-table] tbody tr").count() == 3
 
 

@@ -83,10 +83,12 @@
 
   async function agreements(grid) {
     const res = await CM.api("/tracker/agreements");
+    const byPartner = {};
+    for (const r of res.items) byPartner[r.country_name || r.country_iso3] = (byPartner[r.country_name || r.country_iso3] || 0) + 1;
     const card = CM.card("US agreements by partner", null, {
       full: true,
       testid: "agreements",
-      subtitle: `${res.items.length} agreements with ${new Set(res.items.map((r) => r.country_iso3)).size} partners.`,
+      subtitle: `${res.items.length} agreements with ${Object.keys(byPartner).length} partners: ${Object.entries(byPartner).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
       actions: [CM.downloadLink("/tracker/agreements")],
       source: "USGS Mineral Commodity Summaries 2026, table 5",
     });
@@ -102,7 +104,7 @@
           { key: "source_url", label: "Link", format: (v) => (v ? CM.el("a", { href: v, rel: "noopener", target: "_blank", text: "source" }) : "–") },
         ],
         res.items,
-        { testid: "agreements-table", compact: true }
+        { testid: "agreements-table", compact: true, sortKey: "country_name" }
       )
     );
   }
