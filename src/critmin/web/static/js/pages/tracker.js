@@ -39,8 +39,10 @@
     const [res, summary] = await Promise.all([CM.api("/tracker/export-controls?limit=10000"), CM.api("/tracker/summary")]);
     const byMeasure = {};
     for (const r of res.items) {
-      const m = (byMeasure[`${r.country_iso3}|${r.measure_id}`] ||= { ...r, minerals: [] });
+      const m = (byMeasure[`${r.country_iso3}|${r.measure_id}`] ||= { ...r, minerals: [], materialList: [] });
       if (r.commodity_id && !m.minerals.includes(r.commodity_id)) m.minerals.push(r.commodity_id);
+      if (r.materials && !m.materialList.includes(r.materials)) m.materialList.push(r.materials);
+      m.materials = m.materialList.join("; ");
     }
     const rows = Object.values(byMeasure);
     const status = CM.el("select", { "aria-label": "Status filter" }, [
