@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -71,8 +72,6 @@ def free_port() -> int:
 
 
 def fetch(url: str) -> tuple[int, float]:
-    import urllib.error
-
     t0 = time.perf_counter()
     try:
         with urllib.request.urlopen(url, timeout=60) as r:

@@ -13,7 +13,7 @@ from typing import Optional
 
 from fastapi import APIRouter, Path, Query
 
-from critmin.web.responses import RESPONSES, Format, json_response, problem, records, table_response
+from critmin.web.responses import RESPONSES, Format, json_response, records, table_response
 
 router = APIRouter(responses=RESPONSES, tags=["knowledge base"])
 

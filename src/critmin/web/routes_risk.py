@@ -13,7 +13,7 @@ import threading
 from enum import Enum
 from typing import Optional
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from critmin.web.responses import RESPONSES, Format, json_response, problem, table_response
 from critmin.web.routes_data import ListYear, MineralPath, Stage, lookup
@@ -408,4 +408,4 @@ def overview_html(list_year: ListYear = Query(ListYear.y2025)):
     return HTMLResponse(html, headers={"content-disposition": 'inline; filename="critmin_overview.html"'})
 
 
-__all__ = ["router", "available", "concentration_frame", "risk_inputs", "Path"]
+__all__ = ["router", "available", "concentration_frame", "risk_inputs"]

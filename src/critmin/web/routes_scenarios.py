@@ -14,7 +14,7 @@ market) before anything is stored, so a bad request writes nothing.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, UploadFile
 from fastapi.security import APIKeyHeader
@@ -413,4 +413,4 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-__all__ = ["router", "ModelInputError", "RESULT_TABLES", "Any"]
+__all__ = ["router", "ModelInputError", "RESULT_TABLES"]

@@ -15,7 +15,7 @@ from typing import Optional
 
 from fastapi import APIRouter, Query
 
-from critmin.web.responses import RESPONSES, Format, json_response, records, table_response
+from critmin.web.responses import RESPONSES, Format, json_response, table_response
 
 router = APIRouter(prefix="/tracker", responses=RESPONSES, tags=["tracker"])
 
@@ -155,4 +155,4 @@ def summary(today: Optional[dt.date] = Query(None)):
     })
 
 
-__all__ = ["router", "KEY_DATES", "key_dates", "records"]
+__all__ = ["router", "KEY_DATES", "key_dates"]
