@@ -104,6 +104,12 @@ def test_production_share_never_divides_a_code(tiny_snapshot):
     assert pd.isna(df.loc["world", "share"])
 
 
+def test_list_with_no_published_rows_is_empty_not_an_error(tiny_snapshot):
+    from critmin import api
+
+    assert api.nir(list_year=2025).empty  # the tiny snapshot holds only the 2022 list
+
+
 def test_unknown_inputs_give_clear_errors(tiny_snapshot):
     from critmin import api
     from critmin.errors import CritminError, UnknownCommodityError

@@ -81,7 +81,7 @@ def test_processing_stage_exists_for_refined_minerals():
     chn = next(x for x in rows if x["country"] == "CHN")
     assert chn["stage"] == "processing" and chn["share"] > 0.9  # China refines almost all primary gallium
     r = run("production", "cobalt", "--stage", "processing")
-    assert r.returncode == 2 and "no processing-stage production data" in r.stderr
+    assert r.returncode == 2 and "no processing-stage production data for Cobalt in any vintage" in r.stderr
 
 
 def test_imports_json():

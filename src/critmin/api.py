@@ -222,7 +222,9 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
             rec.update(base)
             out.append(rec)
     cols = list(published.columns)
-    df = pd.DataFrame(out)[cols]
+    df = pd.DataFrame(out, columns=cols)
+    if df.empty:
+        return df
     order = df.apply(lambda r: -reliance_rank(r["nir_value"], r["nir_qualifier"], r["nir_low"], r["nir_high"]), axis=1)
     return df.assign(_o=order).sort_values(["_o", "commodity"]).drop(columns="_o")
 
@@ -260,7 +262,7 @@ def production(
     year
         Default: the latest year in the chosen vintage.
     vintage
-        MCS release year; default the latest that has this mineral.
+        MCS release year; default the latest that has this mineral (at this stage).
 
     Returns
     -------
@@ -288,15 +290,16 @@ def production(
         raise CritminError(f"no {measure} data for {commodity.name}")
     if (df["commodity_id"] == cid).any():
         df = df[df["commodity_id"] == cid]
+    if stage is not None:
+        df = df[df["stage"] == stage]
+        if df.empty:
+            raise CritminError(f"no {stage}-stage {measure} data for {commodity.name} in any vintage")
     if vintage is None:
         vintage = int(df["vintage"].max())
     df = df[df["vintage"] == vintage]
     if df.empty:
-        raise CritminError(f"no {measure} data for {commodity.name} in vintage {vintage}")
-    if stage is not None:
-        df = df[df["stage"] == stage]
-        if df.empty:
-            raise CritminError(f"no {stage}-stage {measure} data for {commodity.name} in vintage {vintage}")
+        where = f"{stage}-stage " if stage else ""
+        raise CritminError(f"no {where}{measure} data for {commodity.name} in vintage {vintage}")
     if year is None:
         year = int(df["year"].max())
     df = df[df["year"] == year]

@@ -180,13 +180,7 @@ def _ranking(method: Method, stage: Optional[Stage], list_year: Optional[int]):
         ids = None
         if list_year is not None:
             ids = list(api.minerals(list_year)["commodity_id"])
-        df = risk.rank(inputs, method=method.value, stage=stage.value if stage else None, commodities=ids)
-        if df.empty:  # no mineral on that list in this snapshot: an empty table with the usual columns
-            import pandas as pd
-
-            df = pd.DataFrame(columns=["rank", "commodity_id", "name", "method", "version", "stage", "status", "score",
-                                       "low", "high", "missing", "sources", "notes"])
-        return df
+        return risk.rank(inputs, method=method.value, stage=stage.value if stage else None, commodities=ids)
 
     return _memoised(("rank", method.value, stage.value if stage else None, list_year), compute)
 

@@ -162,13 +162,13 @@ def rank(
         rec = r.as_record()
         rec["name"] = m.name if m is not None else cid
         recs.append(rec)
+    front = ["rank", "commodity_id", "name", "method", "version", "stage", "status", "score", "low", "high"]
     df = pd.DataFrame(recs)
-    if df.empty:
-        return df
+    if df.empty:  # nothing asked for: the usual columns, no rows
+        return pd.DataFrame(columns=front + ["missing", "sources", "notes"])
     key = df["score"].where(df["score"].notna(), df["low"])
     df = df.assign(_k=key.fillna(-1.0), _h=df["high"].fillna(-1.0)).sort_values(
         ["_k", "_h", "commodity_id"], ascending=[False, False, True]).drop(columns=["_k", "_h"])
     df.insert(0, "rank", range(1, len(df) + 1))
     df.loc[df["status"] == INSUFFICIENT, "rank"] = None
-    front = ["rank", "commodity_id", "name", "method", "version", "stage", "status", "score", "low", "high"]
     return df[front + [c for c in df.columns if c not in front]].reset_index(drop=True)
