@@ -105,6 +105,71 @@ _PRICE_COLLAPSE = np.log(1e-5)  # a producer price below 1e-5 of its base value
 _ARMIJO = 1e-4
 _MAX_STEP = 3.0  # largest change of a log price in one Newton step
 
+#: Smallest batch for which ``backend="auto"`` loads the compiled kernel in a process that has
+#: not loaded it yet. Loading costs ``import numba`` plus the cached machine code, about 0.3 s on
+#: the reference machine (2 cores; the first compilation ever, about 6-10 s, is cached on disk).
+#: The compiled Newton saves about 3-6 us per 10-region member against the batched numpy kernel
+#: (numpy's vectorised exp/log make the batched reference fast), so loading pays for itself from
+#: roughly 50,000 members (``benchmarks/bench_model.py`` prints the measured break-even). Once
+#: loaded (by a large batch, by :func:`warm_compiled`, or by ``backend="numba"``), every batch
+#: uses it, which is what long-running processes (the web server, notebooks) want.
+NUMBA_MIN_BATCH = 50_000
+
+#: Members prepared together on the compiled backend (bounds the memory of the (N, R, R) arrays).
+COMPILED_BLOCK = 16384
+
+
+def numba_available() -> bool:
+    """True when numba can be imported (checked without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
+
+
+def warm_compiled(background: bool = True) -> bool:
+    """Load (and if needed compile) the compiled kernel now, so that ``backend="auto"`` uses it.
+
+    For long-running processes: call once at start-up. With ``background=True``
+    the work happens on a daemon thread and this returns at once. Returns
+    False when numba is not installed.
+    """
+    if not numba_available():
+        return False
+
+    def load() -> None:
+        from . import kernel_numba  # noqa: F401  (importing loads the cached machine code lazily)
+
+        market = Market(("A", "B"), np.array([[1.0, 1.0], [1.0, 1.0]]), np.ones(2), np.full(2, 3.0),
+                        np.full(2, 0.5), np.ones(2), np.zeros((2, 2)), np.zeros((2, 2)))
+        solve(market, Instruments.baseline(market, 1), backend="numba", workers=1)
+
+    if background:
+        import threading
+
+        threading.Thread(target=load, name="critmin-numba-warmup", daemon=True).start()
+    else:
+        load()
+    return True
+
+
+def use_numba(n: int, backend: str = "auto") -> bool:
+    """Whether a batch of ``n`` members runs its Newton iterations in the compiled kernel."""
+    import sys
+
+    if backend == "auto":
+        backend = os.environ.get("CRITMIN_KERNEL", "auto").strip().lower() or "auto"
+    if backend == "numpy":
+        return False
+    if backend == "numba":
+        if not numba_available():
+            raise RuntimeError("backend='numba' requested but numba is not installed")
+        return True
+    if backend != "auto":
+        raise ValueError(f"backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
+    if f"{__package__}.kernel_numba" in sys.modules:
+        return True
+    return n >= NUMBA_MIN_BATCH and numba_available()
+
 
 @dataclass
 class Prepared:
@@ -147,6 +212,10 @@ class Prepared:
     capacity: np.ndarray
     demand_shift: np.ndarray
     dest_active: np.ndarray  # (R,) bool
+    X0_base: np.ndarray  # (R, R) market base flows (shared)
+    theta_full: np.ndarray  # (R, R) base value shares with dummy domestic shares of inactive destinations (shared)
+    base_wedge: np.ndarray  # (R, R) (1 + base export tax)(1 + base tariff) (shared)
+    allowed: np.ndarray  # (N, R, R) bool, False = banned variety
     status: np.ndarray  # (N,) int, pre-solve verdicts
     messages: list[str] = field(default_factory=list)
     smoothing: float = 0.0  # 0 = exact complementarity; > 0 only inside the continuation fallback
@@ -314,6 +383,10 @@ def prepare(market: Market, inst: Instruments) -> Prepared:
         capacity=inst.capacity,
         demand_shift=inst.demand_shift,
         dest_active=dest_active,
+        X0_base=X0_base,
+        theta_full=theta_full,
+        base_wedge=base_wedge,
+        allowed=allowed,
         status=status,
         messages=messages,
     )
@@ -334,7 +407,8 @@ def _take(prep: Prepared, idx: np.ndarray | slice) -> Prepared:
     return Prepared(**out)
 
 
-_SHARED = ("p0", "Q0", "D0", "P0", "q0", "dest_active", "has_mip", "has_cfd", "smoothing")
+_SHARED = ("p0", "Q0", "D0", "P0", "q0", "dest_active", "X0_base", "theta_full", "base_wedge", "has_mip", "has_cfd",
+           "smoothing")
 
 
 def _max(a: np.ndarray, b: np.ndarray, delta: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -659,6 +733,29 @@ class Solution:
     messages: list[str]
 
 
+@dataclass
+class Equilibria:
+    """Verified equilibrium prices and statuses of a batch, without the state arrays.
+
+    What :func:`solve_prices` returns: enough for sweeps and Monte Carlo runs
+    that only need prices (and the rents of export quotas), at a fraction of
+    the cost of assembling every flow array.
+    """
+
+    z: np.ndarray  # (N, R) log producer price relative to the base; NaN for failed members
+    mu: np.ndarray  # (N, K) scaled quota rents
+    p: np.ndarray  # (N, R) producer prices
+    status: np.ndarray
+    iterations: np.ndarray
+    residual: np.ndarray
+    clearing_residual: np.ndarray
+    messages: list[str]
+
+    @property
+    def size(self) -> int:
+        return self.z.shape[0]
+
+
 _FAILURE_TEXT = {
     STATUS_MAX_ITER: "no convergence within the Newton iteration limit, also after smoothing continuation",
     STATUS_LINE_SEARCH: "the line search could not reduce the residual, also after smoothing continuation "
@@ -669,7 +766,8 @@ _FAILURE_TEXT = {
 
 
 def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
-          clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None) -> Solution:
+          clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None,
+          backend: str = "auto") -> Solution:
     """Solve every batch member; never raises for a member's failure.
 
     Parameters
@@ -687,37 +785,79 @@ def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: in
     block : int
         Members solved together; blocks keep the working arrays in cache.
     workers : int, optional
-        Threads solving blocks concurrently (numpy releases the GIL in its
-        array loops); default: the number of available cores, at most 4.
+        Threads solving blocks concurrently (numpy and the compiled kernel
+        release the GIL); default: the number of available cores, at most 4.
+    backend : {"auto", "numba", "numpy"}
+        Who runs the Newton iterations: the compiled per-member loop of
+        :mod:`critmin.model.kernel_numba` or the batched numpy reference.
+        ``"auto"`` (default) takes numba when it is installed and either the
+        batch has at least :data:`NUMBA_MIN_BATCH` members or the compiled
+        kernel is already loaded in this process; the environment variable
+        ``CRITMIN_KERNEL`` (``numba``/``numpy``) overrides ``"auto"``. Both
+        backends solve the same equations to the same tolerance, the
+        smoothing-continuation fallback and the final evaluation are numpy in
+        both cases, so results agree to rounding (tested to 1e-10).
 
     Returns
     -------
     Solution
-        With every state array for the whole batch. Use :func:`solve_blocks`
+        With every state array for the whole batch. Use :func:`solve_prices`
         to skip assembling them when only prices and statuses are needed.
     """
     parts = solve_blocks(market, inst, tol=tol, max_iter=max_iter, clearing_tol=clearing_tol, block=block,
-                         workers=workers)
+                         workers=workers, backend=backend)
     return parts[0] if len(parts) == 1 else _concat_solutions(parts)
 
 
+def solve_prices(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
+                 clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None,
+                 backend: str = "auto") -> Equilibria:
+    """Equilibrium prices, quota rents and statuses of every member, verified, without state arrays.
+
+    Same solver, tolerances, statuses and verification as :func:`solve`
+    (parameters as there); the flows, welfare inputs and delivered prices are
+    not assembled. On the compiled backend the market-clearing check is done
+    inside the kernel at the final point.
+    """
+    parts = solve_blocks(market, inst, tol=tol, max_iter=max_iter, clearing_tol=clearing_tol, block=block,
+                         workers=workers, backend=backend, with_state=False)
+    if len(parts) == 1:
+        return parts[0]
+    k = max(p.mu.shape[1] for p in parts)
+    mu = np.concatenate([np.pad(p.mu, ((0, 0), (0, k - p.mu.shape[1]))) for p in parts], axis=0)
+    return Equilibria(np.concatenate([p.z for p in parts]), mu, np.concatenate([p.p for p in parts]),
+                      np.concatenate([p.status for p in parts]), np.concatenate([p.iterations for p in parts]),
+                      np.concatenate([p.residual for p in parts]),
+                      np.concatenate([p.clearing_residual for p in parts]), [m for p in parts for m in p.messages])
+
+
 def solve_blocks(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
-                 clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None) -> list[Solution]:
+                 clearing_tol: float = 1e-9, block: int = 1024, workers: int | None = None,
+                 backend: str = "auto", with_state: bool = True) -> list[Solution] | list[Equilibria]:
     """Solve a batch as independent blocks of at most ``block`` members, on threads.
 
     Each block is prepared, solved, verified (market clearing) and evaluated in
     one task, so nothing but the results crosses threads. Members keep their
-    order: block ``j`` holds members ``j*block`` to ``(j+1)*block - 1``.
+    order: block ``j`` holds members ``j*block`` to ``(j+1)*block - 1``. With
+    ``with_state=False`` each block is an :class:`Equilibria` (no state arrays).
     """
     n = inst.size
+    compiled = use_numba(n, backend)
     if workers is None:
         workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if compiled:
+        # the compiled Newton does not need cache-sized numpy blocks: prepare large blocks once (bounded
+        # memory) and split only the Newton iterations across threads, so nothing is concatenated
+        block = max(block, COMPILED_BLOCK)
     slices = [slice(i, min(i + block, n)) for i in range(0, n, block)]
 
-    def run(sl: slice) -> Solution:
+    def run(sl: slice) -> Solution | Equilibria:
         part = inst if (sl.start == 0 and sl.stop == n) else inst.member_slice(sl)
-        return _solve_block(market, part, tol, max_iter, clearing_tol)
+        return _solve_block(market, part, tol, max_iter, clearing_tol, compiled, with_state,
+                            workers if compiled else 1)
 
+    if compiled:
+        return [run(sl) for sl in slices]
     if workers > 1 and len(slices) > 1:
         with ThreadPoolExecutor(min(workers, len(slices))) as pool:
             return list(pool.map(run, slices))
@@ -738,6 +878,11 @@ def _concat_fields(items: list, shared: tuple[str, ...]) -> dict:
             out[name] = values[0]  # scalars and sub-objects (the caller replaces the latter)
         elif any(v is None for v in values):
             out[name] = None
+        elif all(v.ndim and v.strides[0] == 0 for v in values) and all(
+                np.array_equal(v[:1], values[0][:1]) for v in values[1:]):
+            # the same row broadcast over every block (e.g. base flows without bans): keep it a view
+            total = sum(v.shape[0] for v in values)
+            out[name] = np.broadcast_to(values[0][0], (total, *values[0].shape[1:]))
         else:
             shapes = [np.shape(v) for v in values]
             out[name] = np.concatenate([np.broadcast_to(v, shapes[i]) for i, v in enumerate(values)], axis=0)
@@ -773,52 +918,95 @@ def _pad_quotas(sol: Solution, k: int) -> Solution:
     return sol
 
 
-def _solve_block(market: Market, inst: Instruments, tol: float, max_iter: int, clearing_tol: float) -> Solution:
+def _verification(prep: Prepared, st: State) -> tuple[np.ndarray, np.ndarray]:
+    """Largest scaled residual and relative market-clearing residual per member (numpy reference)."""
+    residual = np.max(np.abs(st.F), axis=1, initial=0.0)
+    sales = np.einsum("nod->no", st.X)
+    purchases = np.where(prep.blr_active & (st.blr_weight > 0.5), np.maximum(st.excess, 0.0), 0.0)
+    gap = np.abs(st.S - sales - purchases)
+    scale = np.maximum(np.maximum(st.S, sales), 1e-300)
+    with np.errstate(invalid="ignore"):
+        rel = np.where((st.S > 0) | (sales > 0), gap / scale, 0.0)
+    clearing = np.max(rel, axis=1, initial=0.0)
+    if prep.n_quotas:
+        shipped = np.einsum("nkod,nod->nk", prep.quota_ind, st.X)
+        over = np.where(prep.quota_active, (shipped - prep.quota_cap) / prep.quota_scale, 0.0)
+        clearing = np.maximum(clearing, np.max(over, axis=1, initial=0.0))
+    return residual, clearing
+
+
+def _solve_block(market: Market, inst: Instruments, tol: float, max_iter: int, clearing_tol: float,
+                 compiled: bool = False, with_state: bool = True, workers: int = 1) -> "Solution | Equilibria":
     prep = prepare(market, inst)
     n, r, k = prep.size, prep.n_regions, prep.n_quotas
     z = np.zeros((n, r))
     mu = np.zeros((n, k))
     status = prep.status.copy()
     messages = list(prep.messages)
-    iterations = np.zeros(n, dtype=int)
-    _solve_members(market, prep, z, mu, status, iterations, messages, 0, tol, max_iter)
-    final = evaluate(prep, z, mu)
-    residual = np.max(np.abs(final.F), axis=1, initial=0.0)
-    sales = np.einsum("nod->no", final.X)
-    purchases = np.where(prep.blr_active & (final.blr_weight > 0.5), np.maximum(final.excess, 0.0), 0.0)
-    gap = np.abs(final.S - sales - purchases)
-    scale = np.maximum(np.maximum(final.S, sales), 1e-300)
-    with np.errstate(invalid="ignore"):
-        rel = np.where((final.S > 0) | (sales > 0), gap / scale, 0.0)
-    clearing = np.max(rel, axis=1, initial=0.0)
-    if k:
-        shipped = np.einsum("nkod,nod->nk", prep.quota_ind, final.X)
-        over = np.where(prep.quota_active, (shipped - prep.quota_cap) / prep.quota_scale, 0.0)
-        clearing = np.maximum(clearing, np.max(over, axis=1, initial=0.0))
+    iterations = np.zeros(n, dtype=np.int64)
+    residual = np.full(n, np.nan)
+    clearing = np.full(n, np.nan)
+    _solve_members(market, prep, z, mu, status, iterations, messages, 0, tol, max_iter, compiled,
+                   residual, clearing, workers)
+    final = None
+    if with_state:
+        # the reference evaluation gives every reported number, whichever backend iterated
+        final = evaluate(prep, z, mu)
+        residual, clearing = _verification(prep, final)
+    else:
+        # members solved by numpy (all of them on the numpy backend, stragglers on numba) are verified here
+        redo = np.nonzero(np.isnan(clearing) & (status == STATUS_CONVERGED))[0]
+        if len(redo):
+            sub = prep if len(redo) == n else _take(prep, redo)
+            residual[redo], clearing[redo] = _verification(sub, evaluate(sub, z[redo], mu[redo], full=False))
     not_cleared = (status == STATUS_CONVERGED) & ~(clearing <= clearing_tol)
     status[not_cleared] = STATUS_NOT_CLEARED
     for i in np.nonzero(not_cleared)[0]:
         messages[i] = "the residual converged but a market does not clear to the tolerance"
     failed = status != STATUS_CONVERGED
     if failed.any():
-        _blank(final, failed)
         z = np.where(failed[:, None], np.nan, z)
         mu = np.where(failed[:, None], np.nan, mu)
+    if not with_state:
+        return Equilibria(z, mu, prep.p0 * np.exp(z), status, iterations, residual, clearing, messages)
+    if failed.any():
+        _blank(final, failed)
     return Solution(prep, z, mu, final, status, iterations, residual, clearing, messages)
 
 
 def _solve_members(market: Market, prep: Prepared, z: np.ndarray, mu: np.ndarray, status: np.ndarray,
-                   iterations: np.ndarray, messages: list[str], offset: int, tol: float, max_iter: int) -> None:
-    """Newton, then smoothing continuation for the stragglers; writes into the given views."""
+                   iterations: np.ndarray, messages: list[str], offset: int, tol: float, max_iter: int,
+                   compiled: bool = False, residual: np.ndarray | None = None,
+                   clearing: np.ndarray | None = None, workers: int = 1) -> None:
+    """Newton (compiled or numpy), then numpy smoothing continuation for the stragglers.
+
+    Writes into the given views. The compiled kernel also writes ``residual``
+    and ``clearing`` of the members it converges; members re-solved by the
+    continuation get NaN there (the caller verifies them with numpy).
+    """
     n, r, k = prep.size, prep.n_regions, prep.n_quotas
     todo = np.nonzero(status == STATUS_CONVERGED)[0]
-    if len(todo):
+    if len(todo) and compiled:
+        from . import kernel_numba
+
+        if residual is None or clearing is None:
+            residual, clearing = np.full(n, np.nan), np.full(n, np.nan)
+        chunks = np.array_split(todo, min(workers, max(1, len(todo) // 256)))
+        if len(chunks) > 1:  # the compiled kernel releases the GIL; threads write disjoint rows
+            with ThreadPoolExecutor(len(chunks)) as pool:
+                list(pool.map(lambda part: kernel_numba.run_newton(prep, part, z, mu, status, iterations, residual,
+                                                                   clearing, tol, max_iter), chunks))
+        else:
+            kernel_numba.run_newton(prep, todo, z, mu, status, iterations, residual, clearing, tol, max_iter)
+    elif len(todo):
         sub = _take(prep, todo) if len(todo) < n else prep
         zs, ms, st_sub, it = _newton(sub, z[todo], mu[todo], tol, max_iter)
         z[todo], mu[todo], status[todo], iterations[todo] = zs, ms, st_sub, it
     retry = np.nonzero((status != STATUS_CONVERGED) & (status != STATUS_INFEASIBLE))[0]
     if not len(retry):
         return
+    if clearing is not None:
+        clearing[retry] = np.nan
     sub = _take(prep, retry)
     zs, ms = np.zeros((len(retry), r)), np.zeros((len(retry), k))
     for delta in _CONTINUATION:
