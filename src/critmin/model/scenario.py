@@ -1,8 +1,9 @@
 """Scenario files: the pydantic v2 schema and the YAML loader.
 
-A scenario names a market (inline, or ``{ref: NAME}`` pointing to a market
-file ``market_NAME.yaml`` next to the scenario or among the presets) and the
-policies to apply. Unknown keys are errors, and every error names the field
+A scenario names a market (inline, ``{ref: NAME}`` pointing to a market
+file ``market_NAME.yaml`` next to the scenario or among the presets, or
+``{from_kb: {mineral: ..., stage: ...}}`` calibrated from the knowledge base)
+and the policies to apply. Unknown keys are errors, and every error names the field
 (``policies.tariffs.0.rate``) so that a typo never passes silently.
 
 Example::
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -61,7 +62,12 @@ class BaseTariff(_Strict):
 
 
 class MarketSpec(_Strict):
-    """A market defined from data: either ``flows`` or ``production`` + ``consumption``."""
+    """A market defined from data: either ``flows`` or ``production`` + ``consumption``.
+
+    ``flows_source`` is the line printed about where ``flows`` come from (default: a
+    user-supplied matrix; markets resolved from the knowledge base describe theirs in
+    ``notes`` and leave it empty).
+    """
 
     mineral: str = "mineral"
     stage: str = "processing"
@@ -77,6 +83,7 @@ class MarketSpec(_Strict):
     elasticities: Elasticities = Elasticities()
     sources: list[str] = []
     notes: list[str] = []
+    flows_source: str = "bilateral flows taken from the user-supplied matrix"
 
     @model_validator(mode="after")
     def _one_way_to_give_flows(self) -> "MarketSpec":
@@ -91,6 +98,64 @@ class MarketRef(_Strict):
     """Reference to a market file ``market_<ref>.yaml``."""
 
     ref: str
+
+
+class KBSource(_Strict):
+    """Calibrate the market from the knowledge base (:func:`critmin.model.calibrate_kb.calibrate_from_kb`).
+
+    ``regions`` lists ISO3 codes or one-key mappings ``{NAME: [ISO3, ...]}`` for groups;
+    ``ROW`` takes every other country. Values given here (``us_production``,
+    ``us_consumption``, ``price``, ``other_consumption``, a weights mapping for
+    ``residual_consumption``) are user assumptions and say so in every output; say why
+    in ``notes``. ``flows`` (a bilateral_trade Parquet or CSV file) is resolved relative to
+    the scenario file and is only accepted in scenario files.
+    """
+
+    mineral: str
+    stage: Literal["mine", "processing", "unspecified"] = "processing"
+    year: int | None = None
+    vintage: int | None = None
+    regions: list[Union[str, dict[str, list[str]]]] | None = None
+    series_label: str | None = None
+    us_production: NonNeg | None = None
+    us_consumption: NonNeg | None = None
+    price: Annotated[float, Field(gt=0)] | None = None
+    price_source: Literal["salient", "ds140"] = "salient"
+    consumption_detail: str | None = None
+    price_series: str | None = None
+    other_consumption: dict[str, NonNeg] | None = None
+    residual_consumption: Union[str, dict[str, NonNeg]] = "auto"
+    flows: str | None = None
+    trade_year: int | None = None
+    coverage: Annotated[float, Field(gt=0, le=1)] = 0.9
+    max_producers: Annotated[int, Field(ge=1, le=12)] = 6
+    min_import_share: Annotated[float, Field(ge=0, le=100)] = 10.0
+    elasticities: Elasticities = Elasticities()
+    notes: list[str] = []
+
+    @field_validator("regions")
+    @classmethod
+    def _groups_have_one_name(cls, value):
+        for item in value or []:
+            if isinstance(item, dict) and len(item) != 1:
+                raise ValueError("a region group is a mapping with exactly one name: {ALLIES: [JPN, KOR]}")
+        return value
+
+    def region_specs(self) -> list | None:
+        """Regions in the form :func:`calibrate_from_kb` takes (names and ``(name, members)``)."""
+        if self.regions is None:
+            return None
+        return [item if isinstance(item, str) else next(iter(item.items())) for item in self.regions]
+
+
+class MarketFromKB(_Strict):
+    """``market: {from_kb: {mineral: gallium, stage: processing}}``."""
+
+    from_kb: KBSource
+
+    @property
+    def mineral(self) -> str:
+        return self.from_kb.mineral
 
 
 class Tariff(_Strict):
@@ -198,13 +263,27 @@ class Policies(_Strict):
     clubs: list[Club] = []
 
 
+def _market_kind(value: Any) -> str:
+    """Which kind of market a scenario gives: ``ref``, ``from_kb`` or inline (so errors name one kind)."""
+    if isinstance(value, dict):
+        return "ref" if "ref" in value else "kb" if "from_kb" in value else "inline"
+    return {MarketRef: "ref", MarketFromKB: "kb"}.get(type(value), "inline")
+
+
+_MARKET_TAGS = ("inline", "ref", "kb")
+
+
 class Scenario(_Strict):
     """A complete scenario file."""
 
     name: str
     description: str = ""
     focus: str | None = "USA"
-    market: MarketSpec | MarketRef
+    market: Annotated[
+        Union[Annotated[MarketSpec, Tag("inline")], Annotated[MarketRef, Tag("ref")],
+              Annotated[MarketFromKB, Tag("kb")]],
+        Discriminator(_market_kind),
+    ]
     elasticities: Elasticities = Elasticities()
     policies: Policies = Policies()
     source_path: str | None = Field(default=None, exclude=True)
@@ -221,7 +300,10 @@ def format_validation_error(err: ValidationError, origin: str) -> str:
     """One line per problem: ``field.path: message``."""
     lines = [f"invalid scenario {origin}:"]
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"])
+        parts = list(e["loc"])
+        if len(parts) > 1 and parts[0] == "market" and parts[1] in _MARKET_TAGS:
+            del parts[1]  # the union tag is not a field the user wrote
+        loc = ".".join(str(x) for x in parts)
         lines.append(f"  {loc or '<root>'}: {e['msg']}")
     return "\n".join(lines)
 
