@@ -33,7 +33,8 @@ def test_presets_load_and_solve():
     for name, r in zip(presets.name, results):
         assert r.converged, (name, r.message)
         assert r.residual < 1e-9
-        assert any("ILLUSTRATIVE" in a for a in r.assumptions)
+        # every preset says where its numbers come from: the knowledge base, or illustrative assumptions
+        assert any("ILLUSTRATIVE" in a or a.startswith("source: USGS MCS 2026") for a in r.assumptions), name
 
 
 def test_gallium_ban_preset_zeroes_the_flow_and_raises_us_price():
@@ -130,8 +131,8 @@ def test_load_scenario_from_yaml_with_market_reference(tmp_path):
 
 def test_compare_puts_scenarios_side_by_side():
     frame = compare(["gallium_china_ban", "gallium_talks_fail_mip", _with()])
-    assert list(frame.columns) == ["China bans gallium exports to the US", "Talks fail: US minimum import price on gallium",
-                                   "inline"]
+    assert list(frame.columns) == ["China bans gallium exports to the US (from-scratch market)",
+                                   "Talks fail: US minimum import price on gallium (from-scratch market)", "inline"]
     assert "USA_net_import_reliance_pct" in frame.index
     assert frame.loc["world_welfare_change", "inline"] == 0.0
 
@@ -144,13 +145,13 @@ def test_sweep_is_one_batch():
 
 
 def test_cli_support_outputs():
-    text = cli_support.simulate_text("rare_earths_dod_floor")
+    text = cli_support.simulate_text("ndpr-style-floor-cfd")
     assert "== welfare ==" in text and "assumptions" in text and "status: converged" in text
-    payload = json.loads(cli_support.simulate_json("rare_earths_dod_floor"))
+    payload = json.loads(cli_support.simulate_json("ndpr-style-floor-cfd"))
     assert payload["status"] == "converged" and payload["binding"][0]["instrument"] == "price_floor_cfd"
-    table = cli_support.compare_text(["rare_earths_dod_floor", "rare_earths_section232_tariff"])
+    table = cli_support.compare_text(["ndpr-style-floor-cfd", "section232-tariff-25"])
     assert "USA_fiscal_cost" in table
-    assert json.loads(cli_support.compare_json(["rare_earths_dod_floor"]))
+    assert json.loads(cli_support.compare_json(["ndpr-style-floor-cfd"]))
     assert "gallium_china_ban" in cli_support.scenarios_text()
 
 
@@ -163,3 +164,25 @@ def test_failed_scenario_reports_status_in_text():
     assert np.isnan(r.prices().producer_price).all()
     text = cli_support.simulate_text(bad)
     assert "status: infeasible" in text and "no results" in text
+
+
+def test_every_preset_solves_and_knowledge_base_presets_say_where_their_numbers_come_from():
+    presets = list_presets()
+    names = list(presets["name"])
+    for wanted in ("talks-fail-mip-gallium", "china-bans-gallium-to-us", "allied-club-common-floor-rare-earths",
+                   "ndpr-style-floor-cfd", "section232-tariff-25", "stockpile-release", "allied-capacity"):
+        assert wanted in names
+    results = simulate_many(names)
+    for name, r in zip(names, results):
+        assert r.converged, (name, r.message)
+        assert presets.loc[presets["name"] == name, "description"].iloc[0], name
+    kb = {n: r for n, r in zip(names, results) if any("USGS MCS 2026" in a for a in r.assumptions)}
+    assert {"talks-fail-mip-gallium", "china-bans-gallium-to-us", "stockpile-release", "allied-capacity",
+            "china-gallium-export-quota", "cobalt-tariff-outside-allies"} <= set(kb)
+    ban = kb["china-bans-gallium-to-us"]
+    assert ban.flows().set_index(["origin", "destination"]).loc[("CHN", "USA"), "quantity"] == 0.0
+    assert ban.prices().loc["USA", "consumer_price_change_pct"] > 0
+    release = kb["stockpile-release"]
+    assert release.prices().loc["USA", "consumer_price"] < ban.prices().loc["USA", "consumer_price"]
+    capacity = kb["allied-capacity"]
+    assert capacity.indicators()["net_import_reliance_pct"] < capacity.indicators()["base_net_import_reliance_pct"]

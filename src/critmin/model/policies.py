@@ -16,7 +16,6 @@ Order of application (documented because instruments interact):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ import numpy as np
 from .calibrate import calibrate
 from .instruments import Instruments
 from .market import Market
-from .scenario import KBSource, MarketFromKB, MarketSpec, Policies, Scenario, ScenarioError, load_market_spec
+from .scenario import MarketFromKB, MarketSpec, Policies, Scenario, ScenarioError, load_market_spec, resolve_kb_market
 
 
 def _indices(market: Market, names: str | Sequence[str], where: str, *, allow_all: bool = True) -> list[int]:
@@ -121,40 +120,8 @@ def market_spec(scenario: Scenario) -> MarketSpec:
         if source.flows is not None and base is None:
             raise ScenarioError("market.from_kb.flows: a trade file is only accepted in a scenario file "
                                 "(the path is resolved next to it)")
-        return _kb_market_spec(source.model_dump_json(), base)
+        return resolve_kb_market(source, base)
     return load_market_spec(scenario.market.ref, scenario.source_path)
-
-
-@lru_cache(maxsize=32)
-def _kb_market_spec(source_json: str, base: str | None) -> MarketSpec:
-    """Resolve a knowledge-base market once per process (the snapshot does not change under a run)."""
-    from .calibrate_kb import kb_market_inputs
-
-    source = KBSource.model_validate_json(source_json)
-    flows = None
-    if source.flows is not None:
-        flows = Path(source.flows)
-        if not flows.is_absolute() and base is not None:
-            flows = Path(base) / flows
-    try:
-        inputs = kb_market_inputs(
-            source.mineral, source.stage, source.year, source.region_specs(), flows, vintage=source.vintage,
-            series_label=source.series_label, us_production=source.us_production,
-            us_consumption=source.us_consumption, price=source.price, price_source=source.price_source,
-            consumption_detail=source.consumption_detail, price_series=source.price_series,
-            other_consumption=source.other_consumption, residual_consumption=source.residual_consumption,
-            coverage=source.coverage, max_producers=source.max_producers, min_import_share=source.min_import_share,
-            trade_year=source.trade_year)
-    except ValueError as err:  # KBCalibrationError and MarketError are ValueErrors
-        raise ScenarioError(f"market.from_kb: {err}") from None
-    names = list(inputs.regions)
-    flows_dict = {o: {d: float(inputs.flows[i, j]) for j, d in enumerate(names) if inputs.flows[i, j] > 0}
-                  for i, o in enumerate(names) if inputs.flows[i].sum() > 0}
-    return MarketSpec(
-        mineral=inputs.mineral, stage=inputs.stage, unit=inputs.unit, price_unit=inputs.price_unit,
-        regions=names, price=inputs.price, flows=flows_dict, elasticities=source.elasticities,
-        notes=list(inputs.notes) + [f"note: {n}" for n in source.notes], flows_source="",
-    )
 
 
 def compile_policies(market: Market, scenario: Scenario) -> tuple[Instruments, list[str]]:

@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -339,7 +340,12 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def load_market_spec(ref: str, near: str | None = None) -> MarketSpec:
-    """Load ``market_<ref>.yaml`` from next to ``near`` or from the presets."""
+    """Load ``market_<ref>.yaml`` from next to ``near`` or from the presets.
+
+    A market file either defines the market (``regions``, ``flows`` or ``production`` and
+    ``consumption``, ...) or holds ``from_kb: {...}``, which is resolved from the
+    knowledge base (:func:`resolve_kb_market`).
+    """
     candidates = []
     if near:
         candidates.append(Path(near).parent / f"market_{ref}.yaml")
@@ -349,7 +355,50 @@ def load_market_spec(ref: str, near: str | None = None) -> MarketSpec:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             data = {k: v for k, v in data.items() if k != "kind"}
             try:
+                if "from_kb" in data:
+                    return resolve_kb_market(MarketFromKB.model_validate(data).from_kb, str(path.parent))
                 return MarketSpec.model_validate(data)
             except ValidationError as err:
                 raise ScenarioError(format_validation_error(err, str(path))) from None
     raise ScenarioError(f"market.ref: no market file market_{ref}.yaml (looked in {[str(c.parent) for c in candidates]})")
+
+
+def resolve_kb_market(source: KBSource, base: str | None = None) -> MarketSpec:
+    """The explicit market (regions, flows, price, sources and assumptions) a ``from_kb`` block describes.
+
+    Calibrated by :func:`critmin.model.calibrate_kb.kb_market_inputs`, once per process for
+    the same block (the snapshot does not change under a run). ``base`` is the folder a
+    relative ``flows`` path is resolved in.
+    """
+    return _resolve_kb_market(source.model_dump_json(), base)
+
+
+@lru_cache(maxsize=32)
+def _resolve_kb_market(source_json: str, base: str | None) -> MarketSpec:
+    from .calibrate_kb import kb_market_inputs
+
+    source = KBSource.model_validate_json(source_json)
+    flows = None
+    if source.flows is not None:
+        flows = Path(source.flows)
+        if not flows.is_absolute() and base is not None:
+            flows = Path(base) / flows
+    try:
+        inputs = kb_market_inputs(
+            source.mineral, source.stage, source.year, source.region_specs(), flows, vintage=source.vintage,
+            series_label=source.series_label, us_production=source.us_production,
+            us_consumption=source.us_consumption, price=source.price, price_source=source.price_source,
+            consumption_detail=source.consumption_detail, price_series=source.price_series,
+            other_consumption=source.other_consumption, residual_consumption=source.residual_consumption,
+            coverage=source.coverage, max_producers=source.max_producers, min_import_share=source.min_import_share,
+            trade_year=source.trade_year)
+    except ValueError as err:  # KBCalibrationError and MarketError are ValueErrors
+        raise ScenarioError(f"market.from_kb: {err}") from None
+    names = list(inputs.regions)
+    flows_dict = {o: {d: float(inputs.flows[i, j]) for j, d in enumerate(names) if inputs.flows[i, j] > 0}
+                  for i, o in enumerate(names) if inputs.flows[i].sum() > 0}
+    return MarketSpec(
+        mineral=inputs.mineral, stage=inputs.stage, unit=inputs.unit, price_unit=inputs.price_unit,
+        regions=names, price=inputs.price, flows=flows_dict, elasticities=source.elasticities,
+        notes=list(inputs.notes) + [f"note: {n}" for n in source.notes], flows_source="",
+    )
