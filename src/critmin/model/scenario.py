@@ -367,14 +367,18 @@ def resolve_kb_market(source: KBSource, base: str | None = None) -> MarketSpec:
     """The explicit market (regions, flows, price, sources and assumptions) a ``from_kb`` block describes.
 
     Calibrated by :func:`critmin.model.calibrate_kb.kb_market_inputs`, once per process for
-    the same block (the snapshot does not change under a run). ``base`` is the folder a
-    relative ``flows`` path is resolved in.
+    the same block and snapshot. ``base`` is the folder a relative ``flows`` path is resolved in.
     """
-    return _resolve_kb_market(source.model_dump_json(), base)
+    from critmin.snapshot import default_dir
+
+    manifest = default_dir() / "manifest.json"
+    stamp = f"{manifest.resolve()}:{manifest.stat().st_mtime_ns}" if manifest.exists() else str(manifest)
+    return _resolve_kb_market(source.model_dump_json(), base, stamp)
 
 
 @lru_cache(maxsize=32)
-def _resolve_kb_market(source_json: str, base: str | None) -> MarketSpec:
+def _resolve_kb_market(source_json: str, base: str | None, snapshot: str) -> MarketSpec:
+    """Cached per (block, folder, snapshot manifest and its modification time): a rebuilt snapshot recalibrates."""
     from .calibrate_kb import kb_market_inputs
 
     source = KBSource.model_validate_json(source_json)
