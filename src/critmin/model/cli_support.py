@@ -64,9 +64,9 @@ def simulate_text(scenario: str | Path, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-def compare_data(scenarios: Sequence[str | Path]) -> pd.DataFrame:
-    """Headline numbers side by side, one column per scenario."""
-    return compare(list(scenarios))
+def compare_data(scenarios: Sequence[str | Path], labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Headline numbers side by side, one column per scenario (headed by ``labels`` when given)."""
+    return compare(list(scenarios), labels=labels)
 
 
 def compare_text(scenarios: Sequence[str | Path], digits: int = 4) -> str:

@@ -326,7 +326,12 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     if not path.suffix and not path.exists():
-        path = PRESET_DIR / f"{path.name}.yaml"
+        preset = PRESET_DIR / f"{path.name}.yaml"
+        if not preset.exists() or path.name.startswith("market_"):
+            known = sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if not p.stem.startswith("market_"))
+            raise ScenarioError(f"unknown preset {str(path)!r} (and no such file); presets: {', '.join(known)} "
+                                "(see `critmin scenarios`)")
+        path = preset
     if not path.exists():
         raise ScenarioError(f"scenario file not found: {path}")
     try:

@@ -1,9 +1,9 @@
 """Public entry points: simulate one scenario, many, a batch, or compare.
 
 >>> from critmin.model import simulate, compare, list_presets
->>> result = simulate("gallium_china_ban")            # a preset name or a YAML path
+>>> result = simulate("china-bans-gallium-to-us")     # a preset name or a YAML path
 >>> result.prices(); result.welfare(); result.binding()
->>> compare(["gallium_china_ban", "gallium_talks_fail_mip"])
+>>> compare(["china-bans-gallium-to-us", "talks-fail-mip-gallium"])
 """
 
 from __future__ import annotations
@@ -92,13 +92,19 @@ def simulate(scenario: ScenarioLike) -> Result:
     return simulate_many([scenario])[0]
 
 
-def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result]) -> pd.DataFrame:
-    """Side-by-side comparison: one column per scenario, one row per headline number."""
+def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result], labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Side-by-side comparison: one column per scenario, one row per headline number.
+
+    Columns are the scenarios' names, or ``labels`` when given (one per scenario).
+    """
     results = [s if isinstance(s, Result) else None for s in scenarios]
     todo = [s for s, r in zip(scenarios, results) if r is None]
     solved = iter(simulate_many(todo)) if todo else iter(())
     results = [r if r is not None else next(solved) for r in results]
-    frame = pd.concat([r.summary().rename(r.name) for r in results], axis=1)
+    if labels is not None and len(labels) != len(results):
+        raise ValueError(f"compare: {len(labels)} labels for {len(results)} scenarios")
+    names = list(labels) if labels is not None else [r.name for r in results]
+    frame = pd.concat([r.summary().rename(name) for r, name in zip(results, names)], axis=1)
     frame.index.name = "metric"
     return frame
 
@@ -134,15 +140,28 @@ def sweep(scenario: ScenarioLike, field: str, values: np.ndarray, *, index: tupl
 
 
 def list_presets() -> pd.DataFrame:
-    """Preset scenario files shipped with critmin: name, title line, file."""
+    """Preset scenario files shipped with critmin: name, title, description, market, file.
+
+    ``market`` says where the market comes from: ``knowledge base: <mineral> (<stage>)`` or
+    ``from scratch: market_<ref>.yaml`` (or ``inline``). Nothing is calibrated here.
+    """
     rows = []
     for path in sorted(PRESET_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if data.get("kind") == "market":
             continue
+        market = data.get("market") or {}
+        if isinstance(market, dict) and "from_kb" in market:
+            kb = market["from_kb"] or {}
+            origin = f"knowledge base: {kb.get('mineral')} ({kb.get('stage', 'processing')})"
+        elif isinstance(market, dict) and "ref" in market:
+            origin = f"from scratch: market_{market['ref']}.yaml"
+        else:
+            origin = "inline"
         rows.append({"name": path.stem, "scenario": data.get("name", path.stem),
-                     "description": " ".join(str(data.get("description", "")).split()), "file": str(path)})
-    return pd.DataFrame(rows, columns=["name", "scenario", "description", "file"])
+                     "description": " ".join(str(data.get("description", "")).split()), "market": origin,
+                     "file": str(path)})
+    return pd.DataFrame(rows, columns=["name", "scenario", "description", "market", "file"])
 
 
 def baseline(scenario: ScenarioLike) -> Result:

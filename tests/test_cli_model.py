@@ -1,0 +1,155 @@
+"""The policy-model CLI as a user types it: critmin simulate, compare, scenarios."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from critmin import snapshot
+
+CRITMIN = [sys.executable, "-m", "critmin.cli"]
+
+INLINE = {
+    "name": "inline tariff",
+    "focus": "USA",
+    "market": {
+        "mineral": "testium", "unit": "t", "price_unit": "USD/t", "regions": ["USA", "CHN", "AUS"],
+        "price": 100.0, "production": {"USA": 2.0, "CHN": 20.0, "AUS": 3.0},
+        "consumption": {"USA": 10.0, "CHN": 12.0, "AUS": 3.0},
+    },
+    "policies": {"tariffs": [{"importer": "USA", "origins": ["CHN"], "rate": 0.25}]},
+}
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "CRITMIN_KERNEL"}
+    return subprocess.run([*CRITMIN, *args], capture_output=True, text=True, env=env, timeout=120, cwd=cwd)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def committed_snapshot():
+    if not (snapshot.default_dir() / "manifest.json").is_file():
+        pytest.skip("no committed snapshot (run critmin data build)")
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    def write(data, name="s.yaml"):
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_help_is_fast_and_lists_the_model_commands():
+    start = time.perf_counter()
+    r = run("--help")
+    elapsed = time.perf_counter() - start
+    assert r.returncode == 0
+    for cmd in ("simulate", "compare", "scenarios"):
+        assert cmd in r.stdout
+    # the bar is 0.5 s for the command itself; a subprocess also pays interpreter start-up
+    assert elapsed < 1.5, elapsed
+
+
+def test_scenarios_lists_presets_with_their_market():
+    r = run("scenarios")
+    assert r.returncode == 0, r.stderr
+    for name in ("talks-fail-mip-gallium", "china-bans-gallium-to-us", "allied-club-common-floor-rare-earths",
+                 "ndpr-style-floor-cfd", "section232-tariff-25", "stockpile-release", "allied-capacity"):
+        assert name in r.stdout
+    assert "knowledge base: gallium (processing)" in r.stdout
+    rows = json.loads(run("scenarios", "--format", "json").stdout)
+    by = {row["name"]: row for row in rows}
+    assert by["allied-capacity"]["market"] == "knowledge base: cobalt (mine)"
+    assert by["ndpr-style-floor-cfd"]["market"] == "from scratch: market_rare_earths.yaml"
+    assert all(row["description"] for row in rows)
+
+
+def test_simulate_a_knowledge_base_preset_as_json():
+    r = run("simulate", "talks-fail-mip-gallium", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] == "converged" and out["unit"] == "kg" and out["price_unit"] == "USD/kg"
+    assert {row["region"] for row in out["prices"]} == {"USA", "CHN", "JPN", "ROW"}
+    levy = [b for b in out["binding"] if b["instrument"] == "minimum_import_price"]
+    assert levy and all(b["binds"] for b in levy)
+    assert any(a.startswith("source: USGS MCS 2026") for a in out["assumptions"])
+    assert any("proportional sourcing from the world export pool" in a for a in out["assumptions"])
+    assert out["indicators"]["base_net_import_reliance_pct"] == pytest.approx(100.0)
+
+
+def test_simulate_a_file_prints_tables_and_assumptions(scenario_file):
+    path = scenario_file(INLINE)
+    r = run("simulate", str(path))
+    assert r.returncode == 0, r.stderr
+    for text in ("status: converged", "Prices", "Quantities by region", "Welfare change", "Bilateral flows",
+                 "assumptions:", "proportional sourcing"):
+        assert text in r.stdout
+
+
+def test_bad_field_exits_2_and_names_the_field(scenario_file):
+    bad = json.loads(json.dumps(INLINE))
+    bad["policies"]["tariffs"][0]["rate"] = "a lot"
+    r = run("simulate", str(scenario_file(bad)))
+    assert r.returncode == 2
+    assert "policies.tariffs.0.rate" in r.stderr and "valid number" in r.stderr
+    assert "Traceback" not in r.stderr
+    typo = json.loads(json.dumps(INLINE))
+    typo["policies"]["tarifs"] = typo["policies"].pop("tariffs")
+    r = run("simulate", str(scenario_file(typo, "typo.yaml")))
+    assert r.returncode == 2 and "policies.tarifs" in r.stderr
+    region = json.loads(json.dumps(INLINE))
+    region["policies"]["tariffs"][0]["origins"] = ["RUS"]
+    r = run("simulate", str(scenario_file(region, "region.yaml")))
+    assert r.returncode == 2 and "policies.tariffs.0.origins: unknown region 'RUS'" in r.stderr
+
+
+def test_broken_yaml_and_unknown_preset_and_missing_file_exit_2(scenario_file, tmp_path):
+    r = run("simulate", str(scenario_file("name: [unclosed\n")))
+    assert r.returncode == 2 and "not valid YAML" in r.stderr
+    r = run("simulate", "no-such-preset")
+    assert r.returncode == 2 and "unknown preset 'no-such-preset'" in r.stderr and "critmin scenarios" in r.stderr
+    r = run("simulate", str(tmp_path / "absent.yaml"))
+    assert r.returncode == 2 and "scenario file not found" in r.stderr
+    r = run("simulate", "stockpile-release", "--format", "csv")
+    assert r.returncode == 2 and "--format must be one of table, json" in r.stderr
+
+
+def test_withheld_knowledge_base_data_is_a_clear_error(scenario_file):
+    path = scenario_file({"name": "lithium", "market": {"from_kb": {"mineral": "lithium", "stage": "mine"}}})
+    r = run("simulate", str(path))
+    assert r.returncode == 2
+    assert "US mine production of Lithium in 2025 is W (withheld)" in r.stderr and "us_production" in r.stderr
+
+
+def test_a_scenario_without_equilibrium_exits_1_with_the_reason(scenario_file):
+    bad = json.loads(json.dumps(INLINE))
+    bad["policies"] = {"export_restrictions": [{"exporter": "CHN", "kind": "ban", "importers": "all"},
+                                               {"exporter": "AUS", "kind": "ban", "importers": "all"}]}
+    bad["market"]["production"] = {"USA": 0.0, "CHN": 22.0, "AUS": 3.0}
+    r = run("simulate", str(scenario_file(bad)))
+    assert r.returncode == 1
+    assert "status: infeasible" in r.stdout and "USA has no permitted supplier left" in r.stdout
+
+
+def test_compare_presets_and_files_side_by_side(scenario_file):
+    path = scenario_file(INLINE, "mine.yaml")
+    r = run("compare", "china-bans-gallium-to-us", "stockpile-release", str(path), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert list(out) == ["china-bans-gallium-to-us", "stockpile-release", "mine"]
+    assert out["stockpile-release"]["USA_consumer_price"] < out["china-bans-gallium-to-us"]["USA_consumer_price"]
+    assert out["mine"]["status"] == "converged"
+    r = run("compare", "section232-tariff-25", "talks-fail-mip-rare-earths")
+    assert r.returncode == 0 and "USA_net_import_reliance_pct" in r.stdout and "USA_import_hhi" in r.stdout
+    r = run("compare", "section232-tariff-25", "nope")
+    assert r.returncode == 2 and "unknown preset 'nope'" in r.stderr
