@@ -6,8 +6,8 @@ simulate, simulate_many, simulate_batch, compare, sweep, baseline
     Solve scenarios (see :mod:`critmin.model.simulation`).
 load_scenario, list_presets
     Scenario files and the presets shipped in ``critmin/scenarios``.
-calibrate, calibrate_from_tables
-    Build a :class:`Market` from vectors or knowledge-base tables.
+calibrate, calibrate_from_tables, calibrate_from_kb
+    Build a :class:`Market` from vectors, tidy tables, or the knowledge-base snapshot.
 Market, Instruments, Result, BatchResult
     Data structures.
 gsim_linear
@@ -15,6 +15,7 @@ gsim_linear
 """
 
 from .calibrate import calibrate, calibrate_from_tables, proportional_sourcing
+from .calibrate_kb import KBCalibrationError, calibrate_from_kb
 from .instruments import Instruments
 from .linearised import gsim_linear
 from .market import Market, MarketError
@@ -25,6 +26,7 @@ from .simulation import baseline, compare, list_presets, prepare_scenario, simul
 __all__ = [
     "BatchResult",
     "Instruments",
+    "KBCalibrationError",
     "Market",
     "MarketError",
     "Result",
@@ -32,6 +34,7 @@ __all__ = [
     "ScenarioError",
     "baseline",
     "calibrate",
+    "calibrate_from_kb",
     "calibrate_from_tables",
     "compare",
     "gsim_linear",

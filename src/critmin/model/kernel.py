@@ -108,12 +108,13 @@ _MAX_STEP = 3.0  # largest change of a log price in one Newton step
 #: Smallest batch for which ``backend="auto"`` loads the compiled kernel in a process that has
 #: not loaded it yet. Loading costs ``import numba`` plus the cached machine code, about 0.3 s on
 #: the reference machine (2 cores; the first compilation ever, about 6-10 s, is cached on disk).
-#: The compiled Newton saves about 3-6 us per 10-region member against the batched numpy kernel
-#: (numpy's vectorised exp/log make the batched reference fast), so loading pays for itself from
-#: roughly 50,000 members (``benchmarks/bench_model.py`` prints the measured break-even). Once
-#: loaded (by a large batch, by :func:`warm_compiled`, or by ``backend="numba"``), every batch
-#: uses it, which is what long-running processes (the web server, notebooks) want.
-NUMBA_MIN_BATCH = 50_000
+#: The compiled Newton saves only about 2-4 us per 10-region member against the batched numpy
+#: kernel (numpy's SIMD exp/log beat the scalar libm calls of compiled code, and the batched
+#: kernel already amortises the Python overhead), so loading pays for itself from about 80,000
+#: (2 threads, full state) to 190,000 members (``benchmarks/bench_model.py`` prints the measured
+#: break-even). Once loaded (by a large batch, by :func:`warm_compiled`, or by
+#: ``backend="numba"``), every batch uses it, which suits long-running processes.
+NUMBA_MIN_BATCH = 100_000
 
 #: Members prepared together on the compiled backend (bounds the memory of the (N, R, R) arrays).
 COMPILED_BLOCK = 16384
