@@ -902,7 +902,7 @@ def _observed_flows(trade: pd.DataFrame, names: list[str], member_of: Mapping[st
     exports = x.sum(axis=1)
     domestic = q - exports
     if np.any(domestic < -1e-9 * np.maximum(q, 1.0)):
-        worst = names[int(np.argmin(domestic - 0))]
+        worst = names[int(np.argmin(domestic))]
         raise KBCalibrationError(
             f"flows: exports of {worst} in the trade matrix ({exports[names.index(worst)]:,.6g} {short_unit}) exceed "
             f"its production ({q[names.index(worst)]:,.6g}): the trade data and the production table are for "

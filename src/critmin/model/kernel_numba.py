@@ -19,21 +19,33 @@ resort, stockpiles, capacity and demand shifts, per-member elasticities
 (including ``sigma = 1`` and ``eta = inf``). What is *not* here is the
 smoothing-continuation fallback (``Prepared.smoothing > 0``): members that
 stall in plain Newton keep a failure status and the caller re-solves them
-with the numpy continuation, exactly as the numpy path does. The final state
-(flows, prices, welfare inputs) and the market-clearing verification are
-always evaluated by the numpy reference :func:`critmin.model.kernel.evaluate`,
-so every reported number comes from one definition.
+with the numpy continuation, exactly as the numpy path does. For
+:func:`critmin.model.kernel.solve` the final state (flows, prices, welfare
+inputs) and the market-clearing verification are evaluated by the numpy
+reference :func:`critmin.model.kernel.evaluate`, so every reported number has
+one definition; :func:`critmin.model.kernel.solve_prices` takes the residual
+and the clearing check computed here at the final point (:func:`_verify`,
+the same formulas).
+
+Layout
+------
+A member's data are copied into a few workspace arrays (``V`` by region, ``E``
+by active variety, ``Q`` by quota) so that calls between the compiled
+functions pass few arguments, and the variety loops run over the member's
+active varieties only (positive base share); the others contribute exactly 0.
+``error_model="numpy"`` keeps IEEE semantics (a division by zero gives inf or
+nan, which the merit function rejects, instead of raising).
 
 Compilation
 -----------
-``@njit(cache=True, nogil=True, error_model="numpy")``: compiled once per machine (cached next to
-this file, or in numba's user cache when the package directory is read-only)
-and released from the GIL, so the block threads of
-:func:`critmin.model.kernel.solve_blocks` run it on several cores. Importing
-numba and loading the cached machine code costs a few hundred milliseconds
-per process (the first compile, a few seconds, happens once), which is why
-:mod:`critmin.model.kernel` only dispatches here for large batches or when
-this module is already loaded (see ``kernel.NUMBA_MIN_BATCH``).
+``@njit(cache=True, nogil=True)``: compiled once per machine (about 6 s; cached
+next to this file, or in numba's user cache when the package directory is
+read-only) and released from the GIL, so threads of
+:func:`critmin.model.kernel.solve_blocks` split the members of a block across
+cores. Importing numba and loading the cached machine code costs about 0.3 s
+per process, which is why :mod:`critmin.model.kernel` dispatches here only for
+large batches or when this module is already loaded (see
+``kernel.NUMBA_MIN_BATCH``).
 """
 
 from __future__ import annotations
