@@ -222,7 +222,15 @@ class Result:
         return frame
 
     def quantities(self) -> pd.DataFrame:
-        """Supply, private demand, government purchases, imports and exports by region."""
+        """Supply, private demand, government purchases, imports and exports by region.
+
+        ``demand`` is the Armington composite quantity (the index consumers value, in
+        physical units at the base mix of origins); ``use`` is the physical quantity
+        delivered to the region (its own sales at home plus imports), the figure a
+        balance in tonnes adds up. When a policy shifts purchases to origins with small
+        base shares the two differ: ``imports`` never exceed ``use``, but can exceed
+        ``demand``.
+        """
         i = self.i
         st, base = self.batch.solution.state, self.batch.base_state
         fiscal = self.batch.fiscal
@@ -235,6 +243,8 @@ class Result:
                 "supply": st.S[i],
                 "demand_base": base.D[i],
                 "demand": st.D[i],
+                "use_base": X0.sum(axis=0),
+                "use": X.sum(axis=0),
                 "stockpile_purchase": stock,
                 "blr_purchases": fiscal["blr_purchases"][i],
                 "imports_base": (X0 * off).sum(axis=0),
