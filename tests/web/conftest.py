@@ -1,8 +1,9 @@
 """Fixtures for the web tests: a tiny snapshot built by the tests, an app, an API key.
 
 The tiny snapshot has two minerals with known numbers (cobalt: mine and refinery stages;
-gallium: processing only) in two NIR vintages, import shares, customs values, three export
-controls and two agreements, so every endpoint has something to show and the expected
+gallium: processing only) in two NIR vintages, import shares, customs values, US salient
+statistics for gallium (so ``kb:gallium:processing`` calibrates), three export controls and
+two agreements, so every endpoint has something to show and the expected
 numbers are written here, next to the data.
 """
 
@@ -84,6 +85,17 @@ def tiny_web_reader(data_dir: Path) -> ReadResult:
             ("CHN", "China", 2024, "300000"), ("JPN", "Japan", 2024, "900000"), ("DEU", "Germany", 2024, "450000"),
         ])
     ]
+    # US salient statistics for gallium, so a knowledge-base market of gallium (processing) calibrates;
+    # cobalt has none, so its knowledge-base markets fail with the calibration's reason
+    salient = [
+        {"vintage": 2025, "commodity_id": "gallium", "form": "", "year": 2024, "statistic": statistic, "detail": detail,
+         **_value(raw), "estimated": True, "unit": unit, "source_id": "tinyweb", "source_file": "salient.csv",
+         "source_row": i + 2}
+        for i, (statistic, detail, raw, unit) in enumerate([
+            ("consumption", "Consumption, reported", "18000", "kilograms"),
+            ("price", "Price, average unit value of imports, dollars per kilogram", "500", "dollars per kilogram"),
+        ])
+    ]
     controls = [
         {"measure_id": "CN-2023-23", "country_iso3": "CHN", "commodity_id": "gallium", "materials": "Gallium; Germanium",
          "control_type": "Export licensing (dual-use)", "year": 2023, "announced_date": dt.date(2023, 7, 3),
@@ -107,6 +119,7 @@ def tiny_web_reader(data_dir: Path) -> ReadResult:
         "nir": frame("nir", nir),
         "production": frame("production", prod),
         "import_shares": frame("import_shares", shares),
+        "salient": frame("salient", salient),
         "trade": frame("trade", trade),
         "export_controls": frame("export_controls", controls),
         "agreements": frame("agreements", agreements),
@@ -125,6 +138,9 @@ def tiny_snapshot_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def web_env(tiny_snapshot_dir, tmp_path_factory):
     """Point the store at the tiny snapshot for the whole web test session."""
+    import os
+
+    _OUTSIDE_SNAPSHOT["value"] = os.environ.get("CRITMIN_SNAPSHOT")
     mp = pytest.MonkeyPatch()
     mp.setenv("CRITMIN_SNAPSHOT", str(tiny_snapshot_dir))
     store.reset()
@@ -133,12 +149,46 @@ def web_env(tiny_snapshot_dir, tmp_path_factory):
     store.reset()
 
 
+@pytest.fixture(autouse=True)
+def _tiny_snapshot_only_in_web_tests(request):
+    """Point the store at the tiny snapshot for each test that uses it, and back afterwards.
+
+    ``web_env`` is session-scoped; without this, tests of other folders that run later in the
+    same process (``pytest -n 2`` mixes folders in one worker) would read the tiny snapshot.
+    """
+    if "web_env" not in request.fixturenames:
+        yield
+        return
+    tiny = str(request.getfixturevalue("web_env"))
+    import os
+
+    before = os.environ.get("CRITMIN_SNAPSHOT")
+    if before != tiny:
+        os.environ["CRITMIN_SNAPSHOT"] = tiny
+        store.reset()
+    yield
+    if os.environ.get("CRITMIN_SNAPSHOT") == tiny and _OUTSIDE_SNAPSHOT.get("value", tiny) != tiny:
+        outside = _OUTSIDE_SNAPSHOT["value"]
+        if outside is None:
+            os.environ.pop("CRITMIN_SNAPSHOT", None)
+        else:
+            os.environ["CRITMIN_SNAPSHOT"] = outside
+        store.reset()
+
+
+#: CRITMIN_SNAPSHOT as it was before ``web_env`` changed it (restored after each web test).
+_OUTSIDE_SNAPSHOT: dict = {}
+
+
 @pytest.fixture(scope="session")
 def app(web_env, tmp_path_factory):
     from critmin.web.app import create_app
 
     db_path = tmp_path_factory.mktemp("db") / "web.db"
-    return create_app(f"sqlite:///{db_path}", max_upload_bytes=4096)
+    created = create_app(f"sqlite:///{db_path}", max_upload_bytes=4096)
+    # the warm-up thread reads the snapshot: let it finish while the tiny one is in place
+    assert created.state.warm.wait(60), "warm-up did not finish"
+    return created
 
 
 @pytest.fixture(scope="session")

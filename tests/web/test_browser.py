@@ -232,6 +232,26 @@ def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):
         page.click("#download-json")
     data = json.loads(Path(dl.value.path()).read_text())
     assert data["summary"]["USA_consumer_price"] == pytest.approx(expected["summary"]["USA_consumer_price"])
+
+    # pick a mineral from the knowledge base: the scenario carries market: {from_kb: ...}
+    kb_label = page.locator("#sc-market optgroup[label='From the knowledge base'] option[value='kb:gallium:processing']")
+    assert kb_label.inner_text() == "Gallium, processing (knowledge base; t, USD/t)"
+    page.select_option("#sc-market", "kb:gallium:processing")
+    page.wait_for_selector("[data-testid=market-origin]:has-text('knowledge base')")
+    kb_market = api(server, "/markets/kb:gallium:processing")
+    base_rows = page.locator("[data-testid=market-base] tbody tr td:first-child").all_inner_texts()
+    assert base_rows == kb_market["regions"]
+    page.select_option("#sc-add", "tariffs")
+    with page.expect_request("**/api/v1/scenarios/run") as req:
+        page.click("#run")
+    sent = json.loads(req.value.post_data)
+    assert sent["market"] == {"from_kb": {"mineral": "gallium", "stage": "processing"}}
+    page.wait_for_selector("#sc-status.ok:has-text('Solved: converged')")
+    assert sent["policies"] == {"tariffs": [{"importer": "USA", "origins": "all", "rate": 0.25}]}
+    kb_expected = api(server, "/scenarios/run", copy.deepcopy(sent))
+    assert float(page.get_attribute("[data-testid=kpi-consumer-price]", "data-value")) == pytest.approx(
+        kb_expected["summary"]["USA_consumer_price"], rel=1e-12)
+    page.screenshot(path=str(shots / "scenarios_kb_market.png"), full_page=True)
     # the refused save above is logged by the browser as a failed resource load, as it should be
     assert [e for e in page.errors if "401 (Unauthorized)" not in e] == []
 

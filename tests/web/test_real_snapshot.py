@@ -99,3 +99,37 @@ def test_prices_with_statistics(real_client):
     monthly = next(s for s in body["meta"]["series"] if s["frequency"] == "monthly")
     assert monthly["statistics"]["volatility"] > 0 and monthly["statistics"]["n"] > 500
     assert all(r["basis"] == "nominal" for r in body["items"])
+
+
+def test_kb_markets_on_real_data(real_client):
+    """The knowledge-base markets that calibrate are offered, the others are listed with the reason."""
+    body = real_client.get(API + "/markets").json()
+    names = {m["name"] for m in body["items"]}
+    assert {"kb:gallium:processing", "kb:cobalt:mine"} <= names
+    assert "kb:lithium:mine" not in names and "kb:lithium:processing" not in names
+    reasons = {u["name"]: u["reason"] for u in body["unavailable"]}
+    assert "US mine production of Lithium" in reasons["kb:lithium:mine"] and "withheld" in reasons["kb:lithium:mine"]
+    cobalt = next(m for m in body["items"] if m["name"] == "kb:cobalt:mine")
+    assert cobalt["unit"] == "t" and cobalt["market"] == {"from_kb": {"mineral": "cobalt", "stage": "mine"}}
+    assert any("London Metal Exchange" in a for a in cobalt["assumptions"])
+    r = real_client.get(API + "/markets/kb:lithium:mine")
+    assert r.status_code == 404 and "withheld" in r.json()["detail"]
+    # every offered knowledge-base market builds through the scenario path (market: {from_kb: ...})
+    for m in body["items"]:
+        if m["kind"] == "kb":
+            detail = real_client.get(API + f"/markets/{m['name']}")
+            assert detail.status_code == 200, (m["name"], detail.text[:300])
+            assert detail.json()["regions"] == m["regions"]
+
+
+def test_scenario_on_kb_gallium_processing_on_real_data(real_client):
+    scenario = {"name": "kb gallium ban", "market": {"from_kb": {"mineral": "gallium", "stage": "processing"}},
+                "policies": {"export_restrictions": [{"exporter": "CHN", "kind": "ban", "importers": ["USA"]}]}}
+    r = real_client.post(API + "/scenarios/run", json=scenario)
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert res["result"]["status"] == "converged" and res["result"]["unit"] == "kg"
+    assert res["summary"]["USA_consumer_price_change_pct"] > 0
+    bad = {**scenario, "market": {"from_kb": {"mineral": "lithium", "stage": "mine"}}}
+    r = real_client.post(API + "/scenarios/run", json=bad)
+    assert r.status_code == 422 and "withheld" in r.json()["detail"]

@@ -39,6 +39,10 @@ Rules that keep the data honest:
   ounce, gram); anything else fails with the two units named.
 * Every source series, every derived figure and every assumption is a line of
   ``Market.assumptions``, so it is printed with every result.
+
+:func:`available_kb_markets` tries the calibration with its defaults for every mineral on
+a critical-mineral list at each stage and reports, for each, the market or the reason it
+cannot be calibrated (the web dashboard offers the ones that calibrate).
 """
 
 from __future__ import annotations
@@ -917,3 +921,77 @@ def _observed_flows(trade: pd.DataFrame, names: list[str], member_of: Mapping[st
                  "production less exports; consumption is implied by the flows")
     return x
 
+
+
+#: Stages :func:`available_kb_markets` tries, in this order for each mineral.
+KB_MARKET_STAGES: tuple[str, ...] = ("processing", "mine")
+
+
+@dataclass(frozen=True)
+class KBMarketTrial:
+    """The outcome of calibrating one mineral at one stage from the knowledge base with defaults.
+
+    Exactly one of ``market`` and ``error`` is set: a failure is never a market.
+
+    Attributes
+    ----------
+    commodity_id, name : str
+        The mineral's id (``gallium``) and name (``Gallium``).
+    stage : str
+        ``processing`` or ``mine``.
+    market : Market or None
+        The calibrated market (its ``assumptions`` list every source and assumption).
+    error : str or None
+        Why the calibration failed, as :func:`calibrate_from_kb` said it.
+    """
+
+    commodity_id: str
+    name: str
+    stage: str
+    market: Market | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.market is not None
+
+
+def available_kb_markets(list_year: int = 2025, stages: Sequence[str] = KB_MARKET_STAGES) -> list[KBMarketTrial]:
+    """Try :func:`calibrate_from_kb` with its defaults for every mineral on a US critical-mineral list.
+
+    Parameters
+    ----------
+    list_year : {2018, 2022, 2025}
+        The list whose minerals are tried (:func:`critmin.api.minerals`).
+    stages : sequence of str
+        The stages tried for each mineral.
+
+    Returns
+    -------
+    list of KBMarketTrial
+        One per (mineral, stage), in list order: the market where the knowledge base gives
+        every input, else the calibration's own message (withheld US production, several
+        published series to choose from, no data at that stage, ...). Only input and
+        calibration failures (:class:`KBCalibrationError`, :class:`MarketError`, other
+        ``ValueError`` and arithmetic errors) become trials with an ``error``; a missing
+        snapshot or a bug is raised.
+
+    Examples
+    --------
+    >>> [(t.commodity_id, t.stage) for t in available_kb_markets() if t.ok]   # doctest: +SKIP
+    [('aluminum', 'processing'), ('cobalt', 'mine'), ('gallium', 'processing'), ...]
+    """
+    from critmin import api
+
+    trials: list[KBMarketTrial] = []
+    catalogue = api.minerals(list_year)
+    for cid, name in zip(catalogue["commodity_id"], catalogue["name"]):
+        for stage in stages:
+            try:
+                with np.errstate(all="ignore"):
+                    market = calibrate_from_kb(cid, stage=stage)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError, CritminError) as exc:
+                trials.append(KBMarketTrial(str(cid), str(name), stage, None, str(exc) or type(exc).__name__))
+            else:
+                trials.append(KBMarketTrial(str(cid), str(name), stage, market, None))
+    return trials

@@ -139,10 +139,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def warm_up(app: FastAPI) -> None:
-    """Compute the expensive whole-snapshot frames (risk inputs, rankings, concentration) once,
-    so the first visitor does not wait for them. Failures are logged, not raised: an endpoint
-    that needs a missing piece answers with its own error later."""
-    from critmin.web import routes_risk
+    """Compute the expensive whole-snapshot frames (risk inputs, rankings, concentration) and
+    try the knowledge-base markets once, so the first visitor does not wait for them. Failures
+    are logged, not raised: an endpoint that needs a missing piece answers with its own error later."""
+    from critmin.web import routes_risk, routes_scenarios
     from critmin.web.routes_data import ListYear
 
     try:
@@ -154,6 +154,10 @@ def warm_up(app: FastAPI) -> None:
         routes_risk._ranking(routes_risk.Method.composite, None, int(ListYear.y2025))
     except Exception:  # noqa: BLE001 - a partial snapshot still serves what it can
         log.warning("warm-up incomplete", exc_info=True)
+    try:
+        routes_scenarios.kb_market_trials(app.state.fingerprint())
+    except Exception:  # noqa: BLE001 - /markets answers with the reason later
+        log.warning("knowledge-base markets not tried at start", exc_info=True)
     finally:
         app.state.warm.set()
 

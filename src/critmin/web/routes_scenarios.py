@@ -14,6 +14,7 @@ market) before anything is stored, so a bad request writes nothing.
 
 from __future__ import annotations
 
+import threading
 from typing import Literal, Optional
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, UploadFile
@@ -27,6 +28,10 @@ from critmin.web.responses import RESPONSES, WRITE_RESPONSES, Format, clean, csv
 router = APIRouter(responses=RESPONSES, tags=["scenarios"])
 
 NAME_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
+#: A knowledge-base market id, ``kb:<commodity id>:<stage>`` (e.g. ``kb:gallium:processing``).
+KB_PREFIX = "kb:"
+KB_LIST_YEAR = 2025
+MARKET_NAME_PATTERN = r"^(kb:[a-z0-9-]{1,60}:(processing|mine)|[A-Za-z0-9_-]{1,80})$"
 MAX_REGIONS = 40
 MAX_COMPARE = 8
 RESULT_TABLES = ("prices", "quantities", "flows", "welfare", "binding")
@@ -61,6 +66,11 @@ def _checked(scenario: Scenario) -> Scenario:
     if hasattr(scenario.market, "ref"):
         from critmin.model.scenario import PRESET_DIR
 
+        ref = scenario.market.ref
+        if ref.startswith(KB_PREFIX):
+            _, mineral, stage = (ref.split(":") + ["", ""])[:3]
+            raise ModelInputError(f"market.ref: {ref!r} is a knowledge-base market; send it as "
+                                  f"market: {{from_kb: {{mineral: {mineral!r}, stage: {stage!r}}}}}")
         if not (PRESET_DIR / f"market_{scenario.market.ref}.yaml").is_file():
             raise ModelInputError(f"market.ref: no market named {scenario.market.ref!r}; known: {', '.join(market_names())}")
     spec = _model_call(lambda: market_spec(scenario))
@@ -124,32 +134,117 @@ def market_names() -> list[str]:
     return sorted(p.stem[len("market_"):] for p in PRESET_DIR.glob("market_*.yaml"))
 
 
+# --- knowledge-base markets ----------------------------------------------------------------
+
+_kb_trials: dict[str, list] = {}
+_kb_lock = threading.Lock()
+
+
+def kb_market_trials(fingerprint: str) -> list:
+    """:func:`critmin.model.calibrate_kb.available_kb_markets` for the 2025 list, once per snapshot.
+
+    Kept per snapshot fingerprint (a rebuilt snapshot is tried again); the warm-up thread
+    calls this at start, so the builder's first request finds it ready. Raises what the
+    model raises for a missing snapshot.
+    """
+    with _kb_lock:
+        hit = _kb_trials.get(fingerprint)
+        if hit is None:
+            from critmin.model.calibrate_kb import available_kb_markets
+
+            hit = available_kb_markets(KB_LIST_YEAR)
+            _kb_trials.clear()
+            _kb_trials[fingerprint] = hit
+        return hit
+
+
+def kb_name(commodity_id: str, stage: str) -> str:
+    return f"{KB_PREFIX}{commodity_id}:{stage}"
+
+
+def kb_market_document(commodity_id: str, stage: str) -> dict:
+    """The scenario ``market`` a knowledge-base market id stands for (the presets' form)."""
+    return {"from_kb": {"mineral": commodity_id, "stage": stage}}
+
+
+def _kb_item(trial) -> dict:
+    m = trial.market
+    return {"name": kb_name(trial.commodity_id, trial.stage), "kind": "kb",
+            "label": f"{trial.name}, {trial.stage} (knowledge base; {m.unit}, {m.price_unit})",
+            "mineral": m.mineral, "commodity_id": trial.commodity_id, "stage": trial.stage, "unit": m.unit,
+            "price_unit": m.price_unit, "regions": list(m.regions),
+            "market": kb_market_document(trial.commodity_id, trial.stage), "assumptions": list(m.assumptions)}
+
+
+def _kb_trial(request: Request, name: str):
+    """The successful trial behind ``kb:<mineral>:<stage>``, else 404 with the reason."""
+    _, cid, stage = name.split(":")
+    trials = kb_market_trials(request.app.state.fingerprint())
+    trial = next((t for t in trials if t.commodity_id == cid and t.stage == stage), None)
+    if trial is None:
+        raise problem(404, f"unknown knowledge-base market {name!r}: {cid!r} is not a mineral on the "
+                           f"{KB_LIST_YEAR} critical-mineral list (see /api/v1/minerals?list_year={KB_LIST_YEAR})")
+    if not trial.ok:
+        raise problem(404, f"knowledge-base market {name!r} cannot be calibrated: {trial.error}")
+    return trial
+
+
 # --- markets and presets ----------------------------------------------------------------
 
-@router.get("/markets", summary="Preset markets a scenario can refer to with market: {ref: NAME}")
-def markets():
+@router.get("/markets", summary="Markets a scenario can use: model markets (market: {ref: NAME}) and knowledge-base "
+                                "markets that calibrate (market: {from_kb: {mineral, stage}})")
+def markets(request: Request):
+    from critmin.errors import CritminError
     from critmin.model.scenario import load_market_spec
 
     items = []
     for name in market_names():
         spec = load_market_spec(name)
-        items.append({"name": name, "mineral": spec.mineral, "stage": spec.stage, "unit": spec.unit,
-                      "price_unit": spec.price_unit, "regions": list(spec.regions)})
-    return json_response({"items": items, "total": len(items), "limit": None, "offset": 0, "meta": {}})
+        items.append({"name": name, "kind": "model", "label": f"{name} ({spec.unit}, {spec.price_unit})",
+                      "mineral": spec.mineral, "stage": spec.stage, "unit": spec.unit,
+                      "price_unit": spec.price_unit, "regions": list(spec.regions), "market": {"ref": name},
+                      "assumptions": [f"source: {s}" for s in spec.sources] + list(spec.notes)})
+    unavailable: list[dict] = []
+    meta: dict = {"kb_list_year": KB_LIST_YEAR}
+    try:
+        trials = kb_market_trials(request.app.state.fingerprint())
+    except CritminError as exc:  # no snapshot: the model markets still work
+        meta["kb_error"] = f"the knowledge base is not available: {exc}"
+    else:
+        for t in trials:
+            if t.ok:
+                items.append(_kb_item(t))
+            else:
+                unavailable.append({"name": kb_name(t.commodity_id, t.stage), "mineral": t.name,
+                                    "commodity_id": t.commodity_id, "stage": t.stage, "reason": t.error})
+    return json_response({"items": items, "total": len(items), "limit": None, "offset": 0, "meta": meta,
+                          "unavailable": unavailable})
 
 
-@router.get("/markets/{name}", summary="A preset market: its specification and calibrated base point by region")
-def market(name: str = Path(..., pattern=NAME_PATTERN)):
+@router.get("/markets/{name}", summary="A market (model or kb:<mineral>:<stage>): its specification and "
+                                       "calibrated base point by region")
+def market(request: Request, name: str = Path(..., pattern=MARKET_NAME_PATTERN)):
     from critmin.model.policies import build_market
     from critmin.model.scenario import load_market_spec
 
-    if name not in market_names():
-        raise problem(404, f"unknown market {name!r}; known: {', '.join(market_names())}")
-    spec = load_market_spec(name)
-    m = build_market(spec)
+    if name.startswith(KB_PREFIX):
+        from critmin.model.scenario import KBSource, resolve_kb_market
+
+        trial = _kb_trial(request, name)
+        source = KBSource.model_validate(kb_market_document(trial.commodity_id, trial.stage)["from_kb"])
+        spec = _model_call(lambda: resolve_kb_market(source))
+        market_doc = kb_market_document(trial.commodity_id, trial.stage)
+    elif name not in market_names():
+        raise problem(404, f"unknown market {name!r}; known: {', '.join(market_names())} and the "
+                           "kb:<mineral>:<stage> markets listed by /api/v1/markets")
+    else:
+        spec = load_market_spec(name)
+        market_doc = {"ref": name}
+    m = _model_call(lambda: build_market(spec))
     flows = m.flows_frame()
     return json_response({
         "name": name,
+        "market": market_doc,
         "spec": clean(spec.model_dump(mode="json", by_alias=True)),
         "regions": list(m.regions),
         "base": records(m.summary().reset_index()),

@@ -94,8 +94,24 @@
     return keyInput().value.trim();
   }
 
+  /* The scenario's market document for a market of the list: {ref: NAME} for a model market,
+   * {from_kb: {mineral, stage}} for a knowledge-base market (id kb:<mineral>:<stage>). */
+  function marketDocument(name) {
+    const item = state.markets.find((m) => m.name === name);
+    if (item && item.market) return JSON.parse(JSON.stringify(item.market));
+    const kb = /^kb:([a-z0-9-]+):(processing|mine)$/.exec(name || "");
+    return kb ? { from_kb: { mineral: kb[1], stage: kb[2] } } : { ref: name };
+  }
+
+  /* The market list's id of a scenario's market document (inverse of marketDocument). */
+  function marketName(market) {
+    if (market.ref) return market.ref;
+    if (market.from_kb) return `kb:${market.from_kb.mineral}:${market.from_kb.stage || "processing"}`;
+    return "";
+  }
+
   function newScenario(marketName) {
-    return { name: "My scenario", description: "", focus: "USA", market: { ref: marketName }, policies: {} };
+    return { name: "My scenario", description: "", focus: "USA", market: marketDocument(marketName), policies: {} };
   }
 
   async function loadMarket(name) {
@@ -208,11 +224,12 @@
   async function renderForm() {
     document.getElementById("sc-name").value = state.scenario.name;
     document.getElementById("sc-description").value = state.scenario.description || "";
-    document.getElementById("sc-market").value = state.scenario.market.ref;
+    document.getElementById("sc-market").value = marketName(state.scenario.market);
     const m = state.market;
     const base = document.getElementById("market-base");
     CM.clear(base);
-    base.appendChild(CM.el("p", { class: "muted", text: `${m.spec.mineral}, ${m.spec.stage}; quantities in ${m.spec.unit}, prices in ${m.spec.price_unit}.` }));
+    const origin = m.market && m.market.from_kb ? " Calibrated from the knowledge base (USGS MCS); the notes below list every source and assumption." : "";
+    base.appendChild(CM.el("p", { class: "muted", "data-testid": "market-origin", text: `${m.spec.mineral}, ${m.spec.stage}; quantities in ${m.spec.unit}, prices in ${m.spec.price_unit}.${origin}` }));
     base.appendChild(
       CM.table(
         [
@@ -451,11 +468,19 @@
   }
 
   CM.pages.scenarios = async function (main) {
-    main.appendChild(CM.el("p", { class: "lead", text: "Pick a mineral market and the instruments under discussion (a minimum import price if talks fail, a price floor, a tariff, an export ban), run, and compare with the baseline and with saved scenarios. Markets are the model's presets; their notes say which numbers are data and which are assumptions." }));
+    main.appendChild(CM.el("p", { class: "lead", text: "Pick a mineral market and the instruments under discussion (a minimum import price if talks fail, a price floor, a tariff, an export ban), run, and compare with the baseline and with saved scenarios. Markets are the model's own or calibrated from the knowledge base (the minerals whose published data allow it); their notes say which numbers are data and which are assumptions." }));
     const { marketSel, presetSel, addSel } = layout(main);
     const [markets, presets] = await Promise.all([CM.api("/markets"), CM.api("/presets")]);
     state.markets = markets.items;
-    for (const m of markets.items) marketSel.appendChild(CM.el("option", { value: m.name, text: `${m.name} (${m.unit}, ${m.price_unit})` }));
+    const groups = [
+      ["model", "Model markets"],
+      ["kb", "From the knowledge base"],
+    ];
+    for (const [kind, label] of groups) {
+      const items = markets.items.filter((m) => (m.kind || "model") === kind);
+      if (items.length) marketSel.appendChild(CM.el("optgroup", { label }, items.map((m) => CM.el("option", { value: m.name, text: m.label || `${m.name} (${m.unit}, ${m.price_unit})` }))));
+    }
+    if ((markets.unavailable || []).length) marketSel.title = `Not calibrated from the knowledge base (see /api/v1/markets): ${markets.unavailable.length} mineral-stage pairs`;
     for (const p of presets.items) presetSel.appendChild(CM.el("option", { value: p.name, text: p.scenario }));
     const params = new URLSearchParams(window.location.search);
     const first = params.get("market") || (markets.items[0] && markets.items[0].name);
@@ -472,12 +497,12 @@
       if (!presetSel.value) return;
       const spec = await CM.api(`/presets/${encodeURIComponent(presetSel.value)}`);
       if (!spec.market.ref) {
-        status("This preset defines its market inline; only presets on a named market can be edited here.", "error");
+        status("This preset defines its market inline or with its own knowledge-base options; only presets on a listed market can be edited here.", "error");
         return;
       }
       state.scenario = spec;
       for (const k of Object.keys(spec.policies || {})) if (!spec.policies[k] || !spec.policies[k].length) delete spec.policies[k];
-      await loadMarket(spec.market.ref);
+      await loadMarket(marketName(spec.market));
       await renderForm();
     });
     addSel.addEventListener("change", () => {
