@@ -21,6 +21,7 @@ from critmin.sources.eu_crm import (
     read_eu_crm,
 )
 from critmin.vocab.commodities import catalogue
+from tests.sources import one_row as _one
 
 # ---------------------------------------------------------------- the map
 
@@ -47,12 +48,6 @@ def real(raw_data_dir: Path):
     return read_eu_crm(raw_data_dir)
 
 
-def _one(df, **where):
-    sel = df
-    for k, v in where.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, where
-    return sel.iloc[0]
 
 
 def test_real_counts(real):

@@ -22,6 +22,7 @@ from critmin.sources.usgs_ds140 import (
     slug,
 )
 from critmin.vocab.commodities import catalogue
+from tests.sources import one_row as _one
 
 # ---------------------------------------------------------------- real files
 
@@ -31,12 +32,6 @@ def real(raw_data_dir: Path):
     return read_ds140(raw_data_dir)
 
 
-def _one(df, **where):
-    sel = df
-    for k, v in where.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, where
-    return sel.iloc[0]
 
 
 def test_slug_matches_ds140_ids():

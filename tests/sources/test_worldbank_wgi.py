@@ -17,6 +17,7 @@ from critmin.sources.worldbank_wgi import (
     read_wgi,
 )
 from critmin.sources.xlsx_sheets import Workbook
+from tests.sources import one_row as _one
 
 LONG_HEADER = "country,wgi_code,indicator,year,estimate,std_err,num_sources,pct_rank,pct_rank_lower,pct_rank_upper"
 DATABANK_HEADER = "Country Name,Country Code,Series Name,Series Code,2022 [YR2022],2023 [YR2023]"
@@ -31,12 +32,6 @@ def real(raw_data_dir: Path):
     return read_wgi(raw_data_dir)
 
 
-def _one(df, **where):
-    sel = df
-    for k, v in where.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, where
-    return sel.iloc[0]
 
 
 def test_real_row_counts(real):
