@@ -24,6 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from critmin.errors import SnapshotError, SourceError
+from critmin.folders import swap_in
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -183,26 +184,11 @@ def write(tables: dict, results: list, data_dir: Path, target: Path) -> dict:
         }
         body = json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
         (tmp / MANIFEST).write_text(body, encoding="utf-8")
-        _swap_in(tmp, target)
+        swap_in(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def build(data_dir: Path, target: Path | None = None, progress=None, readers: tuple[str, ...] | None = None) -> dict:

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -56,6 +55,7 @@ from typing import Any, Callable, Mapping
 from critmin.errors import CritminError, SourceError
 from critmin.live import http
 from critmin.sources.base import SourceInfo
+from critmin.folders import swap_in
 
 #: ScienceBase catalog item of each year's MCS data release.
 KNOWN_ITEMS: dict[int, str] = {2025: "677eaf95d34e760b392c4970", 2026: "696a75d5d4be0228872d3bf8"}
@@ -285,24 +285,6 @@ def _extract(zip_path: Path, root: Path, year: int, fallback: str, placed: dict[
                 del placed[target]
 
 
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``; if the second rename fails, put the old one back."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def fetch_mcs_release(
     year: int,
     dest_dir: Path,
@@ -373,7 +355,7 @@ def fetch_mcs_release(
             check_mcs_long_header(long_file, year)
         elif year >= 2026:
             raise SourceError(url, f"the release has no MCS{year}_Commodities_Data.csv", expected="the long-format data file the MCS 2026 readers use (SOURCES.md section 1d)", found=sorted(f.name for f in files))
-        _swap_in(staging, target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
