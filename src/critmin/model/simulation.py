@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import outcome
 from .instruments import Instruments
 from .kernel import solve
 from .market import Market
@@ -95,7 +96,11 @@ def simulate(scenario: ScenarioLike) -> Result:
 def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result], labels: Sequence[str] | None = None) -> pd.DataFrame:
     """Side-by-side comparison: one column per scenario, one row per headline number.
 
-    Columns are the scenarios' names, or ``labels`` when given (one per scenario).
+    Columns are the scenarios' names, or ``labels`` when given (one per scenario). A
+    scenario that did not solve has its ``status`` and ``message`` (the reason) and null
+    figures; ``frame.attrs["outcome"]`` counts the scenarios that converged and failed
+    (:func:`critmin.model.outcome.outcome_counts`) and ``frame.attrs["failure_note"]`` says
+    which failed, in a sentence (empty when all converged).
     """
     results = [s if isinstance(s, Result) else None for s in scenarios]
     todo = [s for s, r in zip(scenarios, results) if r is None]
@@ -106,6 +111,9 @@ def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result], labels: Sequen
     names = list(labels) if labels is not None else [r.name for r in results]
     frame = pd.concat([r.summary().rename(name) for r, name in zip(results, names)], axis=1)
     frame.index.name = "metric"
+    statuses = [r.status for r in results]
+    frame.attrs["outcome"] = outcome.outcome_counts(statuses)
+    frame.attrs["failure_note"] = outcome.failure_note(statuses, names, noun="scenarios")
     return frame
 
 
@@ -123,6 +131,12 @@ def sweep(scenario: ScenarioLike, field: str, values: np.ndarray, *, index: tupl
         (broadcast).
     index : tuple of int, optional
         Position inside the member's array (e.g. ``(origin, destination)``).
+
+    Returns
+    -------
+    BatchResult
+        Members that did not solve have null figures and their reason;
+        ``batch.outcome()`` counts them and ``batch.failure_note()`` says which.
     """
     scenario = as_scenario(scenario)
     market, inst, notes = prepare_scenario(scenario)

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, Up
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from critmin.model.outcome import failure_note, outcome_counts
 from critmin.model.scenario import Scenario
 from critmin.web import db
 from critmin.web.responses import RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response, problem, records
@@ -495,7 +496,10 @@ def compare(request: Request, body: CompareRequest, fmt: Format = Query(Format.j
     rows = [{"metric": m, **{lab: summ.get(m) for lab, (_, summ) in zip(labels, columns)}} for m in metrics]
     if fmt is Format.csv:
         return csv_response(rows, "comparison", ["metric", *labels])
-    return json_response({"columns": labels, "rows": rows})
+    statuses = [summ.get("status", "unknown") for _, summ in columns]
+    return json_response({"columns": labels, "rows": rows,
+                          "outcome": {**outcome_counts(statuses),
+                                      "note": failure_note(statuses, labels, noun="columns")}})
 
 
 def _unique(labels: list[str]) -> list[str]:
