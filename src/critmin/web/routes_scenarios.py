@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from critmin.model.outcome import failure_note, outcome_counts
 from critmin.model.scenario import Scenario
 from critmin.web import db
-from critmin.web.responses import RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response, problem, records
+from critmin.web.responses import (BODY_RESPONSES, RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response,
+                                   problem, records)
 
 router = APIRouter(responses=RESPONSES, tags=["scenarios"])
 
@@ -292,13 +293,13 @@ def preset_result(name: str = Path(..., pattern=NAME_PATTERN)):
 
 # --- running without saving ---------------------------------------------------------------
 
-@router.post("/scenarios/run", summary="Solve a scenario given in the body (nothing is stored)")
+@router.post("/scenarios/run", responses=BODY_RESPONSES, summary="Solve a scenario given in the body (nothing is stored)")
 def run_scenario(scenario: Scenario):
     (result,) = solve([scenario])
     return json_response(result_payload(result, scenario))
 
 
-@router.post("/scenarios/validate", summary="Check a scenario without solving it")
+@router.post("/scenarios/validate", responses=BODY_RESPONSES, summary="Check a scenario without solving it")
 def validate_scenario(scenario: Scenario):
     s = validate(scenario)
     return json_response({"valid": True, "scenario": spec_of(s), "market": mineral_of(s)})
@@ -327,22 +328,30 @@ def save(request: Request, scenario: Scenario, key_id: str = Depends(require_key
 @router.post("/scenarios/upload", status_code=201, responses=WRITE_RESPONSES, summary="Save a scenario from a YAML file (needs an API key)")
 async def upload(request: Request, file: UploadFile = File(..., description="A scenario YAML file"),
                  key_id: str = Depends(require_key)):
-    import yaml
-
-    from critmin.model.scenario import parse_scenario
+    from critmin.model.scenario import ScenarioError, parse_scenario, parse_yaml
 
     limit = request.app.state.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise problem(413, f"scenario file too large: more than {limit:,} bytes")
+    origin = _upload_name(file.filename)
     try:
         text = data.decode("utf-8-sig")
-        parsed = yaml.safe_load(text)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise problem(422, f"{file.filename or 'upload'}: not a UTF-8 YAML file: {exc}") from None
-    scenario = _model_call(lambda: parse_scenario(parsed, file.filename or "upload"))
+    except UnicodeDecodeError as exc:
+        raise problem(422, f"{origin}: not a UTF-8 YAML file: {exc}") from None
+    try:  # depth, size, aliases, repeated keys, then the YAML itself (critmin.model.scenario.parse_yaml)
+        parsed = parse_yaml(text, origin)
+    except ScenarioError as exc:
+        raise problem(422, f"not a UTF-8 YAML file that critmin accepts: {exc}") from None
+    scenario = _model_call(lambda: parse_scenario(parsed, origin))
     s = validate(scenario)
     return json_response(db.insert_scenario(engine(request), spec_of(s), mineral_of(s), key_id), status_code=201)
+
+
+def _upload_name(filename: str | None) -> str:
+    """The uploaded file's name for messages: short, and only characters that print."""
+    name = "".join(c for c in (filename or "upload") if c.isprintable() and db.storable_text(c))
+    return (name[:80] + "...") if len(name) > 80 else (name or "upload")
 
 
 def _saved(request: Request, scenario_id: int) -> dict:
@@ -464,7 +473,7 @@ class CompareRequest(BaseModel):
     items: list[CompareItem] = Field(..., min_length=1, max_length=MAX_COMPARE)
 
 
-@router.post("/compare", summary="Compare scenarios and stored runs side by side (headline numbers)")
+@router.post("/compare", responses=BODY_RESPONSES, summary="Compare scenarios and stored runs side by side (headline numbers)")
 def compare(request: Request, body: CompareRequest, fmt: Format = Query(Format.json, alias="format")):
     columns: list[tuple[str, dict]] = []
     to_solve: list[tuple[int, Scenario]] = []
