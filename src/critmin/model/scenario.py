@@ -394,14 +394,21 @@ class Scenario(_Strict):
         return value
 
 
+def field_path(loc: tuple | list) -> str:
+    """A validation error's location as the user wrote it: ``market.mineral``, not ``market.inline.mineral``."""
+    parts = list(loc)
+    for i in range(len(parts) - 1):
+        if parts[i] == "market" and parts[i + 1] in _MARKET_TAGS:
+            del parts[i + 1]  # the union tag is not a field the user wrote
+            break
+    return ".".join(str(x) for x in parts)
+
+
 def format_validation_error(err: ValidationError, origin: str) -> str:
     """One line per problem: ``field.path: message``."""
     lines = [f"invalid scenario {origin}:"]
     for e in err.errors():
-        parts = list(e["loc"])
-        if len(parts) > 1 and parts[0] == "market" and parts[1] in _MARKET_TAGS:
-            del parts[1]  # the union tag is not a field the user wrote
-        loc = ".".join(str(x) for x in parts)
+        loc = field_path(e["loc"])
         if e["type"] == "document" and not loc:  # the message names the field itself
             lines.append(f"  {e['msg']}")
         else:

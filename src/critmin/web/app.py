@@ -169,6 +169,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     from sqlalchemy.exc import DataError
 
     from critmin.errors import CritminError, SnapshotError, UnknownCommodityError
+    from critmin.model.scenario import field_path
     from critmin.web.auth import ApiKeyError
     from critmin.web.routes_scenarios import ModelInputError
 
@@ -177,7 +178,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = []
         lines = []
         for e in exc.errors():
-            loc = ".".join(str(x) for x in e.get("loc", ()))
+            loc = field_path(e.get("loc", ()))
             msg = e.get("msg", "invalid")
             errors.append({"field": loc, "message": msg, "type": e.get("type")})
             lines.append(f"{loc}: {msg}")
