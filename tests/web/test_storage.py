@@ -241,3 +241,33 @@ def test_two_workers_take_concurrent_authenticated_writes_without_a_500(two_work
     engine = db.make_engine(url)
     assert db.counts(engine)["scenarios"] == n_writes
     engine.dispose()
+
+
+FLOOR_1E9 = {"name": "floor 1e9 on Chinese gallium", "focus": "USA", "market": {"ref": "gallium"},
+             "policies": {"price_floors": [{"region": "CHN", "floor": 1.0e9}]}}
+
+
+def test_a_failed_solve_is_stored_and_served_with_nulls_and_its_reason(store_client, store_key):
+    """Issue 8's example through the REST API, in a stored run, its tables and a comparison."""
+    live = store_client.post(API + "/scenarios/run", json=FLOOR_1E9)
+    assert live.status_code == 200
+    body = live.json()
+    assert body["result"]["status"] != "converged" and body["result"]["message"]
+    numbers = {k: v for k, v in body["summary"].items() if k not in ("status", "message", "iterations")}
+    assert numbers and all(v is None for v in numbers.values()), numbers
+    run = store_client.post(API + "/runs", json=FLOOR_1E9, headers={"X-API-Key": store_key})
+    assert run.status_code == 201 and run.json()["status"] == body["result"]["status"]
+    rid = run.json()["id"]
+    stored = store_client.get(API + f"/runs/{rid}").json()
+    assert stored["summary"]["USA_import_hhi"] is None and stored["summary"]["world_welfare_change"] is None
+    assert stored["result"]["indicators"]["import_hhi"] is None
+    welfare = store_client.get(API + f"/runs/{rid}/tables/welfare").json()["items"]
+    world = next(w for w in welfare if w["region"] == "World")
+    assert all(v is None for k, v in world.items() if k != "region"), world
+    csv_text = store_client.get(API + f"/runs/{rid}/tables/welfare?format=csv").text
+    assert csv_text.splitlines()[-1].startswith("World,,,")
+    cmp = store_client.post(API + "/compare", json={"items": [{"run_id": rid}, {"preset": "gallium_china_ban"}]}).json()
+    assert cmp["outcome"]["members"] == 2 and cmp["outcome"]["failed"] == 1 and cmp["outcome"]["converged"] == 1
+    assert cmp["outcome"]["note"].startswith("1 of 2 columns did not solve")
+    hhi = next(r for r in cmp["rows"] if r["metric"] == "USA_import_hhi")
+    assert hhi[cmp["columns"][0]] is None and hhi[cmp["columns"][1]] > 0
