@@ -181,3 +181,14 @@ def test_a_failed_solve_prints_no_number_in_json_table_or_csv(scenario_file):
     js = json.loads(run("compare", str(path), "gallium_china_ban", "--format", "json").stdout)
     assert js["floor"]["USA_import_hhi"] is None and js["floor"]["world_welfare_change"] is None
     assert js["floor"]["message"] and js["gallium_china_ban"]["status"] == "converged"
+
+
+def test_non_finite_numbers_and_long_references_exit_2_naming_the_field(scenario_file):
+    path = scenario_file("name: inf\nmarket: {ref: gallium}\npolicies:\n  tariffs:\n    - {importer: USA, rate: .inf}\n")
+    r = run("simulate", str(path))
+    assert r.returncode == 2 and "policies.tariffs.0.rate: Input should be a finite number" in r.stderr, r.stderr
+    path = scenario_file({"name": "long", "market": {"ref": "x" * 300}}, "long.yaml")
+    r = run("simulate", str(path))
+    assert r.returncode == 2 and "market.ref" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run("simulate", "z" * 300 + ".yaml")
+    assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr, r.stderr

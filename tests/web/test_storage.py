@@ -170,7 +170,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def two_worker_server(db_backend, new_db_url, web_env, tmp_path):
-    """``critmin serve --workers 2`` on the backend under test, on a free loopback port."""
+    """``critmin serve --workers 2`` on a new database of the backend under test (both workers
+    migrate it at once), on a free loopback port; its log must show no traceback."""
     url = new_db_url()
     import critmin
 
@@ -178,10 +179,6 @@ def two_worker_server(db_backend, new_db_url, web_env, tmp_path):
     env = {**os.environ, "CRITMIN_SNAPSHOT": str(web_env), "PYTHONPATH": os.pathsep.join(
         [str(Path(critmin.__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2]),
          os.environ.get("PYTHONPATH", "")])}
-    keys = subprocess.run([sys.executable, "-m", "critmin.cli", "keys", "create", "load", "--db", url],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert keys.returncode == 0, keys.stderr
-    key = keys.stdout.strip().splitlines()[0]
     port = _free_port()
     log = open(tmp_path / "serve.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "critmin.cli", "serve", "--port", str(port), "--workers", "2",
@@ -200,6 +197,10 @@ def two_worker_server(db_backend, new_db_url, web_env, tmp_path):
             proc.terminate()
             raise RuntimeError("critmin serve did not start: " + (tmp_path / "serve.log").read_text()[-3000:])
         time.sleep(0.3)
+    keys = subprocess.run([sys.executable, "-m", "critmin.cli", "keys", "create", "load", "--db", url],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert keys.returncode == 0, keys.stderr
+    key = keys.stdout.strip().splitlines()[0]
     yield base, key, url
     proc.terminate()
     try:
@@ -207,6 +208,8 @@ def two_worker_server(db_backend, new_db_url, web_env, tmp_path):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+    text = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in text and "ERROR" not in text, text[-3000:]
 
 
 def test_two_workers_take_concurrent_authenticated_writes_without_a_500(two_worker_server):

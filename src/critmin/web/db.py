@@ -174,13 +174,31 @@ def _alembic(engine: sa.Engine, action: str, revision: str) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with _migrate_lock, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # several workers start at once: one migrates, the others wait
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         getattr(command, action)(cfg, revision)
 
 
+#: PostgreSQL advisory-lock key held while migrating (any fixed number unique to critmin).
+_MIGRATION_LOCK_KEY = 0x43524D4E  # "CRMN"
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` with the Alembic migrations."""
-    _alembic(engine, "upgrade", revision)
+    """Bring the database schema up to ``revision`` with the Alembic migrations.
+
+    Safe when several server workers start together on a new database: on PostgreSQL they
+    take turns (an advisory lock); on SQLite a worker that loses the race to create a table
+    finds the schema migrated when it tries again.
+    """
+    for attempt in range(5):
+        try:
+            _alembic(engine, "upgrade", revision)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
