@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from critmin.web import db
@@ -149,9 +149,9 @@ def _url_problem(scope) -> tuple[str, str] | None:
 
 
 async def _send_json(send, status: int, payload: dict, close: bool = False) -> None:
-    import json
+    from critmin.web.responses import dumps
 
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    body = dumps(payload)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if close:
         headers.append((b"connection", b"close"))
@@ -159,8 +159,11 @@ async def _send_json(send, status: int, payload: dict, close: bool = False) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-def _error(status: int, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"detail": message, **extra}, status_code=status)
+def _error(status: int, message: str, headers: dict | None = None, **extra) -> Response:
+    from critmin.web.responses import dumps
+
+    return Response(dumps({"detail": message, **extra}), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -188,11 +191,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 400 and exc.__cause__ is not None:
             return _unreadable_body(exc.__cause__)
-        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(ApiKeyError)
     async def _key(request: Request, exc: ApiKeyError):
-        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"www-authenticate": 'ApiKey header="X-API-Key"'})
+        return _error(401, str(exc), headers={"www-authenticate": 'ApiKey header="X-API-Key"'})
 
     @app.exception_handler(ModelInputError)
     async def _model(request: Request, exc: ModelInputError):
@@ -204,7 +207,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(db.DatabaseBusy)
     async def _busy(request: Request, exc: db.DatabaseBusy):
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"retry-after": "1"})
+        return _error(503, str(exc), headers={"retry-after": "1"})
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError):
@@ -227,7 +230,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     # connection stays open for the client's next request
 
 
-def _unreadable_body(cause: BaseException) -> JSONResponse:
+def _unreadable_body(cause: BaseException) -> Response:
     """FastAPI answers 400 "error parsing the body" for any failure of the JSON parser; say which."""
     if isinstance(cause, RecursionError):
         return _error(422, "invalid request: body: the JSON is nested too deeply to read (a scenario nests 6 levels)",

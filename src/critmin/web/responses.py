@@ -64,7 +64,12 @@ def records(df) -> list[dict]:
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """Compact UTF-8 JSON; text that is not valid Unicode (a lone surrogate) goes out as a ``\\u`` escape."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # echoing a client's malformed text must not become a 500
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 def json_response(obj: Any, status_code: int = 200) -> Response:
