@@ -143,7 +143,7 @@ def test_a_converged_member_with_figures_that_overflow_is_reported_as_failed():
 
     status, messages = outcome.check_finite(["converged", "converged", "infeasible"], ["", "", "why"],
                                             [np.array([[1.0, 2.0], [1.0, np.inf], [np.nan, np.nan]])])
-    assert status == ["converged", outcome.NOT_FINITE, "infeasible"]
+    assert list(status) == ["converged", outcome.NOT_FINITE, "infeasible"]
     assert messages[1] == outcome.NOT_FINITE_MESSAGE and messages[2] == "why"
 
 

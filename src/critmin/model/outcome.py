@@ -33,26 +33,34 @@ NOT_FINITE_MESSAGE = ("the solver converged but some figures are not finite numb
                       "too extreme for double precision); no figure is reported")
 
 
+def status_names(codes: np.ndarray, names: Mapping[int, str]) -> np.ndarray:
+    """An engine's integer status codes as an object array of status names (vectorised)."""
+    table = np.array([names.get(k, f"status_{k}") for k in range(max(names) + 1)], dtype=object)
+    return table[np.asarray(codes, dtype=np.intp)]
+
+
 def failed_mask(status: Sequence[str] | np.ndarray) -> np.ndarray:
     """True for every member whose status is not ``converged``."""
-    return np.asarray([s != CONVERGED for s in status], dtype=bool)
+    return np.asarray(status, dtype=object) != CONVERGED
 
 
-def check_finite(status: list[str], messages: list[str], arrays: Iterable[np.ndarray]) -> tuple[list[str], list[str]]:
-    """Statuses and messages with converged members whose arrays hold a non-finite value marked failed.
+def check_finite(status: Sequence[str] | np.ndarray, messages: Sequence[str],
+                 arrays: Iterable[np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Statuses (an object array) and messages with converged members whose arrays hold a
+    non-finite value marked failed (:data:`NOT_FINITE`).
 
     ``arrays`` have the batch on their first axis (any further shape); NaN entries that a
     converged member legitimately has (an inactive destination, no production) must not be
     passed here: give the arrays every converged member fills.
     """
-    status, messages = list(status), list(messages)
+    status = np.array(status, dtype=object, copy=True)
+    messages = list(messages)
     bad = np.zeros(len(status), dtype=bool)
     for a in arrays:
         a = np.asarray(a, dtype=float)
         bad |= ~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1)
-    for i in np.nonzero(bad)[0]:
-        if status[i] == CONVERGED:
-            status[i], messages[i] = NOT_FINITE, NOT_FINITE_MESSAGE
+    for i in np.nonzero(bad & (status == CONVERGED))[0]:
+        status[i], messages[i] = NOT_FINITE, NOT_FINITE_MESSAGE
     return status, messages
 
 
@@ -119,7 +127,7 @@ def indicators(values: Mapping[str, float], failed: bool) -> dict[str, float]:
 def outcome_counts(status: Sequence[str]) -> dict[str, object]:
     """``{"members": n, "converged": k, "failed": n - k, "by_status": {status: count}}`` (failures only)."""
     status = list(status)
-    failures = Counter(s for s in status if s != CONVERGED)
+    failures = Counter(str(s) for s in status if s != CONVERGED)
     n_failed = sum(failures.values())
     return {"members": len(status), "converged": len(status) - n_failed, "failed": n_failed,
             "by_status": dict(sorted(failures.items()))}

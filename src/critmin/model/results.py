@@ -74,7 +74,7 @@ class BatchResult:
         welfare = welfare_changes(prep, self.solution.state, self.base_state, base_prep)
         st = self.solution.state
         self._status, self._messages = outcome.check_finite(
-            [STATUS_NAMES[int(s)] for s in self.solution.status], list(self.solution.messages),
+            outcome.status_names(self.solution.status, STATUS_NAMES), self.solution.messages,
             (st.p, st.S, st.X, welfare["total"]))
         failed = outcome.failed_mask(self._status)
         # a failed member has no welfare, fiscal flows or state: never a 0 from a where() on NaN
@@ -99,7 +99,7 @@ class BatchResult:
     @property
     def status(self) -> list[str]:
         """Status per member: ``converged`` or why it failed (kernel statuses, or ``not_finite``)."""
-        return list(self._status)
+        return self._status.tolist()
 
     @property
     def messages(self) -> list[str]:
@@ -147,7 +147,7 @@ class BatchResult:
         st, base = sol.state, self.base_state
         rows: dict[str, Any] = {
             "scenario": self.names,
-            "status": self.status,
+            "status": self._status,
             "message": self.messages,
             "iterations": sol.iterations,
         }
@@ -209,7 +209,7 @@ class Result:
 
     @property
     def status(self) -> str:
-        return self.batch._status[self.i]
+        return str(self.batch._status[self.i])
 
     @property
     def converged(self) -> bool:
