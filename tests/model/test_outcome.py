@@ -155,3 +155,15 @@ def test_totals_with_a_missing_part_are_missing():
     frame = pd.DataFrame({"a": [1.0, np.nan], "b": [1.0, 2.0]})
     total = outcome.total_row(frame)
     assert np.isnan(total["a"]) and total["b"] == 3.0
+
+
+def test_a_sweep_refuses_non_finite_instrument_values():
+    from critmin.model import ScenarioError
+
+    scenario = _on_gallium(tariffs=[{"importer": "USA", "origins": ["CHN"], "rate": 0.25}])
+    with pytest.raises(ScenarioError, match="instruments.tariff: members 1 hold a value that is not a finite"):
+        sweep(scenario, "tariff", np.array([0.1, np.nan, 0.3]), index=(1, 0))
+    with pytest.raises(ScenarioError, match="instruments.stock"):
+        sweep(scenario, "stock", np.array([0.0, np.inf]), index=(0,))
+    ok = sweep(scenario, "tariff", np.array([0.1, 0.3]), index=(1, 0))  # NaN blr floors and inf caps are neutral
+    assert ok.outcome()["failed"] == 0

@@ -300,3 +300,18 @@ def test_a_saved_scenario_always_runs(store_client, store_key):
     result = store_client.get(API + f"/runs/{run.json()['id']}").json()
     if result["status"] != "converged":
         assert result["summary"]["USA_welfare_change"] is None and result["result"]["message"]
+
+
+def test_perfectly_elastic_supply_is_saved_as_a_string_and_runs_again(store_client, store_key):
+    """The one meaningful infinity (a supply elasticity) survives saving: never null, never a default."""
+    h = {"X-API-Key": store_key}
+    scenario = copy.deepcopy(SMALL_SCENARIO)
+    scenario["market"]["elasticities"] = {"substitution": 3.0, "demand": 0.5, "supply": {"ROW": "Infinity"}}
+    saved = store_client.post(API + "/scenarios", json=scenario, headers=h)
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["spec"]["market"]["elasticities"]["supply"] == {"ROW": "Infinity"}
+    run = store_client.post(API + f"/scenarios/{saved.json()['id']}/runs", headers=h)
+    assert run.status_code == 201 and run.json()["status"] == "converged", run.text[:300]
+    row = next(p for p in store_client.get(API + f"/runs/{run.json()['id']}/tables/prices").json()["items"]
+               if p["region"] == "ROW")
+    assert row["producer_price"] == pytest.approx(row["producer_price_base"])  # a price-taking origin

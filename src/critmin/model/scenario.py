@@ -8,7 +8,8 @@ and the policies to apply. Unknown keys are errors, and every error names the fi
 
 What a scenario may hold is checked here, once, for every way in (a YAML file, a dict from
 Python, a JSON body of the REST API): numbers are finite (no ``NaN``, ``Infinity`` or
-``1e400``); text has no NUL character and no lone surrogate and stays within the lengths
+``1e400``), except a supply elasticity, which may be ``+inf`` (perfectly elastic supply;
+written ``.inf`` in YAML, ``"Infinity"`` in JSON, and saved as ``"Infinity"``); text has no NUL character and no lone surrogate and stays within the lengths
 below (the web database's columns are sized to them, so SQLite and PostgreSQL store the
 same); a market reference is a plain name; documents nest at most :data:`MAX_DEPTH` levels
 and hold at most :data:`MAX_NODES` values (YAML aliases counted as expanded), and a YAML
@@ -28,14 +29,15 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag,
+                      ValidationError, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -78,8 +80,9 @@ class ScenarioError(ValueError):
 
 class _Strict(BaseModel):
     # allow_inf_nan=False: NaN, Infinity and 1e400 (which JSON and YAML read as inf) are refused
-    # with the field's name, instead of failing later as a singular Jacobian or saving as null
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # with the field's name, instead of failing later as a singular Jacobian or saving as null;
+    # the one infinity allowed (a supply elasticity) is written to JSON as the string "Infinity"
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, ser_json_inf_nan="strings")
 
 
 def _document_problem(data: Any) -> str | None:
@@ -120,7 +123,28 @@ def check_document(data: Any, origin: str = "<dict>") -> None:
         raise ScenarioError(f"invalid scenario {origin}:\n  {problem}")
 
 
-ElasticityValue = Union[float, dict[Region, float]]
+def _elasticity_kind(value: Any) -> str:
+    return "by_region" if isinstance(value, dict) else "number"
+
+
+#: The union tags of an elasticity (one number, or one per region): not fields the user wrote.
+_ELASTICITY_TAGS = ("number", "by_region")
+ElasticityValue = Annotated[Union[Annotated[float, Tag("number")], Annotated[dict[Region, float], Tag("by_region")]],
+                            Discriminator(_elasticity_kind)]
+
+
+def _supply_elasticity(value: float) -> float:
+    if math.isnan(value) or value == -math.inf:
+        raise PydanticCustomError("supply_elasticity", "a supply elasticity is a number, or +inf for perfectly elastic "
+                                  "supply; not {value}", {"value": str(value)})
+    return value
+
+
+#: A supply elasticity: finite, or ``+inf`` (perfectly elastic supply at the base price).
+SupplyElasticity = Annotated[float, Field(allow_inf_nan=True), AfterValidator(_supply_elasticity)]
+SupplyValue = Annotated[Union[Annotated[SupplyElasticity, Tag("number")],
+                              Annotated[dict[Region, SupplyElasticity], Tag("by_region")]],
+                        Discriminator(_elasticity_kind)]
 
 
 class Elasticities(_Strict):
@@ -128,7 +152,7 @@ class Elasticities(_Strict):
 
     substitution: ElasticityValue | None = None
     demand: ElasticityValue | None = None
-    supply: ElasticityValue | None = None
+    supply: SupplyValue | None = None
 
     def as_dict(self) -> dict[str, ElasticityValue]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
@@ -396,11 +420,11 @@ class Scenario(_Strict):
 
 def field_path(loc: tuple | list) -> str:
     """A validation error's location as the user wrote it: ``market.mineral``, not ``market.inline.mineral``."""
-    parts = list(loc)
-    for i in range(len(parts) - 1):
-        if parts[i] == "market" and parts[i + 1] in _MARKET_TAGS:
-            del parts[i + 1]  # the union tag is not a field the user wrote
-            break
+    tags = {"market": _MARKET_TAGS, "substitution": _ELASTICITY_TAGS, "demand": _ELASTICITY_TAGS,
+            "supply": _ELASTICITY_TAGS}
+    loc = list(loc)
+    parts = [part for i, part in enumerate(loc)  # a union tag is not a field the user wrote
+             if not (i and isinstance(loc[i - 1], str) and part in tags.get(loc[i - 1], ()))]
     return ".".join(str(x) for x in parts)
 
 

@@ -122,7 +122,10 @@ def result_payload(result, scenario: Scenario) -> dict:
 
 
 def spec_of(scenario: Scenario) -> dict:
-    return clean(scenario.model_dump(mode="json", by_alias=True))
+    """The scenario as JSON, as it is saved: a supply elasticity of +inf is the string "Infinity"."""
+    import json
+
+    return json.loads(scenario.model_dump_json(by_alias=True))
 
 
 def mineral_of(scenario: Scenario) -> str | None:
