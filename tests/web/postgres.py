@@ -20,12 +20,21 @@ import time
 from pathlib import Path
 
 #: Why PostgreSQL tests skip, when they do (None: they can run).
-SKIP_REASON_NO_BINARIES = ("no PostgreSQL server binaries (initdb, pg_ctl) on PATH or in /usr/lib/postgresql/*/bin: "
-                           "install Debian's `postgresql` package (scripts/test.sh does when run as root)")
+SKIP_REASON_NO_BINARIES = ("no PostgreSQL server binaries (initdb, pg_ctl) in $CRITMIN_PG_BINDIR, on PATH or in "
+                           "/usr/lib/postgresql/*/bin: install Debian's `postgresql` package (scripts/test.sh does "
+                           "when run as root)")
 
 
 def find_binaries() -> Path | None:
-    """The folder holding ``initdb`` and ``pg_ctl`` (the newest major version), or None."""
+    """The folder holding ``initdb`` and ``pg_ctl`` (the newest major version), or None.
+
+    ``$CRITMIN_PG_BINDIR`` names the folder explicitly (a folder without them: None, so the
+    PostgreSQL tests skip).
+    """
+    explicit = os.environ.get("CRITMIN_PG_BINDIR")
+    if explicit:
+        folder = Path(explicit)
+        return folder if (folder / "initdb").exists() and (folder / "pg_ctl").exists() else None
     on_path = shutil.which("initdb")
     if on_path and shutil.which("pg_ctl"):
         return Path(os.path.realpath(on_path)).parent
