@@ -112,7 +112,7 @@ def read_bom(path: str | Path, library: pd.DataFrame | None = None) -> Bom:
         if suffix == ".csv":
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         elif suffix in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0)
+            raw = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0, engine="openpyxl")
         else:
             raise BomError(str(path), [BomProblem(1, "part_id", "unsupported file type", ".csv or .xlsx", suffix)])
     except BomError:

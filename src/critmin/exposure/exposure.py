@@ -253,9 +253,12 @@ def indicators(paths: pd.DataFrame, kb: KnowledgeBase, scope: str) -> pd.DataFra
         hmax = max(h1, h2) + frag**2 if total_mid > 0 else float("nan")
 
         def share(mask):
-            a = float(lo[mask].sum() / tlo) if tlo > 0 else float("nan")
-            b = float(hi[mask].sum() / thi) if thi > 0 else float("nan")
-            return min(a, b), max(a, b)
+            # x / (x + y) with x in [x_lo, x_hi] (these countries) and y in [y_lo, y_hi] (the rest)
+            x_lo, x_hi = float(lo[mask].sum()), float(hi[mask].sum())
+            y_lo, y_hi = float(lo[~mask].sum()), float(hi[~mask].sum())
+            a = x_lo / (x_lo + y_hi) if x_lo + y_hi > 0 else float("nan")
+            b = x_hi / (x_hi + y_lo) if x_hi + y_lo > 0 else float("nan")
+            return a, b
 
         ch = share(g["country"] == "CHN")
         fe = share(g["country"].isin(kb.feoc))
