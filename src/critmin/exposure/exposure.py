@@ -169,12 +169,13 @@ def exposure_paths(lines: pd.DataFrame, bom: Bom, provider) -> pd.DataFrame:
     decl_rows = []
     inferred_keys = []
     line_decl = lines["part_id"].map(declared)
+    records = lines[key_cols].to_dict("records")
     for stage in STAGES:
-        has = line_decl.map(lambda d, s=stage: bool(d) and s in d)
-        for idx in lines.index[has]:
-            for iso, share in line_decl[idx][stage]:
+        has = np.array([bool(d) and stage in d for d in line_decl], dtype=bool)
+        for i in np.nonzero(has)[0]:
+            for iso, share in line_decl.iat[i][stage]:
                 lo, hi = (share, share) if share is not None else (0.0, 1.0)
-                decl_rows.append({**{c: lines.at[idx, c] for c in key_cols}, "stage": stage, "country": iso,
+                decl_rows.append({**records[i], "stage": stage, "country": iso,
                                   "share_low": lo, "share_high": hi, "basis": "declared",
                                   "share_source": "origin_" + stage + " in the bill" + ("" if share is not None else " (split not given)")})
         inferred_keys.append((stage, lines.loc[~has, key_cols]))
@@ -198,10 +199,9 @@ def exposure_paths(lines: pd.DataFrame, bom: Bom, provider) -> pd.DataFrame:
     paths["tonnes_high"] = paths["tonnes_high"] * paths["share_high"]
     paths["spend_low"] = paths["spend_usd"] * paths["share_low"]
     paths["spend_high"] = paths["spend_usd"] * paths["share_high"]
-    paths = paths[PATH_COLUMNS]
-    order = paths["stage"].map(STAGE_ORDER)
-    return paths.assign(_o=order).sort_values(["root_id", "part_id", "commodity_id", "_o", "country"],
-                                              kind="mergesort").drop(columns="_o").reset_index(drop=True)
+    # rows stay grouped by stage (supplier, declared, inferred); sorting 10^5-10^6 string rows
+    # would cost more than the rest of the computation, and every consumer groups anyway
+    return paths[PATH_COLUMNS].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- aggregation
@@ -215,9 +215,11 @@ def aggregate(paths: pd.DataFrame, scope: str) -> pd.DataFrame:
     if paths.empty:
         return pd.DataFrame(columns=keys + ["tonnes_low", "tonnes_high", "spend_low", "spend_high", "basis"])
     g = paths.groupby(keys, sort=True, dropna=False)
-    out = g[["tonnes_low", "tonnes_high", "spend_low", "spend_high"]].sum(min_count=1)
-    out["basis"] = g["basis"].agg(lambda s: "+".join(sorted(set(s))))
-    out = out.reset_index()
+    out = g[["tonnes_low", "tonnes_high", "spend_low", "spend_high"]].sum(min_count=1).reset_index()
+    # the bases of a group, joined: computed on the distinct (keys, basis) pairs, not per row
+    b = paths[keys + ["basis"]].drop_duplicates().sort_values("basis")
+    b = b.groupby(keys, sort=False, dropna=False)["basis"].agg("+".join).reset_index()
+    out = out.merge(b, on=keys, how="left")
     out["spend_low"] = out["spend_low"].where(out["spend_low"].notna(), None)
     return out
 
