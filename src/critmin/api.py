@@ -434,7 +434,19 @@ def tables() -> pd.DataFrame:
     )
 
 
+def exposure(bill, scenarios=(), rules=(), year: int = 2026):
+    """A company's exposure from its bill of materials (see :func:`critmin.exposure.assess`).
+
+    Returns an :class:`~critmin.exposure.ExposureResult` of tidy DataFrames (``company``,
+    ``indicators``, ``cost_summary``, ``eligibility``, ``diversification``, ...).
+    """
+    from critmin.exposure import assess
+
+    return assess(bill, scenarios=scenarios, rule_sets=rules, year=year, years=(year,))
+
+
 __all__ = [
+    "exposure",
     "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages",
     "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
 ]

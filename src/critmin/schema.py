@@ -242,5 +242,16 @@ TABLES: dict[str, Table] = {
             },
             not_null=("commodity_id", "flow", "partner_name", "year", "measure", "qualifier"),
         ),
+        _t(
+            "battery_contents",
+            "Battery-pack mineral contents by chemistry: kg of element per kWh of pack energy (Argonne BatPaC 5.1 "
+            "via Busch et al. 2024); commodity_id null for stainless steel (an alloy).",
+            {
+                "chemistry": STR, "material": STR, "commodity_id": STR, **VALUE_COLUMNS, "unit": STR, "basis": STR,
+                "notes": STR, **PROVENANCE,
+            },
+            key=("chemistry", "material"),
+            not_null=("chemistry", "material", "qualifier", "unit"),
+        ),
     ]
 }
