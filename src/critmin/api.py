@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 
@@ -120,7 +121,13 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
         rare-earths row for each listed lanthanide); a mineral published in several forms
         takes the form with the highest reliance (aluminum includes the bauxite and
         alumina rows, as in USGS's own critical-minerals table); a listed mineral without a
-        published row gets ``nir_qualifier = 'not_published'``.
+        alumina rows, as in USGS's own critical-minerals table). A listed mineral that the
+        figure leaves out (USGS draws only the import-reliant commodities: beryllium and
+        boron, net exporters, and phosphate rock at 13 % are not in the MCS 2025 figure)
+        takes the same year's reliance from the mineral's salient statistics of the same
+        release, else from the release's critical-minerals table, with ``nir_table``
+        saying which. Only a listed mineral found in none of them gets
+        ``nir_qualifier = 'not_published'``.
 
     Returns
     -------
@@ -129,7 +136,9 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
         ``nir_value`` (a number only where one was published), ``nir_qualifier``,
         ``nir_low``, ``nir_high``, ``nir_display`` (``>95``, ``E``, ``100``),
         ``import_sources``, ``import_sources_iso3``, ``rank``, ``on_list_2018``,
-        ``on_list_2022``, ``on_list_2025``, ``via_group``, ``reliance_class``.
+        ``on_list_2022``, ``on_list_2025``, ``via_group``, ``nir_table`` (``figure``,
+        ``salient`` or ``critical_salient``; null for ``not_published``),
+        ``reliance_class``.
     """
     _check_list(list_year)
     v = _resolve_vintage("nir", vintage)
@@ -158,6 +167,7 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
             "on_list_2022": rows["on_list_2022"].astype(bool),
             "on_list_2025": rows["on_list_2025"].astype(bool),
             "via_group": None,
+            "nir_table": "figure",
         }
     )
     if list_year is not None:
@@ -186,6 +196,7 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
            WHERE l.list_year = ? AND l.on_list ORDER BY l.commodity_id""",
         [list_year],
     )
+    salient = _salient_reliance(vintage)
     best: dict[str, dict] = {}
     for rec in published.to_dict("records"):
         key = rec["commodity"]
@@ -198,6 +209,8 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
         candidates = [best[c] for c in LIST_SCOPE.get(cid, (cid,)) if c in best]
         src = max(candidates, key=lambda r: r["_rank"]) if candidates else None
         via = src["commodity"] if src is not None and src["commodity"] != cid else None
+        if src is None:
+            src = _best_salient(salient, cid)
         if src is None and m["group_id"]:
             src = best.get(m["group_id"])
             via = m["group_id"] if src is not None else None
@@ -214,11 +227,12 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
                 {
                     **base, "vintage": vintage, "year": vintage - 1, "form": "", "published_name": None,
                     "nir_value": None, "nir_qualifier": NOT_PUBLISHED, "nir_low": None, "nir_high": None,
-                    "import_sources": [], "import_sources_iso3": [], "rank": None,
+                    "import_sources": [], "import_sources_iso3": [], "rank": None, "nir_table": None,
                 }
             )
         else:
             rec = {k: v for k, v in src.items() if k != "_rank"}
+            rec.setdefault("vintage", vintage)
             rec.update(base)
             out.append(rec)
     cols = list(published.columns)
@@ -227,6 +241,77 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
         return df
     order = df.apply(lambda r: -reliance_rank(r["nir_value"], r["nir_qualifier"], r["nir_low"], r["nir_high"]), axis=1)
     return df.assign(_o=order).sort_values(["_o", "commodity"]).drop(columns="_o")
+
+
+#: Order in which the tables that also publish reliance are consulted for a listed mineral
+#: the figure leaves out: the commodity's own salient statistics (the chapter), then the
+#: release's critical-minerals table (MCS 2025 T5, MCS 2026 T7). Where both have the
+#: year they may differ (beryllium 2023: ``E`` in its chapter, ``NA`` in MCS 2024 T5); the
+#: chapter wins and the other stays in the snapshot.
+SALIENT_TABLES = ("salient", "critical_salient")
+
+
+def _salient_reliance(vintage: int) -> pd.DataFrame:
+    """Net import reliance of ``vintage - 1`` from the release's salient tables, one row per
+    published cell, with the commodity it measures (``measures``)."""
+    chapter = store.query(
+        """SELECT commodity_id, form, detail AS published_name, year, value, qualifier, low, high, raw,
+                  'salient' AS nir_table
+           FROM salient WHERE vintage = ? AND statistic = 'nir' AND year = ?""",
+        [vintage, vintage - 1],
+    )
+    table = store.query(
+        """SELECT commodity_id, form, published_name, year, value, qualifier, low, high, raw,
+                  'critical_salient' AS nir_table
+           FROM critical_salient WHERE vintage = ? AND field = 'net_import_reliance' AND year = ?""",
+        [vintage, vintage - 1],
+    )
+    frames = [f for f in (chapter, table) if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["commodity_id", "form", "published_name", "year", "value", "qualifier", "low",
+                                     "high", "raw", "nir_table", "measures"])
+    df = pd.concat(frames, ignore_index=True)
+    df["measures"] = [_measured(cid, form) for cid, form in zip(df["commodity_id"], df["form"])]
+    return df
+
+
+def _measured(commodity_id: str, form) -> str:
+    """The commodity a salient reliance cell measures: a form that names another commodity
+    (``Hf`` in the zirconium chapter, ``palladium`` in the PGM chapter) measures that one."""
+    if isinstance(form, str) and form.strip():
+        try:
+            named = vc.lookup(form.strip()).commodity_id
+        except CritminError:
+            named = None
+        if named and named != commodity_id:
+            return named
+    return commodity_id
+
+
+def _best_salient(salient: pd.DataFrame, commodity_id: str) -> dict | None:
+    """The salient-table reliance of a listed mineral, as a row of :func:`nir`; None if none.
+
+    The chapter comes before the critical-minerals table; within a table the published
+    form with the highest reliance is taken, as for the figure.
+    """
+    rows = salient[salient["measures"] == commodity_id]
+    for table in SALIENT_TABLES:
+        part = rows[rows["nir_table"] == table]
+        if part.empty:
+            continue
+        recs = []
+        for r in part.to_dict("records"):
+            value, low, high = (None if pd.isna(r[k]) else float(r[k]) for k in ("value", "low", "high"))
+            recs.append((reliance_rank(value, r["qualifier"], low, high), r, value, low, high))
+        rank, r, value, low, high = max(recs, key=lambda t: t[0])
+        form = r["form"] if isinstance(r["form"], str) else ""
+        return {
+            "commodity": commodity_id, "year": int(r["year"]), "form": form,
+            "published_name": r["published_name"], "nir_value": value, "nir_qualifier": r["qualifier"],
+            "nir_low": low, "nir_high": high, "import_sources": [], "import_sources_iso3": [], "rank": None,
+            "nir_table": table, "_rank": rank,
+        }
+    return None
 
 
 def nir_summary(table: pd.DataFrame) -> dict[str, int]:
@@ -253,8 +338,11 @@ def production(
     Parameters
     ----------
     mineral
-        An id, name or symbol (``cobalt``, ``Rare earths``, ``Ga``). An element reported
-        only inside its group (neodymium inside rare earths) returns the group's rows.
+        An id, name or symbol (``cobalt``, ``Rare earths``, ``Ga``). A group member takes
+        its own rows in a vintage that has them; else the group's rows whose form names it
+        (MCS 2023-2025 publish platinum and palladium as forms of the platinum-group
+        metals); else, as for neodymium inside rare earths, the group's rows. Reserves,
+        which USGS publishes for the group as a whole, are never narrowed to one form.
     stage
         ``mine``, ``processing`` or ``unspecified``; default all.
     measure
@@ -288,12 +376,12 @@ def production(
     )
     if df.empty:
         raise CritminError(f"no {measure} data for {commodity.name}")
-    if (df["commodity_id"] == cid).any():
-        df = df[df["commodity_id"] == cid]
     if stage is not None:
         df = df[df["stage"] == stage]
         if df.empty:
             raise CritminError(f"no {stage}-stage {measure} data for {commodity.name} in any vintage")
+    if commodity.group_id:
+        df = member_rows(df, cid, commodity.name, narrow_forms=measure != "reserves")
     if vintage is None:
         vintage = int(df["vintage"].max())
     df = df[df["vintage"] == vintage]
@@ -336,6 +424,30 @@ def production(
     return out.drop(columns=["_k", "_v"]).reset_index(drop=True)
 
 
+def member_rows(df: pd.DataFrame, member_id: str, member_name: str, *, narrow_forms: bool = True) -> pd.DataFrame:
+    """The rows of a group member, chosen per vintage from its own and its group's rows.
+
+    Per vintage: the member's own rows if there are any; else the group's rows whose
+    ``form`` names the member (``Palladium``, ``Palladium content``) when ``narrow_forms``;
+    else all the group's rows (the member is published only inside its group).
+    """
+    pattern = re.compile(rf"\b{re.escape(member_name)}\b", re.I)
+    parts = []
+    for _, rows in df.groupby("vintage", sort=True):
+        own = rows[rows["commodity_id"] == member_id]
+        if not own.empty:
+            parts.append(own)
+            continue
+        group = rows[rows["commodity_id"] != member_id]
+        if narrow_forms:
+            named = group[group["form"].fillna("").map(lambda f: bool(pattern.search(f)))]
+            if not named.empty:
+                parts.append(named)
+                continue
+        parts.append(group)
+    return pd.concat(parts) if parts else df.iloc[0:0]
+
+
 def _nn(x):
     return None if x is None or pd.isna(x) else float(x)
 
@@ -350,6 +462,13 @@ def with_world_share(df: pd.DataFrame) -> pd.DataFrame:
     keys = ["vintage", "commodity_id", "form", "stage", "measure", "series_label", "year", "unit"]
     df = df.copy()
     key_frame = df[keys].astype("string").fillna("")
+    # MCS 2023/2024 label the PGM world totals "World mine production: Platinum" beside the
+    # countries' "Mine production: Platinum": the same series under the world's own label.
+    labels = key_frame["series_label"].str.lower()
+    world_rows = df["country_kind"] == "world"
+    unprefixed = labels.str.replace(r"^world\s+", "", regex=True)
+    country_labels = set(labels[~world_rows])
+    key_frame["series_label"] = labels.where(~(world_rows & unprefixed.isin(country_labels)), unprefixed)
     df["_series"] = key_frame.agg("|".join, axis=1)
     world = df[(df["country_kind"] == "world") & df["value"].notna()]
     counts = world.groupby("_series").size()
@@ -368,12 +487,15 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``shares``: MCS 2026 percentage shares by partner (2021-24), per form and source
-        table; ``customs``: USITC DataWeb customs value (US$) of imports for consumption by
+        table; a block printed twice (in the commodity section and in Figure 3) is listed
+        once, and ``also_in`` names the other table
+        (:func:`critmin.analysis.dependency.distinct_share_blocks`); ``customs``: USITC DataWeb customs value (US$) of imports for consumption by
         partner and year for the HTS headings mapped to this mineral (empty when none is),
         with ``mixed`` and ``heading_note`` saying when a heading also holds other goods
         (8112 holds ten metals, 8505 all magnets): such a total is not a figure for this
         mineral alone.
     """
+    from critmin.analysis.dependency import distinct_share_blocks
     from critmin.vocab.hts_headings import hts_headings
 
     commodity = vc.lookup(mineral)
@@ -385,6 +507,7 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
            ORDER BY source_id, form, partner_kind = 'other', value DESC NULLS LAST""",
         [ids],
     )
+    shares = distinct_share_blocks(shares).reset_index(drop=True)
     customs = store.query(
         """SELECT hts, description, partner_iso3 AS partner, partner_name, year, period,
                   value AS customs_value_usd, qualifier, unit, source_id
@@ -435,6 +558,6 @@ def tables() -> pd.DataFrame:
 
 
 __all__ = [
-    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages",
+    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages", "member_rows",
     "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
 ]
