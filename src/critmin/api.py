@@ -523,6 +523,177 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
     return {"shares": shares, "customs": customs}
 
 
+#: Statuses under which a measure restricts trade on the day asked about.
+IN_EFFECT = ("in_force", "suspension_lapsed")
+
+
+def tracker(
+    today=None,
+    country: str | None = None,
+    mineral: str | None = None,
+    *,
+    since=None,
+    user_folder=None,
+    include_user: bool = True,
+) -> dict:
+    """Export controls, agreements and dates, with each one's status on ``today``.
+
+    The register is the snapshot's measures (``export_controls``) and agreements
+    (``agreements``), critmin's built-in status changes and dates, and the user's files
+    (:mod:`critmin.register`); statuses follow from the dates
+    (:mod:`critmin.analysis.tracker`): a suspension whose end has passed shows
+    ``suspension_lapsed`` unless a later entry extends it.
+
+    Parameters
+    ----------
+    today
+        A date or ``YYYY-MM-DD``; default the computer's date.
+    country
+        ISO3 or name: measures of that country or aimed at it, agreements with it, and the
+        dates that concern them (US policy dates concern every partner and are kept).
+    mineral
+        Id, name or symbol: measures covering it (or its group, or a member of it);
+        agreements and general dates are kept.
+    since
+        Earliest date of ``dates`` (default: all recorded dates).
+    user_folder, include_user
+        Where the user's register files are (default :func:`critmin.register.user_dir`),
+        and whether to read them.
+
+    Returns
+    -------
+    dict
+        ``today`` (ISO), ``next`` (the date to watch next, or ``date`` None and a
+        ``message`` saying none is recorded), ``measures``, ``agreements`` and ``dates``
+        (DataFrames), ``counts`` (measures by status).
+    """
+    import datetime as dt
+
+    from critmin import register as rg
+    from critmin.analysis import tracker as tr
+
+    day = _as_date(today) if today is not None else dt.date.today()
+    start = _as_date(since) if since is not None else None
+    entries = rg.register(_snapshot_register_entries(), user_folder=user_folder, include_user=include_user)
+    statuses = tr.evaluate(entries, day)
+    measures = [e for e in entries if e.kind == tr.MEASURE]
+    agreements = [e for e in entries if e.kind == tr.AGREEMENT]
+    if country:
+        from critmin.vocab import countries as vk
+
+        iso = country.strip().upper() if len(country.strip()) == 3 else vk.resolve_country(country, field="country").iso3
+        measures = [e for e in measures if iso in (e.country_iso3, e.target_iso3)]
+        agreements = [e for e in agreements if iso in e.partners]
+    if mineral:
+        c = vc.lookup(mineral)
+        ids = {c.commodity_id, *([c.group_id] if c.group_id else []), *vc.members(c.commodity_id)}
+        measures = [e for e in measures if ids & set(e.commodity_ids)]
+    kept = {e.entry_id for e in measures + agreements}
+    items = tr.calendar(entries, day)
+    if country or mineral:
+        items = [i for i in items if i["entry_id"] in kept or set(i["applies_to"]) & kept
+                 or (i["kind"] == "date" and (not country or i["country"] in (None, iso) or i["category"] == "us_policy"))]
+    nxt = tr.next_date(items, day)
+    if start is not None:
+        items = [i for i in items if i["date"] >= start.isoformat()]
+    if nxt["date"] is not None:
+        for i in items:
+            i["is_next"] = i["date"] == nxt["date"] and i["status"] != "superseded"
+
+    def text(d):
+        return d.text() if d is not None else None
+
+    mrows = []
+    for e in measures:
+        st = statuses[e.entry_id]
+        mrows.append({
+            "id": e.entry_id, "country": e.country_iso3, "target": e.target_iso3, "title": e.title,
+            "materials": list(e.materials), "minerals": list(e.commodity_ids), "type": e.measure_type,
+            "announced": text(e.announced), "effective": text(e.effective), "status": st.status,
+            "in_effect": st.status in IN_EFFECT, "since": text(st.since), "until": text(st.until),
+            "next_date": st.next_date.isoformat() if st.next_date else None, "next_what": st.next_what or None,
+            "explanation": st.explanation, "needs_check": st.needs_check, "changes": list(st.changes),
+            "verification": e.verification, "verification_note": e.verification_note or None,
+            "source_url": e.source_url, "origin": e.origin, "notes": e.detail or None,
+        })
+    arows = []
+    for e in agreements:
+        st = statuses[e.entry_id]
+        arows.append({
+            "id": e.entry_id, "partners": list(e.partners), "title": e.title, "signed": text(e.date),
+            "status": st.status, "since": text(st.since), "until": text(st.until),
+            "next_date": st.next_date.isoformat() if st.next_date else None, "explanation": st.explanation,
+            "focus": e.detail or None, "verification": e.verification, "source_url": e.source_url, "origin": e.origin,
+        })
+    mcols = ["id", "country", "target", "title", "materials", "minerals", "type", "announced", "effective", "status",
+             "in_effect", "since", "until", "next_date", "next_what", "explanation", "needs_check", "changes",
+             "verification", "verification_note", "source_url", "origin", "notes"]
+    acols = ["id", "partners", "title", "signed", "status", "since", "until", "next_date", "explanation", "focus",
+             "verification", "source_url", "origin"]
+    mdf = pd.DataFrame(mrows, columns=mcols)
+    order = {"announced": 0, "suspended": 1, "suspension_lapsed": 2, "in_force": 3, "expired": 4, "lifted": 5}
+    if not mdf.empty:
+        mdf = mdf.assign(_o=mdf["status"].map(order).fillna(9), _d=mdf["effective"].fillna(mdf["announced"]).fillna(""))
+        mdf = mdf.sort_values(["_o", "_d", "id"], ascending=[True, False, True]).drop(columns=["_o", "_d"])
+    return {
+        "today": day.isoformat(),
+        "next": nxt,
+        "measures": mdf.reset_index(drop=True),
+        "agreements": pd.DataFrame(arows, columns=acols),
+        "dates": pd.DataFrame(items),
+        "counts": {k: int(v) for k, v in mdf["status"].value_counts().items()} if not mdf.empty else {},
+    }
+
+
+def _snapshot_register_entries() -> list:
+    from critmin import register as rg
+    from critmin.analysis.inputs import read_tables
+
+    tables = read_tables(["export_controls", "agreements"])
+    return rg.snapshot_entries(tables["export_controls"], tables["agreements"])
+
+
+def tracker_validate(path, *, user_folder=None) -> tuple[pd.DataFrame, list[str]]:
+    """Check a register file (``docs/tracker.md``) against the whole register.
+
+    Returns
+    -------
+    (DataFrame, list)
+        Its entries (id, kind, title, country, date, status, until, applies_to,
+        verification, origin) and the problems found, each naming file, row and field;
+        an empty list means the file can be added.
+    """
+    from critmin import register as rg
+
+    entries, problems = rg.validate_file(path, _snapshot_register_entries(), user_folder=user_folder)
+    return rg.entries_frame(entries), [str(p) for p in problems]
+
+
+def tracker_add(path, *, replace: bool = False, user_folder=None) -> tuple[str, pd.DataFrame]:
+    """Validate a register file and store it in the user's register folder.
+
+    Raises :class:`critmin.register.RegisterError` (file, row, field) when it does not
+    validate; nothing is written then. Returns the stored path and the file's entries.
+    """
+    from critmin import register as rg
+
+    dest, entries = rg.add_file(path, _snapshot_register_entries(), user_folder=user_folder, replace=replace)
+    return str(dest), rg.entries_frame(entries)
+
+
+def _as_date(value):
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CritminError(f"not a date: {value!r}; expected YYYY-MM-DD") from None
+
+
 def sources() -> pd.DataFrame:
     """The manifest's sources: id, title, publisher, vintage, citation, DOI, licence, rows."""
     from critmin.snapshot import load_manifest
@@ -558,6 +729,7 @@ def tables() -> pd.DataFrame:
 
 
 __all__ = [
-    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages", "member_rows",
+    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages", "member_rows", "tracker",
+    "tracker_add", "tracker_validate",
     "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
 ]
