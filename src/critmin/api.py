@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 
 import pandas as pd
 
@@ -569,19 +570,24 @@ def tracker(
     """
     import datetime as dt
 
-    from critmin import register as rg
     from critmin.analysis import tracker as tr
 
     day = _as_date(today) if today is not None else dt.date.today()
     start = _as_date(since) if since is not None else None
-    entries = rg.register(_snapshot_register_entries(), user_folder=user_folder, include_user=include_user)
+    entries = _register_entries(user_folder, include_user)
     statuses = tr.evaluate(entries, day)
     measures = [e for e in entries if e.kind == tr.MEASURE]
     agreements = [e for e in entries if e.kind == tr.AGREEMENT]
     if country:
         from critmin.vocab import countries as vk
 
-        iso = country.strip().upper() if len(country.strip()) == 3 else vk.resolve_country(country, field="country").iso3
+        from critmin.errors import UnmappedNameError
+
+        try:
+            text = country.strip()
+            iso = vk.resolve_code(text) if len(text) == 3 and text.isalpha() else vk.resolve_country(text).iso3
+        except UnmappedNameError:
+            raise CritminError(f"unknown country {country!r}; give an ISO3 code or a country name") from None
         measures = [e for e in measures if iso in (e.country_iso3, e.target_iso3)]
         agreements = [e for e in agreements if iso in e.partners]
     if mineral:
@@ -651,6 +657,34 @@ def _snapshot_register_entries() -> list:
 
     tables = read_tables(["export_controls", "agreements"])
     return rg.snapshot_entries(tables["export_controls"], tables["agreements"])
+
+
+_REGISTER_CACHE: dict[tuple, list] = {}
+_REGISTER_LOCK = threading.Lock()
+
+
+def _register_entries(user_folder=None, include_user: bool = True) -> list:
+    """The whole register, read again only when the snapshot, the built-in file or a user
+    file changed (a web server answers many tracker requests from one reading)."""
+    from critmin import register as rg
+    from critmin.snapshot import default_dir
+
+    def stamp(path):
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return (str(path), st.st_mtime_ns, st.st_size)
+
+    users = tuple(stamp(f) for f in rg.user_files(user_folder)) if include_user else ()
+    key = (stamp(default_dir() / "manifest.json"), stamp(rg.BUILTIN), str(user_folder or rg.user_dir()), users)
+    with _REGISTER_LOCK:  # concurrent first requests read the register once
+        hit = _REGISTER_CACHE.get(key)
+        if hit is None:
+            hit = rg.register(_snapshot_register_entries(), user_folder=user_folder, include_user=include_user)
+            _REGISTER_CACHE.clear()
+            _REGISTER_CACHE[key] = hit
+    return hit
 
 
 def tracker_validate(path, *, user_folder=None) -> tuple[pd.DataFrame, list[str]]:

@@ -61,7 +61,7 @@ def tracker(
 
         f = Format(fmt)
         day = _parse_day(today, "--today") or dt.date.today()
-        since = None if all_dates else day - dt.timedelta(days=365)
+        since = None if all_dates or day <= dt.date.min + dt.timedelta(days=365) else day - dt.timedelta(days=365)
         res = api.tracker(day, country=country, mineral=mineral, since=since)
         measures, agreements, dates = res["measures"], res["agreements"], res["dates"]
         if f is Format.json:
@@ -98,8 +98,11 @@ def tracker(
             emit(agreements.assign(partners=agreements["partners"].map(", ".join)), f, title="US agreements",
                  columns=["id", "partners", "title", "signed", "status", "verification"])
         if not dates.empty:
-            shown = dates.assign(status=[("NEXT · " if n else "") + s for s, n in
-                                         zip(dates["status"], dates.get("is_next", [False] * len(dates)).fillna(False))])
+            is_next = dates["is_next"].fillna(False) if "is_next" in dates else [False] * len(dates)
+            shown = dates.assign(
+                status=[("NEXT · " if n else "") + s for s, n in zip(dates["status"], is_next)],
+                date=[d[:7] if p == "month" else d for d, p in zip(dates["date"], dates["precision"])],
+            )
             emit(shown, f, title="Dates" + ("" if all_dates else " (the last 12 months and ahead; --all-dates for all)"),
                  columns=["date", "title", "status", "verification"])
         check = measures[measures["needs_check"]] if not measures.empty else measures

@@ -176,14 +176,31 @@ def _csv_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[Pro
     return out, problems
 
 
+def _yaml_loader():
+    """A safe loader (libyaml's when installed: 20x faster) that leaves dates as text, so a
+    date such as ``2026-13-01`` is reported with its row and field rather than failing
+    inside the YAML parser."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"] for k, v in base.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
 def _yaml_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[Problem]]:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when installed: 20x faster
+    loader = _yaml_loader()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [Problem(name, mark.line + 1 if mark else None, None, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
     if not isinstance(data, dict):
@@ -232,16 +249,24 @@ def _all_fields() -> set[str]:
 
 
 # --- validating records into entries ------------------------------------------------------------
+#: Years a register date may have: wide enough for the WTO quotas of 2010 and any
+#: plausible horizon, narrow enough that a typo (``20266-11-10`` read as year 2026x) fails.
+YEARS = (1900, 2100)
+
+
 def _day(text: str, *, allow_month: bool = True) -> Day | None:
+    day: Day | None = None
     if _DAY_RE.match(text):
         try:
-            return Day(dt.date.fromisoformat(text))
+            day = Day(dt.date.fromisoformat(text))
         except ValueError:
             return None
-    if allow_month and _MONTH_RE.match(text):
+    elif allow_month and _MONTH_RE.match(text):
         y, m = map(int, text.split("-"))
-        return Day(dt.date(y, m, 1), "month") if 1 <= m <= 12 else None
-    return None
+        day = Day(dt.date(y, m, 1), "month") if 1 <= m <= 12 and y >= 1 else None
+    if day is None or not YEARS[0] <= day.date.year <= YEARS[1]:
+        return None
+    return day
 
 
 def _country(text: str) -> tuple[str | None, tuple[str, ...]]:
@@ -295,7 +320,8 @@ def _record_entry(name: str, row: int | None, rec: dict, origin: str) -> tuple[E
         if k in rec:
             d = _day(rec[k], allow_month=k not in ("until",))
             if d is None:
-                bad(k, "not a date", rec[k], "YYYY-MM-DD" + ("" if k == "until" else " (or YYYY-MM for a month)"))
+                bad(k, "not a date", rec[k], "YYYY-MM-DD" + ("" if k == "until" else " (or YYYY-MM for a month)")
+                    + f", years {YEARS[0]}-{YEARS[1]}")
             days[k] = d
 
     country = None
@@ -409,12 +435,16 @@ def check_file(path: str | Path, existing: Sequence[Entry] = (), *, origin: str 
             problems.append(Problem(name, e.origin_row, "id", f"id already in the register ({known[e.entry_id].origin})",
                                     e.entry_id, "an id not used elsewhere"))
         seen[e.entry_id] = e.origin_row
-    targets = {e.entry_id for e in [*existing, *entries] if e.kind in (MEASURE, AGREEMENT)}
-    for e in entries if require_targets else ():
-        for t in e.applies_to:
+    # Checked on every record, valid or not, so that one run lists every problem.
+    targets = {e.entry_id for e in existing if e.kind in (MEASURE, AGREEMENT)}
+    targets |= {rec.get("id") for _, rec in records if rec.get("kind") in (MEASURE, AGREEMENT)}
+    for row, rec in records if require_targets else ():
+        listed = rec.get("applies_to", [])
+        for t in [listed] if isinstance(listed, str) else listed:
             if t not in targets:
-                problems.append(Problem(name, e.origin_row, "applies_to", "names no measure or agreement", t,
+                problems.append(Problem(name, row, "applies_to", "names no measure or agreement", t,
                                         "the id of a measure or agreement in this file or the register"))
+    problems.sort(key=lambda pr: (pr.row or 0))
     if not records and not problems:
         problems.append(Problem(name, None, "entries", "no entries", expected="at least one entry"))
     return entries, problems

@@ -27,12 +27,16 @@ def _today(today: Optional[dt.date]) -> dt.date:
     return today or dt.date.today()
 
 
+def _year_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=365) if day > dt.date.min + dt.timedelta(days=365) else dt.date.min
+
+
 def key_dates(today: dt.date, *, since: Optional[dt.date] = None) -> dict:
     """The calendar with each entry's status and the number of days from ``today``
     (by default the twelve months before ``today`` and everything after)."""
     from critmin import api
 
-    res = api.tracker(today, since=since or today - dt.timedelta(days=365))
+    res = api.tracker(today, since=since or _year_before(today))
     items = res["dates"].to_dict("records") if not res["dates"].empty else []
     nxt = res["next"]
     return {"today": res["today"], "next": nxt if nxt["date"] else None, "next_message": nxt["message"], "items": items}
@@ -52,7 +56,7 @@ def status(
 ):
     from critmin import api
 
-    res = api.tracker(_today(today), country=country, mineral=mineral, since=_today(today) - dt.timedelta(days=365))
+    res = api.tracker(_today(today), country=country, mineral=mineral, since=_year_before(_today(today)))
     return json_response({
         "today": res["today"], "next": res["next"], "counts": res["counts"],
         "measures": res["measures"].to_dict("records"), "agreements": res["agreements"].to_dict("records"),

@@ -124,10 +124,16 @@
 
   CM.pages.tracker = async function (main) {
     await CM.loadCountries();
-    await CM.section(main, "dates", () => dates(main));
+    const top = CM.el("div");
     const grid = CM.el("div", { class: "grid" });
-    main.appendChild(grid);
-    await CM.section(grid, "export controls", () => controls(grid));
-    await CM.section(grid, "agreements", () => agreements(grid));
+    const left = CM.el("div", { style: "display: contents" });
+    const right = CM.el("div", { style: "display: contents" });
+    grid.append(left, right);
+    main.append(top, grid);
+    await Promise.all([
+      CM.section(top, "dates", () => dates(top)),
+      CM.section(left, "export controls", () => controls(left)),
+      CM.section(right, "agreements", () => agreements(right)),
+    ]);
   };
 })();
