@@ -28,7 +28,7 @@
       full: true,
       testid: "dates",
       subtitle: `Relative to today, ${data.today}. Grey: passed; orange: next. ` +
-        (data.next ? `Next: ${data.next.date}, ${data.next.title}.` : data.next_message),
+        (data.next ? `Next: ${data.next.date}, ${data.next.title}.` : data.next_message.charAt(0).toUpperCase() + data.next_message.slice(1) + "."),
       source: "The register: Proclamation 11001 of 14 January 2026 (Section 232, processed critical minerals); MOFCOM announcements 2025 Nos. 70 and 72; your entries (critmin tracker add)",
     });
     main.appendChild(card);
