@@ -252,9 +252,9 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
 SALIENT_TABLES = ("salient", "critical_salient")
 
 
-def _salient_reliance(vintage: int) -> pd.DataFrame:
-    """Net import reliance of ``vintage - 1`` from the release's salient tables, one row per
-    published cell, with the commodity it measures (``measures``)."""
+def _salient_reliance(vintage: int) -> dict[str, list[dict]]:
+    """Net import reliance of ``vintage - 1`` from the release's salient tables, one record
+    per published cell, grouped by the commodity it measures."""
     chapter = store.query(
         """SELECT commodity_id, form, detail AS published_name, year, value, qualifier, low, high, raw,
                   'salient' AS nir_table
@@ -267,13 +267,15 @@ def _salient_reliance(vintage: int) -> pd.DataFrame:
            FROM critical_salient WHERE vintage = ? AND field = 'net_import_reliance' AND year = ?""",
         [vintage, vintage - 1],
     )
-    frames = [f for f in (chapter, table) if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=["commodity_id", "form", "published_name", "year", "value", "qualifier", "low",
-                                     "high", "raw", "nir_table", "measures"])
-    df = pd.concat(frames, ignore_index=True)
-    df["measures"] = [_measured(cid, form) for cid, form in zip(df["commodity_id"], df["form"])]
-    return df
+    out: dict[str, list[dict]] = {}
+    measured: dict[tuple, str] = {}
+    for frame_ in (chapter, table):
+        for r in frame_.to_dict("records"):
+            key = (r["commodity_id"], r["form"] if isinstance(r["form"], str) else "")
+            if key not in measured:
+                measured[key] = _measured(*key)
+            out.setdefault(measured[key], []).append(r)
+    return out
 
 
 def _measured(commodity_id: str, form) -> str:
@@ -289,21 +291,22 @@ def _measured(commodity_id: str, form) -> str:
     return commodity_id
 
 
-def _best_salient(salient: pd.DataFrame, commodity_id: str) -> dict | None:
+def _best_salient(salient: dict[str, list[dict]], commodity_id: str) -> dict | None:
     """The salient-table reliance of a listed mineral, as a row of :func:`nir`; None if none.
 
     The chapter comes before the critical-minerals table; within a table the published
     form with the highest reliance is taken, as for the figure.
     """
-    rows = salient[salient["measures"] == commodity_id]
+    rows = salient.get(commodity_id, [])
     for table in SALIENT_TABLES:
-        part = rows[rows["nir_table"] == table]
-        if part.empty:
-            continue
         recs = []
-        for r in part.to_dict("records"):
+        for r in rows:
+            if r["nir_table"] != table:
+                continue
             value, low, high = (None if pd.isna(r[k]) else float(r[k]) for k in ("value", "low", "high"))
             recs.append((reliance_rank(value, r["qualifier"], low, high), r, value, low, high))
+        if not recs:
+            continue
         rank, r, value, low, high = max(recs, key=lambda t: t[0])
         form = r["form"] if isinstance(r["form"], str) else ""
         return {
