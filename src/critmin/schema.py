@@ -198,7 +198,8 @@ TABLES: dict[str, Table] = {
             "eu_crm_assessment",
             "EU critical raw materials assessments 2011-2023: supply risk (SR) and economic importance (EI).",
             {
-                "material": STR, "commodity_id": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS, **PROVENANCE,
+                "material": STR, "commodity_id": STR, "form": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS,
+                **PROVENANCE,
             },
             not_null=("material", "year", "indicator", "qualifier"),
         ),
@@ -207,7 +208,7 @@ TABLES: dict[str, Table] = {
             "EU CRM 2023 supply shares by country: scope global | eu_sourcing, stage extraction | "
             "processing, share in percent (bounded where published as <0.1%), and the trade factor t.",
             {
-                "material": STR, "commodity_id": STR, "scope": STR, "stage": STR, "country_iso3": STR,
+                "material": STR, "commodity_id": STR, "form": STR, "scope": STR, "stage": STR, "country_iso3": STR,
                 "country_name": STR, "country_kind": STR, **VALUE_COLUMNS, "trade_factor": FLOAT, **PROVENANCE,
             },
             not_null=("material", "scope", "stage", "country_name", "qualifier"),
@@ -216,7 +217,7 @@ TABLES: dict[str, Table] = {
             "eu_crm_material_use",
             "EU CRM 2023 end-use shares per material and application.",
             {
-                "material": STR, "commodity_id": STR, "application": STR, **VALUE_COLUMNS,
+                "material": STR, "commodity_id": STR, "form": STR, "application": STR, **VALUE_COLUMNS,
                 "nace_sector": STR, "value_added_meur": FLOAT, **PROVENANCE,
             },
             not_null=("material", "application", "qualifier"),
