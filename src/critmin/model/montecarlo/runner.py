@@ -13,7 +13,7 @@ Backends
     Chunks run one after another in this process (the kernel uses its own threads).
 ``dask``
     Chunks are Dask tasks. Without ``scheduler`` a ``distributed.LocalCluster`` of worker
-    processes (one thread each, loopback only, no dashboard) is started and closed
+    processes (one thread each, loopback only, the dashboard on a free loopback port) is started and closed
     afterwards; with ``scheduler="tcp://host:8786"`` an existing cluster is used (its
     workers need critmin installed). A task whose worker dies is rerun elsewhere by the
     scheduler; a task that raises is retried (``retries``). The client writes each chunk's
@@ -308,7 +308,7 @@ def _run_dask(evaluator: Evaluator, design: Design, spec: RunSpec, bounds: list[
         else:
             n = workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=40)
+                                   dashboard_address="127.0.0.1:0", silence_logs=40)
             client = Client(cluster)
         try:
             token = f"{spec.seed}-{spec.draws}-{time.time_ns()}"
