@@ -86,7 +86,7 @@ def setup(mineral: str | None = None, *, market: str | None = None, scenario: st
         (built.key.split(":")[2] if built.key.startswith("kb:") else "*")
     events, skipped = events_for_market(lib, built.mineral, stage, evaluator.info.regions, evaluator.info.focus,
                                         governance_groups_from_snapshot(), include_disabled=include_disabled)
-    notes += built.notes + skipped
+    notes += skipped  # the market's own notes travel in evaluator.info.assumptions
     if elasticity is not None:
         notes.append(f"elasticity uncertainty: {elasticity.describe()} multiplier per kind and draw -- "
                      + (ELASTICITY_SPREAD_SOURCE if elasticity == DEFAULT_ELASTICITY_SPREAD else "user assumption"))

@@ -25,8 +25,9 @@ severity_*        ``ban``: 1; ``licensing``/``quota``/``outage``: the share with
                   (``severity_unit`` ``share``), or a quota given as a cap quantity in a mass
                   unit (``t``, ``kg``...) converted to the market's unit
 *_basis           ``register`` (derived by counting the export-control register, see
-                  :mod:`.register_rates`), ``published`` (a cited figure), or ``assumption``
-                  (a labelled user assumption with its rationale)
+                  :mod:`.register_rates`), ``published`` (a cited figure), ``definition``
+                  (a ban's severity is 1), or ``assumption`` (a labelled user assumption
+                  with its rationale)
 *_source          the citation, or the rule and counts behind a derived number
 rationale         why the row exists and how to read it
 ================  ==========================================================================
@@ -63,7 +64,7 @@ LIBRARY_PATH = Path(__file__).with_name("disruptions.csv")
 KINDS = ("ban", "quota", "licensing", "outage")
 TARGETS = ("USA", "ALL")
 STAGES = ("mine", "processing", "*")
-BASES = ("register", "published", "assumption")
+BASES = ("register", "published", "definition", "assumption")
 COLUMNS = (
     "event_id", "exporter", "mineral", "stage", "kind", "target", "enabled",
     "rate_dist", "rate_a", "rate_b", "rate_basis", "rate_source",
@@ -366,7 +367,7 @@ def derive_library(tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFram
                      "severity_b": LICENSING_SEVERITY[2], "severity_unit": "share", "severity_basis": "assumption",
                      "severity_source": LICENSING_SEVERITY_WHY}
     ban_sev = {"severity_dist": "fixed", "severity_a": 1.0, "severity_b": "", "severity_unit": "share",
-               "severity_basis": "published", "severity_source": "a ban withholds every shipment (by definition)"}
+               "severity_basis": "definition", "severity_source": "a ban withholds every shipment"}
     rows: list[dict[str, object]] = []
     for cid in inputs["china_licensed"]:
         rows.append({"event_id": f"CHN-{cid}-ban-us", "exporter": "CHN", "mineral": cid, "stage": "*", "kind": "ban",
