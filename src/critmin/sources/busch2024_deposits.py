@@ -29,9 +29,10 @@ columns                                unit and meaning
                                        (already committed)
 ``prod_rate2022`` ... ``2030``         kt Li per year
 ``max_prod_rate``                      kt Li per year: **a modelling cap**, all resources x
-                                       a depletion rate (1% evaporation brine, 3% DLE and
-                                       clay, 5% hard rock), raised to at least the listed
-                                       production rates; not a nameplate capacity
+                                       the authors' depletion rate (1%, 3% or 5% a year by
+                                       resource type and extraction method), raised to at
+                                       least the listed production rates; not a nameplate
+                                       capacity
 ``max_ramp_up``                        kt Li per year per year: ``max_prod_rate / 4``
                                        (the authors' four-year ramp-up)
 ``delay_years``                        years from 2022 before expansion is allowed (3 open,

@@ -84,7 +84,8 @@ def size_table(outcomes: pd.DataFrame, base_consumption: float, base_price: floa
     annuity = sum((1.0 + discount_rate) ** -t for t in range(horizon))
     rows = []
     for a in coverages:
-        k = float(np.quantile(need.to_numpy(), a)) if np.isfinite(np.quantile(need.to_numpy(), a)) else np.inf
+        # the empirical quantile that is a sample value (no interpolation towards an infinite, failed case)
+        k = float(np.quantile(need.to_numpy(), a, method="inverted_cdf"))
         covered_cases = need.to_numpy() <= k
         if rule == "horizon":
             covered_draw = pd.Series(covered_cases, index=need.index)
