@@ -95,4 +95,17 @@ def test_bad_run_parameters(evaluator, design, tmp_path):
 def test_default_chunk_size_depends_on_the_run_only():
     assert default_chunk_draws(1_000_000, 1) == 31_250
     assert default_chunk_draws(10, 1) == 10
-    assert default_chunk_draws(10_000, 10) == 313
+    assert default_chunk_draws(10_000, 10) == 1_000
+    assert default_chunk_draws(100_000, 10) == 3_125
+
+
+def test_the_compiled_kernel_is_also_chunk_independent(small_market, design):
+    pytest.importorskip("numba")
+    from critmin.model.montecarlo.evaluator import EngineEvaluator
+
+    ev = EngineEvaluator("test:small", [small_market], solver_backend="numba")
+    d = Design(ev.info, design.events, horizon=3)
+    a = run(ev, d, 200, 9, backend="inprocess", chunk_draws=200)
+    b = run(ev, d, 200, 9, backend="inprocess", chunk_draws=23)
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+    assert ev.info.fingerprint != EngineEvaluator("test:small", [small_market]).info.fingerprint

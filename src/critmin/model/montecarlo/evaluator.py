@@ -232,7 +232,18 @@ class EngineEvaluator:
         regions = market.regions
         for region, c in shocks.capacity.items():
             inst.capacity[:, regions.index(region)] *= c[rows, cols]
-        channels = [ch for ch, a in shocks.availability.items() if np.any(a[rows, cols] < 1.0)]
+        # quota slots only for channels cut partially in these rows (the caller groups rows by that pattern:
+        # an inactive slot still costs the kernel an equation per member)
+        channels = [ch for ch, a in shocks.availability.items()
+                    if np.any((a[rows, cols] < 1.0) & (a[rows, cols] > 1e-12))]
+        for ch, a in shocks.availability.items():
+            # a ban removes the varieties from the nest
+            banned = np.nonzero(a[rows, cols] <= 1e-12)[0]
+            if banned.size:
+                o = regions.index(ch.exporter)
+                for d in range(len(regions)):
+                    if d != o and (ch.target == "ALL" or d == self.f):
+                        inst.allowed[banned, o, d] = False
         if channels:
             inst = inst.with_quota_slots(inst.n_quotas + len(channels))
         k0 = inst.n_quotas - len(channels)
@@ -246,12 +257,7 @@ class EngineEvaluator:
                 dests[:] = True
                 dests[o] = False
             base = market.flows[o, dests].sum()
-            ban = a <= 1e-12
-            # a ban removes the varieties from the nest; a partial cut is an export quota on the base flow
-            sel = np.nonzero(ban)[0]
-            for d in np.nonzero(dests)[0]:
-                inst.allowed[sel, o, d] = False
-            part = (a < 1.0) & ~ban
+            part = (a < 1.0) & (a > 1e-12)
             inst.quota_origin[part, k] = o
             inst.quota_dest[part, k, :] = dests
             inst.quota_cap[part, k] = a[part] * base
@@ -320,20 +326,27 @@ class EngineEvaluator:
             in_s = stratum == s
             for k, v in base_vals.items():
                 out[k][in_s, :] = v
-            rows, cols = np.nonzero(solve & in_s[:, None])
-            if rows.size == 0:
+            rows_all, cols_all = np.nonzero(solve & in_s[:, None])
+            if rows_all.size == 0:
                 continue
-            inst = self._instruments(market, shocks, rows, cols)
-            batch = self._solve(market, inst)
-            for k, v in self._outcomes(batch).items():
-                out[k][rows, cols] = v
-            status[rows, cols] = batch.solution.status
-            iterations[rows, cols] = batch.solution.iterations
-            failed = batch.solution.status != 0
-            if failed.any():
-                messages[rows[failed], cols[failed]] = np.array(batch.solution.messages, dtype=object)[failed]
-            if "required_release" in extra:
-                out["required_release"][rows, cols] = self._required_release(market, inst, batch)
+            # group members by which channels are cut partially, so each solve has only the quota slots it uses
+            pattern = np.zeros(rows_all.size, dtype=np.int64)
+            for bit, a in enumerate(shocks.availability.values()):
+                v = a[rows_all, cols_all]
+                pattern |= np.where((v < 1.0) & (v > 1e-12), np.int64(1) << bit, 0)
+            for pat in np.unique(pattern):
+                rows, cols = rows_all[pattern == pat], cols_all[pattern == pat]
+                inst = self._instruments(market, shocks, rows, cols)
+                batch = self._solve(market, inst)
+                for k, v in self._outcomes(batch).items():
+                    out[k][rows, cols] = v
+                status[rows, cols] = batch.solution.status
+                iterations[rows, cols] = batch.solution.iterations
+                failed = batch.solution.status != 0
+                if failed.any():
+                    messages[rows[failed], cols[failed]] = np.array(batch.solution.messages, dtype=object)[failed]
+                if "required_release" in extra:
+                    out["required_release"][rows, cols] = self._required_release(market, inst, batch)
         out["status"] = status
         out["iterations"] = iterations
         out["message"] = messages

@@ -87,7 +87,7 @@ class RunSpec:
 
 def default_chunk_draws(draws: int, horizon: int) -> int:
     """Chunk size from the run's size only (never from the backend), so a resume finds the same chunks."""
-    lo = math.ceil(2_000 / horizon)
+    lo = math.ceil(10_000 / horizon)
     hi = math.ceil(50_000 / horizon)
     return max(1, min(max(math.ceil(draws / 32), lo), hi, draws))
 
