@@ -1,6 +1,5 @@
 """The lithium deposit cost curve and the marginal allied project."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -55,12 +55,17 @@ def test_elasticity_multipliers_reach_the_kernel(evaluator):
     assert out["shortfall"][1, 0] > out["shortfall"][0, 0]
 
 
-def test_failures_are_nulls_with_a_reason(small_market):
-    ev = EngineEvaluator("t", [small_market])
-    # JPN banned to every destination with no home use: no outlet, no equilibrium
-    out = ev.evaluate(shocks(1, availability={Channel("JPN", "ALL"): np.array([[0.0]])}))
-    if out["status"][0, 0] != 0:
-        assert np.isnan(out["welfare_loss"][0, 0]) and out["message"][0, 0]
+def test_failures_are_nulls_with_a_reason():
+    from critmin.model import calibrate
+
+    # XPT consumes nothing at home: banning all its exports leaves its output no outlet
+    market = calibrate(["USA", "CHN", "XPT"], production=[1.0, 50.0, 10.0], consumption=[30.0, 31.0, 0.0], price=10.0)
+    ev = EngineEvaluator("t", [market])
+    out = ev.evaluate(shocks(2, availability={Channel("XPT", "ALL"): np.array([[0.0], [0.5]])}))
+    assert out["status"][0, 0] not in (0, STATUS_BASE)
+    assert np.isnan(out["welfare_loss"][0, 0]) and np.isnan(out["consumer_loss"][0, 0])
+    assert "outlet" in out["message"][0, 0]
+    assert out["status"][1, 0] == 0 and out["message"][1, 0] == "" and np.isfinite(out["welfare_loss"][1, 0])
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,7 +1,6 @@
 """Floors and projects: closed forms, monotonicity, the break-even floor, deposit defaults."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from critmin.errors import CritminError
+
 from .design import DEFAULT_ELASTICITY_SPREAD, ELASTICITY_SPREAD_SOURCE, Design
-from .disruptions import ActiveEvent, events_for_market, governance_groups_from_snapshot, library_table, load_library
+from .disruptions import events_for_market, governance_groups_from_snapshot, library_table, load_library
 from .distributions import Distribution
 from .evaluator import EngineEvaluator
 from .markets import BuiltMarket, build_market, default_market
@@ -86,7 +88,7 @@ def setup(mineral: str | None = None, *, market: str | None = None, scenario: st
     else:
         key = market or default_market(mineral).key
         built = build_market(key, strata=strata)
-    evaluator = EngineEvaluator(built.key, built.markets, base=base if base is not None else None,
+    evaluator = EngineEvaluator(built.key, built.markets, base=base,
                                 strata=built.strata, notes=built.notes, solver_backend=solver_backend)
     lib = load_library(library)
     stage = built.markets[0].stage if built.markets[0].stage in ("mine", "processing") else \
@@ -211,11 +213,7 @@ def expected_loss_ranking(draws: int = 2000, seed: int = 0, *, markets: list[str
             r = disruption_montecarlo(market=choice.key, mineral=choice.mineral, draws=draws, seed=seed,
                                       method=method, backend=backend, scheduler=scheduler, workers=workers,
                                       horizon=horizon, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - a market that fails to set up is listed, not hidden
-            from critmin.errors import CritminError
-
-            if not isinstance(exc, (CritminError, ValueError)):
-                raise
+        except (CritminError, ValueError) as exc:  # a market that fails to set up is listed, not hidden
             missing.append({"mineral": choice.mineral, "reason": f"{choice.key}: {exc}"})
             continue
         rows.append(r.headline())
