@@ -254,5 +254,29 @@ TABLES: dict[str, Table] = {
             key=("chemistry", "material"),
             not_null=("chemistry", "material", "qualifier", "unit"),
         ),
+        _t(
+            "lithium_deposits",
+            "Lithium deposits (Busch et al. 2024): location, status, grades (% Li), reserves and resources "
+            "(kt Li), extraction costs (2022 USD per t Li, with and without royalty and tax), expansion cost "
+            "(USD per t Li per year of capacity), opening cost (USD), production rates (kt Li per year) and the "
+            "authors' depletion caps (kt Li per year; modelling caps, not capacities).",
+            {
+                "deposit_id": INT, "country_name": STR, "country_iso3": STR, "deposit_name": STR,
+                "resource_type": STR, "resource_type_detail": STR, "latitude": FLOAT, "longitude": FLOAT,
+                "status": STR, "status_delay": STR, "open_mine": BOOL, "cost_source": STR, "label_name": STR,
+                "grade_reserve_pct_li": FLOAT, "grade_resource_pct_li": FLOAT, "grade_resource_inferred_pct_li": FLOAT,
+                "reserve_kt_li": FLOAT, "resource_demonstrated_kt_li": FLOAT, "resource_inferred_kt_li": FLOAT,
+                "all_resource_kt_li": FLOAT, "cost1_usd_per_t_li": FLOAT, "cost2_usd_per_t_li": FLOAT,
+                "cost3_usd_per_t_li": FLOAT, "cost1_notax_usd_per_t_li": FLOAT, "cost2_notax_usd_per_t_li": FLOAT,
+                "cost3_notax_usd_per_t_li": FLOAT, "max_prod_rate_cap_kt_li_per_year": FLOAT,
+                "max_ramp_up_cap_kt_li_per_year": FLOAT, "cost_expansion_usd_per_t_li_per_year": FLOAT,
+                "cost_opening_usd": FLOAT, "prod_rate_2022_kt_li": FLOAT, "prod_rate_2023_kt_li": FLOAT,
+                "prod_rate_2025_kt_li": FLOAT, "prod_rate_2030_kt_li": FLOAT, "delay_years": FLOAT,
+                "edb_score_transformed": FLOAT, "wgi_score_transformed": FLOAT, "wcr_score_transformed": FLOAT,
+                "corporate_tax_rate": FLOAT, **PROVENANCE,
+            },
+            key=("deposit_id",),
+            not_null=("deposit_id", "country_iso3", "deposit_name", "resource_type", "status", "cost_source"),
+        ),
     ]
 }

@@ -27,4 +27,5 @@ READERS: tuple[str, ...] = (
     "critmin.sources.eu_crm:read_eu_crm",
     "critmin.sources.usgs_myb:read_myb_rare_earths",
     "critmin.sources.busch2024_intensity:read_batpac",
+    "critmin.sources.busch2024_deposits:read_busch2024_deposits",
 )
