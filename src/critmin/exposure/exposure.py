@@ -306,21 +306,59 @@ _SUMS = ["tonnes_low", "tonnes_high", "spend_low", "spend_high"]
 def _basis_label(bits: np.ndarray) -> np.ndarray:
     """``+``-joined names of the bases whose bit is set (``declared+inferred``), sorted."""
     names = sorted(BASES)
-    table = {m: "+".join(b for b in names if m & (1 << BASES.index(b))) for m in range(1 << len(BASES))}
-    return np.array([table[int(m)] for m in bits], dtype=object)
+    table = ["+".join(b for b in names if m & (1 << BASES.index(b))) for m in range(1 << len(BASES))]
+    return pd.Categorical.from_codes(np.asarray(bits, dtype=np.int64), categories=table)
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and sorted categories of a string column (categorical or not)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = np.asarray(col.cat.categories, dtype=object)
+        codes = col.cat.codes.to_numpy()
+        if len(cats) and not all(a <= b for a, b in zip(cats[:-1], cats[1:])):
+            order = np.argsort(cats, kind="stable")
+            remap = np.empty(len(cats), dtype=np.int64)
+            remap[order] = np.arange(len(cats))
+            cats, codes = cats[order], remap[codes]
+        return codes.astype(np.int64), cats
+    codes, cats = pd.factorize(col, sort=True)
+    return codes.astype(np.int64), np.asarray(cats, dtype=object)
 
 
 def _grouped(paths: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Sums by ``keys`` plus ``basis_bits``, the bases present in each group as a bit mask."""
-    onehot = {f"_b{i}": (paths["basis"] == b).to_numpy(dtype=float) for i, b in enumerate(BASES)}
-    frame = paths[keys + _SUMS].assign(**onehot)
-    # min_count=1: a sum over only unknown (NaN) spend stays unknown, never 0
-    out = frame.groupby(keys, sort=True, observed=True).sum(min_count=1).reset_index()
-    bits = np.zeros(len(out), dtype=np.int64)
+    """Sums by ``keys`` plus ``basis_bits``, the bases present in each group as a bit mask.
+
+    One mixed-radix integer per row encodes the keys (categories sorted, so the integer
+    order is the strings' order); ``np.unique`` finds the groups and ``np.bincount`` sums
+    each column. A group's sum with an unknown (NaN) term is unknown, never a partial total.
+    """
+    key = np.zeros(len(paths), dtype=np.int64)
+    parts = []
+    for k in keys:
+        codes, cats = _codes(paths[k])
+        key = key * max(len(cats), 1) + codes
+        parts.append((k, cats))
+    groups, inv = np.unique(key, return_inverse=True)
+    out = {}
+    rest = groups.copy()
+    for k, cats in reversed(parts):
+        size = max(len(cats), 1)
+        out[k] = pd.Categorical.from_codes(rest % size, categories=cats)
+        rest //= size
+    frame = pd.DataFrame({k: out[k] for k in keys})
+    m = len(groups)
+    for c in _SUMS:
+        frame[c] = np.bincount(inv, weights=paths[c].to_numpy(dtype=float), minlength=m)
+    basis = paths["basis"]
+    bcode = basis.cat.codes.to_numpy() if isinstance(basis.dtype, pd.CategoricalDtype) else \
+        np.array([BASES.index(b) for b in basis], dtype=np.int64)
+    if isinstance(basis.dtype, pd.CategoricalDtype):  # categories may be in any order
+        bcode = np.array([BASES.index(b) for b in basis.cat.categories], dtype=np.int64)[bcode]
+    bits = np.zeros(m, dtype=np.int64)
     for i in range(len(BASES)):
-        bits |= (out.pop(f"_b{i}").to_numpy() > 0).astype(np.int64) << i
-    out["basis_bits"] = bits
-    return out
+        bits |= (np.bincount(inv, weights=(bcode == i).astype(float), minlength=m) > 0).astype(np.int64) << i
+    frame["basis_bits"] = bits
+    return frame
 
 
 def aggregate(paths: pd.DataFrame, scope: str) -> pd.DataFrame:
@@ -330,8 +368,6 @@ def aggregate(paths: pd.DataFrame, scope: str) -> pd.DataFrame:
         return pd.DataFrame(columns=keys + _SUMS + ["basis"])
     out = _grouped(paths, keys)
     out["basis"] = _basis_label(out.pop("basis_bits").to_numpy())
-    for k in keys:  # the outward tables carry plain strings
-        out[k] = out[k].astype(object)
     out["spend_low"] = out["spend_low"].where(out["spend_low"].notna(), None)
     return out
 
@@ -351,69 +387,79 @@ def indicators(paths: pd.DataFrame, kb: KnowledgeBase, scope: str) -> pd.DataFra
     if paths.empty:
         return pd.DataFrame(columns=cols)
     agg = _grouped(paths, keys + ["country"])
-    ctry = agg["country"].astype(object).to_numpy()
+    # per-country facts looked up once per distinct country, then spread by code
+    cc, ccats = _codes(agg["country"])
+    cat_unas = ccats == UNASSIGNED
+    cat_unkn = ccats == UNKNOWN
+    cat_known = ~(cat_unas | cat_unkn)
+    cat_score = np.array([kb.wgi.get(c, np.nan) if k else np.nan for c, k in zip(ccats, cat_known)], dtype=float)
+    unas, unkn, known = cat_unas[cc], cat_unkn[cc], cat_known[cc]
+    china = (ccats == "CHN")[cc]
+    feoc = np.array([c in kb.feoc for c in ccats], dtype=bool)[cc]
+    score = cat_score[cc]
+    has = ~np.isnan(score)
     lo = agg["tonnes_low"].to_numpy(dtype=float)
     hi = agg["tonnes_high"].to_numpy(dtype=float)
     mid = (lo + hi) / 2
-    unas = ctry == UNASSIGNED
-    unkn = ctry == UNKNOWN
-    known = ~(unas | unkn)
-    china = ctry == "CHN"
-    feoc = np.array([c in kb.feoc for c in ctry], dtype=bool)
-    score = np.array([kb.wgi.get(c, np.nan) if k else np.nan for c, k in zip(ctry, known)], dtype=float)
-    has = ~np.isnan(score)
-    terms = pd.DataFrame({
-        "lo": lo, "hi": hi, "mid": mid, "lo2": np.where(known, lo**2, 0.0), "hi2": np.where(known, hi**2, 0.0),
-        "mid_frag": np.where(known, 0.0, mid), "mid_unas": np.where(unas, mid, 0.0), "mid_unkn": np.where(unkn, mid, 0.0),
-        "ch_lo": np.where(china, lo, 0.0), "ch_hi": np.where(china, hi, 0.0),
-        "fe_lo": np.where(feoc, lo, 0.0), "fe_hi": np.where(feoc, hi, 0.0),
-        "w": np.where(has, mid, 0.0), "ws": np.where(has, np.nan_to_num(score) * mid, 0.0),
-        "known": known.astype(np.int64),
-        **{f"b{i}": (agg["basis_bits"].to_numpy() >> i) & 1 for i in range(len(BASES))},
-    })
-    group_keys = [agg[k] for k in keys]
-    g = terms.groupby(group_keys, sort=True, observed=True)
-    s = g.sum()
-    bits = sum((s[f"b{i}"].to_numpy() > 0).astype(np.int64) << i for i in range(len(BASES)))
-    tlo, thi, tmid = s["lo"].to_numpy(), s["hi"].to_numpy(), s["mid"].to_numpy()
+    # groups: the keys without the country
+    gkey = np.zeros(len(agg), dtype=np.int64)
+    gparts = []
+    for k in keys:
+        codes, cats = _codes(agg[k])
+        gkey = gkey * max(len(cats), 1) + codes
+        gparts.append((k, cats))
+    groups, gid = np.unique(gkey, return_inverse=True)
+    m = len(groups)
+
+    def total(x) -> np.ndarray:
+        return np.bincount(gid, weights=np.asarray(x, dtype=float), minlength=m)
+
+    tlo, thi, tmid = total(lo), total(hi), total(mid)
+    bits = np.zeros(m, dtype=np.int64)
+    row_bits = agg["basis_bits"].to_numpy()
+    for i in range(len(BASES)):
+        bits |= (total((row_bits >> i) & 1) > 0).astype(np.int64) << i
     with np.errstate(divide="ignore", invalid="ignore"):
-        h1 = np.where(tlo > 0, s["lo2"] / tlo**2, np.nan)
-        h2 = np.where(thi > 0, s["hi2"] / thi**2, np.nan)
-        frag = np.where(tmid > 0, s["mid_frag"] / tmid, np.nan)
+        h1 = np.where(tlo > 0, total(np.where(known, lo**2, 0.0)) / tlo**2, np.nan)
+        h2 = np.where(thi > 0, total(np.where(known, hi**2, 0.0)) / thi**2, np.nan)
+        frag = np.where(tmid > 0, total(np.where(known, 0.0, mid)) / tmid, np.nan)
         hmax = np.where(tmid > 0, np.fmax(h1, h2) + frag**2, np.nan)
 
-        def share(x_lo, x_hi):
+        def share(mask):
+            # x / (x + y) with x in [x_lo, x_hi] (these countries) and y in [y_lo, y_hi] (the rest)
+            x_lo, x_hi = total(np.where(mask, lo, 0.0)), total(np.where(mask, hi, 0.0))
             y_lo, y_hi = tlo - x_lo, thi - x_hi
             a = np.where(x_lo + y_hi > 0, x_lo / (x_lo + y_hi), np.nan)
             b = np.where(x_hi + y_lo > 0, x_hi / (x_hi + y_lo), np.nan)
             return a, b
 
-        ch = share(s["ch_lo"].to_numpy(), s["ch_hi"].to_numpy())
-        fe = share(s["fe_lo"].to_numpy(), s["fe_hi"].to_numpy())
-        w = s["w"].to_numpy()
-        wgi = np.where(w > 0, s["ws"] / w, np.nan)
+        ch = share(china)
+        fe = share(feoc)
+        w = total(np.where(has, mid, 0.0))
+        wgi = np.where(w > 0, total(np.where(has, np.nan_to_num(score) * mid, 0.0)) / w, np.nan)
         cov = np.where(tmid > 0, w / tmid, np.nan)
-        unas_share = np.where(tmid > 0, s["mid_unas"] / tmid, np.nan)
-        unkn_share = np.where(tmid > 0, s["mid_unkn"] / tmid, np.nan)
-    out = s.index.to_frame(index=False)
-    for k in keys:
-        out[k] = out[k].astype(object)
-    # export controls: a group's known countries, looked up in a table built once
-    gid = g.ngroup().to_numpy()
-    countries_of: list[set[str]] = [set() for _ in range(len(out))]
-    for i, c, k in zip(gid, ctry, known):
-        if k:
-            countries_of[i].add(c)
-    touching = _controls_lookup(kb)
-    out = out.assign(
+        unas_share = np.where(tmid > 0, total(np.where(unas, mid, 0.0)) / tmid, np.nan)
+        unkn_share = np.where(tmid > 0, total(np.where(unkn, mid, 0.0)) / tmid, np.nan)
+    out = {}
+    rest = groups.copy()
+    for k, cats in reversed(gparts):
+        size = max(len(cats), 1)
+        out[k] = cats[rest % size]
+        rest //= size
+    # export controls: only rows whose country has a control in force can touch one
+    touching, control_countries = _controls_lookup(kb)
+    countries_of: dict[int, set[str]] = {}
+    ctrl_rows = np.nonzero(known & np.array([c in control_countries for c in ccats], dtype=bool)[cc])[0]
+    for r in ctrl_rows:
+        countries_of.setdefault(int(gid[r]), set()).add(ccats[cc[r]])
+    controls = [touching(cm, countries_of[i]) if i in countries_of else [] for i, cm in enumerate(out["commodity_id"])]
+    result = pd.DataFrame({k: out[k] for k in keys}).assign(
         tonnes_low=tlo, tonnes_high=thi, hhi_low=np.fmin(h1, h2), hhi_high=np.fmax(h1, h2), hhi_max=hmax,
         china_share_low=ch[0], china_share_high=ch[1], feoc_share_low=fe[0], feoc_share_high=fe[1],
         unassigned_share=unas_share, unknown_share=unkn_share, wgi_mean=wgi, wgi_coverage=cov,
-        countries=s["known"].to_numpy(),
-        export_controls=[touching(cm, cs) for cm, cs in zip(out["commodity_id"], countries_of)],
-        basis=_basis_label(bits),
+        countries=total(known).astype(np.int64), export_controls=controls, basis=_basis_label(bits),
     )
-    return out[cols]
+    return result[cols]
 
 
 def controls_in_force(kb: KnowledgeBase) -> pd.DataFrame:
@@ -435,7 +481,8 @@ def _related(kb: KnowledgeBase, commodity: str) -> set[str]:
 
 
 def _controls_lookup(kb: KnowledgeBase):
-    """``f(commodity, countries) -> ["CHN: measure (type)", ...]`` over the controls in force."""
+    """``f(commodity, countries) -> ["CHN: measure (type)", ...]`` over the controls in force,
+    and the set of countries that have any control in force."""
     by_pair: dict[tuple[str, str], set[str]] = {}
     for r in controls_in_force(kb).itertuples(index=False):
         by_pair.setdefault((r.commodity_id, r.country_iso3), set()).add(f"{r.country_iso3}: {r.measure_id} ({r.control_type})")
@@ -447,7 +494,7 @@ def _controls_lookup(kb: KnowledgeBase):
         ids = related.setdefault(commodity, _related(kb, commodity))
         return sorted({m for i in ids for c in countries for m in by_pair.get((i, c), ())})
 
-    return touching
+    return touching, {c for _, c in by_pair}
 
 
 def path_controls(paths: pd.DataFrame, kb: KnowledgeBase) -> pd.DataFrame:
