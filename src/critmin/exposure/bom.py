@@ -261,6 +261,9 @@ def validate_bom(raw: pd.DataFrame, *, file: str = "<bill>", library: pd.DataFra
     for r, i in zip(rows[(basis == "per_kwh") & no_kwh], mid[(basis == "per_kwh") & no_kwh]):
         problems.append(BomProblem(int(r), "energy_kwh", f"material {i!r} has contents per kWh but the line has no energy",
                                    "the pack energy of one unit, in kWh"))
+    for r, i in zip(rows[(basis == "per_unit") & ~no_mass], mid[(basis == "per_unit") & ~no_mass]):
+        problems.append(BomProblem(int(r), "mass_kg", f"material {i!r} has contents per unit; a mass would not be used",
+                                   "mass_kg blank (the library gives kg of each mineral in one unit)"))
     for r in rows[(kind == "product") & ~no_frac]:
         problems.append(BomProblem(int(r), "content_fraction", "content_fraction given for a library product",
                                    "content_fraction only with a mineral (the library gives a product's contents)"))

@@ -8,7 +8,8 @@ Units per year
     per parent along the path from the part to its product.
 Mineral tonnes of a line
     per-kg library product: ``t = u * m * [c_lo, c_hi] / 1000`` (``m`` the line's mass in kg,
-    ``c`` kg of mineral per kg); per-kWh pack: ``t = u * E * [c_lo, c_hi] / 1000``; a mineral
+    ``c`` kg of mineral per kg); per-kWh pack: ``t = u * E * [c_lo, c_hi] / 1000``; per-unit
+    product (a converter's PGM): ``t = u * [c_lo, c_hi] / 1000`` (``c`` kg per unit); a mineral
     line: ``t = u * m * f / 1000`` with the bill's content fraction ``f``.
 Spend exposed
     ``u * unit_value``: what the company pays a year for the line; each mineral in it is
@@ -108,7 +109,9 @@ def mineral_lines(bom: Bom, library: pd.DataFrame) -> pd.DataFrame:
     prod = base[base["material_kind"] == "product"]
     lib = library[["product_id", "basis", "commodity_id", "form", "low", "high", "source_id", "method"]]
     merged = prod.merge(lib, left_on="material_id", right_on="product_id", how="inner")
-    amount = np.where(merged["basis"] == "per_kwh", merged["energy_kwh"], merged["mass_kg"])
+    # per kg: the line's mass; per kWh: its pack energy; per unit: one unit holds the figure
+    amount = np.select([merged["basis"] == "per_kwh", merged["basis"] == "per_unit"],
+                       [merged["energy_kwh"], 1.0], merged["mass_kg"])
     scale = merged["units_per_year"].to_numpy() * amount / 1000.0
     from_lib = pd.DataFrame({
         "part_id": merged["part_id"], "root_id": merged["root_id"], "row": merged["row"],
