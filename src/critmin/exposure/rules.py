@@ -377,8 +377,12 @@ def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[di
         rows.append({"rule_set": name, "root_id": root, "part_id": pid, "level": "part", "requirement": "marketplace rules",
                      "eligible": verdict, "value": None, "threshold": None,
                      "reason": "; ".join(dict.fromkeys(reasons)) or "every stage meets the rules"})
+    root_of = dict(zip(bom.parts["part_id"], bom.parts["root_id"]))
+    lines_of: dict[str, list[str]] = {}
+    for pid in line_ok:
+        lines_of.setdefault(root_of[pid], []).append(pid)
     for root in bom.products["part_id"]:
-        lines = [pid for pid in line_ok if bom.parts.set_index("part_id").at[pid, "root_id"] == root]
+        lines = lines_of.get(root, [])
         values = spend.reindex(lines)
         if not lines:
             rows.append({"rule_set": name, "root_id": root, "part_id": root, "level": "product", "requirement": "marketplace rules",
