@@ -186,3 +186,27 @@ def test_engine_wiring_on_a_preset():
     assert (pc["change_pct_low"] > 0).all() and (pc["price_base_usd_per_t"] > 0).all()
     assert set(eff.tariffs["origins"]) == {"CHN"}
     assert not eff.origin_prices.empty
+
+
+def test_ira30d_line_with_several_minerals_is_an_interval(tmp_path, tiny_kb):
+    shares = FixedShares({("lithium", "mine"): {"AUS": 1.0}, ("cobalt", "mine"): {"COD": 1.0},
+                          ("cobalt", "processing"): {"CHN": 1.0}, ("lithium", "processing"): {"CHN": 1.0}})
+    p = write_bill(tmp_path, ["V,,,pack,,,,,,USA,,,8507.60,1000,10,,", "K,V,1,cathode,nmc811-cam,2,,,,KOR,,,,300,,,"])
+    res = assess(p, rule_sets=["ira30d"], year=2024, provider=shares, kb=tiny_kb, diversify=False)
+    cm = res.eligibility.set_index("requirement").loc["critical minerals (30D(e)(1))"]
+    # lithium qualifies (mined in Australia), cobalt does not (DRC, China), nickel and manganese are unknown:
+    # the line's value share that qualifies lies in [min, max] over its minerals = [0%, 100%]
+    assert cm["value"] == pytest.approx(0.0) and pd.isna(cm["eligible"]) and "0.0%-100.0%" in cm["reason"]
+
+
+def test_marketplace_unknown_country_is_undetermined_without_traceability(tmp_path, tiny_kb):
+    rules = {"kind": "marketplace", "name": "open", "allowed_countries": {"mine": ["AUS"]}, "traceability_required": False,
+             "feoc_excluded": True, "minimum_value_share": 0.5}
+    p = write_bill(tmp_path, ["V,,,pack,,,,,,USA,,,,1000,10,,", "L,V,1,lithium,lithium,1,1,,,USA,,,,100,,,",
+                              "G,V,1,gallium,gallium,1,1,,,USA,,,,100,,,"])
+    res = assess(p, rule_sets=[rules], provider=FixedShares({("gallium", "processing"): {"CHN": 1.0}}), kb=tiny_kb,
+                 diversify=False)
+    e = res.eligibility.set_index("part_id")
+    assert pd.isna(e.at["L", "eligible"]) and "mine: country unknown" in e.at["L", "reason"]  # no evidence: not a failure
+    assert e.at["G", "eligible"] == False and "FEOC" in e.at["G", "reason"]  # noqa: E712
+    assert pd.isna(e.at["V", "eligible"])  # 0-50% of the value meets the rules: the 50% minimum is undecided

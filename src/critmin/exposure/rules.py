@@ -342,6 +342,13 @@ def _groups() -> dict[str, frozenset[str]]:
 
 
 def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[dict]:
+    """Each mineral line against the marketplace's rules, then each product by value share.
+
+    A line fails when a stage is not declared and traceability is required, a country on a
+    path is not allowed at its stage, or a path runs through an FEOC country; it is
+    undetermined when a country is unknown or part of an inferred world share is assigned to
+    no country (and traceability is not required); otherwise it meets the rules.
+    """
     groups = _groups()
     allowed = {stage: _expand(list(v), groups) for stage, v in (rules.get("allowed_countries") or {}).items()}
     feoc = groups.get("FEOC", frozenset()) if rules.get("feoc_excluded") else frozenset()
@@ -350,33 +357,54 @@ def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[di
     name = rules["name"]
     rows = []
     line_ok: dict[str, bool | None] = {}
-    spend = bom.parts.set_index("part_id")["units_per_year"] * bom.parts.set_index("part_id")["unit_value_usd"]
-    for (root, pid), g in paths.groupby(["root_id", "part_id"], sort=False):
-        reasons = []
-        verdict: bool | None = True
-        live = g[g["share_high"] > 0]
-        for stage, sg in live.groupby("stage"):
-            if trace and stage != SUPPLIER and (sg["basis"] != "declared").any():
-                verdict = False
-                reasons.append(f"{stage}: origin not declared (traceability required)")
-            if (sg["country"] == UNKNOWN).any():
-                verdict = False if verdict is not None else None
-                reasons.append(f"{stage}: country unknown")
-            bad = sg[~sg["country"].isin([UNASSIGNED, UNKNOWN]) & ~sg["country"].isin(allowed.get(stage, sg["country"]))]
-            if not bad.empty:
-                verdict = False
-                reasons.append(f"{stage}: {', '.join(sorted(set(bad['country'])))} not allowed at this stage")
-            fe = sg[sg["country"].isin(feoc)]
-            if not fe.empty:
-                verdict = False
-                reasons.append(f"{stage}: path through FEOC country {', '.join(sorted(set(fe['country'])))}")
-            if (sg["country"] == UNASSIGNED).any() and not trace:
-                verdict = None if verdict else verdict
-                reasons.append(f"{stage}: part of the inferred world share is not assigned to any country")
-        line_ok[pid] = verdict
-        rows.append({"rule_set": name, "root_id": root, "part_id": pid, "level": "part", "requirement": "marketplace rules",
+    parts = bom.parts.set_index("part_id")
+    spend = parts["units_per_year"] * parts["unit_value_usd"]
+    live = paths[paths["share_high"].to_numpy(dtype=float) > 0]
+    pid = live["part_id"].astype(object).to_numpy()
+    stage = live["stage"].astype(object).to_numpy()
+    ctry = live["country"].astype(object).to_numpy()
+    basis = live["basis"].astype(object).to_numpy()
+    # each distinct (stage, country) judged once
+    pair_flags = {}
+    for s, c in set(zip(stage, ctry)):
+        known = c not in (UNASSIGNED, UNKNOWN)
+        pair_flags[(s, c)] = (known and s in allowed and c not in allowed[s], known and c in feoc)
+    flags = pd.DataFrame({
+        "pid": pid, "stage": stage, "country": ctry,
+        "nd": trace & (stage != SUPPLIER) & (basis != "declared"),
+        "unk": ctry == UNKNOWN, "unas": (ctry == UNASSIGNED) & (not trace),
+        "bad": np.array([pair_flags[(s, c)][0] for s, c in zip(stage, ctry)], dtype=bool),
+        "fe": np.array([pair_flags[(s, c)][1] for s, c in zip(stage, ctry)], dtype=bool),
+    })
+    per_stage = flags.groupby(["pid", "stage"], sort=True)[["nd", "unk", "unas", "bad", "fe"]].any()
+    listing = {}
+    for col in ("bad", "fe"):
+        hit = flags[flags[col]][["pid", "stage", "country"]].drop_duplicates()
+        listing[col] = {k: ", ".join(sorted(v)) for k, v in hit.groupby(["pid", "stage"], sort=False)["country"]}
+    reasons: dict[str, list[str]] = {}
+    failed: dict[str, bool] = {}
+    unsure: dict[str, bool] = {}
+    for (p, s), f in zip(per_stage.index, per_stage.itertuples(index=False)):
+        out = reasons.setdefault(p, [])
+        if f.nd:
+            out.append(f"{s}: origin not declared (traceability required)")
+        if f.unk:
+            out.append(f"{s}: country unknown")
+        if f.bad:
+            out.append(f"{s}: {listing['bad'][(p, s)]} not allowed at this stage")
+        if f.fe:
+            out.append(f"{s}: path through FEOC country {listing['fe'][(p, s)]}")
+        if f.unas:
+            out.append(f"{s}: part of the inferred world share is not assigned to any country")
+        failed[p] = failed.get(p, False) or bool(f.nd or f.bad or f.fe)
+        unsure[p] = unsure.get(p, False) or bool(f.unk or f.unas)
+    root_of = dict(zip(bom.parts["part_id"], bom.parts["root_id"]))
+    for p in pd.unique(pid):
+        verdict = False if failed[p] else None if unsure[p] else True
+        line_ok[p] = verdict
+        rows.append({"rule_set": name, "root_id": root_of[p], "part_id": p, "level": "part", "requirement": "marketplace rules",
                      "eligible": verdict, "value": None, "threshold": None,
-                     "reason": "; ".join(dict.fromkeys(reasons)) or "every stage meets the rules"})
+                     "reason": "; ".join(dict.fromkeys(reasons[p])) or "every stage meets the rules"})
     root_of = dict(zip(bom.parts["part_id"], bom.parts["root_id"]))
     lines_of: dict[str, list[str]] = {}
     for pid in line_ok:
@@ -449,11 +477,31 @@ def _ira30d(bom: Bom, paths: pd.DataFrame, rules: dict, year: int) -> list[dict]
     cm_pct = _pct(rules["critical_mineral_percentage"], year)
     bc_pct = _pct(rules["battery_component_percentage"], year)
     feoc_from = rules.get("feoc_exclusion_from", {})
+    # critical minerals, per line: the share of its listed minerals extracted or processed in an
+    # FTA country, the better of the two stages; a line holding several listed minerals in
+    # unknown value proportions gets [min over minerals of the low share, max of the high]
+    g = paths[paths["commodity_id"].isin(listed) & paths["stage"].isin(["mine", "processing"])]
+    ctry = g["country"].astype(object).to_numpy()
+    in_fta = np.array([c in fta for c in ctry], dtype=bool)
+    maybe = in_fta | np.isin(ctry, [UNASSIGNED, UNKNOWN])
+    t = pd.DataFrame({"part_id": g["part_id"].astype(object).to_numpy(), "commodity_id": g["commodity_id"].astype(object).to_numpy(),
+                      "stage": g["stage"].astype(object).to_numpy(),
+                      "lo": np.where(in_fta, g["share_low"].to_numpy(dtype=float), 0.0),
+                      "hi": np.where(maybe, g["share_high"].to_numpy(dtype=float), 0.0)})
+    by_stage = t.groupby(["part_id", "commodity_id", "stage"], sort=False)[["lo", "hi"]].sum().clip(upper=1.0)
+    by_mineral = by_stage.groupby(level=[0, 1], sort=False).max()
+    q = by_mineral.groupby(level=0, sort=False).agg({"lo": "min", "hi": "max"})
+    is_feoc = np.array([c in feoc for c in ctry], dtype=bool)
+    fe = g[is_feoc]
+    feoc_declared = set(fe.loc[fe["basis"].astype(object) == "declared", "part_id"].astype(object))
+    feoc_any = set(fe["part_id"].astype(object))
+    root_of = dict(zip(parts["part_id"], parts["root_id"]))
+    cm_lines_of: dict[str, list[str]] = {}
+    for pid in q.index:
+        cm_lines_of.setdefault(root_of[pid], []).append(pid)
     for root in bom.products["part_id"]:
         base = {"rule_set": name, "root_id": root, "part_id": root, "level": "product"}
-        # critical minerals: lines whose minerals are listed
-        g = paths[(paths["root_id"] == root) & paths["commodity_id"].isin(listed) & paths["stage"].isin(["mine", "processing"])]
-        cm_lines = sorted(set(g["part_id"]))
+        cm_lines = sorted(cm_lines_of.get(root, []))
         lo_v = hi_v = tot = 0.0
         feoc_decl, feoc_maybe, missing = [], [], []
         for pid in cm_lines:
@@ -461,18 +509,12 @@ def _ira30d(bom: Bom, paths: pd.DataFrame, rules: dict, year: int) -> list[dict]
             if v is None or v != v:
                 missing.append(pid)
                 continue
-            lg = g[g["part_id"] == pid]
-            # best stage share in FTA countries (extracted OR processed)
-            q_lo = max(lg[(lg["stage"] == s) & lg["country"].isin(fta)]["share_low"].sum() for s in ("mine", "processing"))
-            q_hi = max(min(1.0, lg[(lg["stage"] == s) & lg["country"].isin(fta | {UNASSIGNED, UNKNOWN})]["share_high"].sum())
-                       for s in ("mine", "processing"))
             # a line is counted by its value; a mineral's tonnes are not split further
-            lo_v += v * min(1.0, q_lo)
-            hi_v += v * q_hi
+            lo_v += v * q.at[pid, "lo"]
+            hi_v += v * q.at[pid, "hi"]
             tot += v
-            fe = lg[lg["country"].isin(feoc)]
-            if not fe.empty:
-                (feoc_decl if (fe["basis"] == "declared").any() else feoc_maybe).append(pid)
+            if pid in feoc_any:
+                (feoc_decl if pid in feoc_declared else feoc_maybe).append(pid)
         if missing or tot <= 0:
             cm = None
             cm_reason = ("critical-mineral value needs unit_value_usd on the mineral lines " + f"({', '.join(missing)})" if missing
