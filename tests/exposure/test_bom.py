@@ -102,3 +102,22 @@ def test_xlsx_errors_name_rows(tmp_path):
     with pytest.raises(BomError) as err:
         read_bom(xlsx)
     assert (3, "parent_id") in {(q.row, q.column) for q in err.value.problems}
+
+
+def test_per_unit_library_products_take_no_mass(tmp_path, tiny_kb):
+    from critmin.exposure import assess
+    from critmin.exposure.upstream import FixedShares
+
+    ok = write_bill(tmp_path, ["V,,,vehicle,,,,,,USA,,,,30000,1000,,",
+                               "C,V,1,catalytic converter,autocatalyst-average-car,,,,,Mexico,,,,400,,,"])
+    res = assess(ok, provider=FixedShares({}), kb=tiny_kb, diversify=False)
+    line = res.lines.iloc[0]
+    # 1,000 cars x 4-5 g PGM each (Johnson Matthey world average) = 4-5 kg
+    assert line.commodity_id == "platinum-group-metals"
+    assert (line.tonnes_low, line.tonnes_high) == pytest.approx((1000 * 0.004 / 1000, 1000 * 0.005 / 1000))
+    bad = write_bill(tmp_path, ["V,,,vehicle,,,,,,USA,,,,30000,1000,,",
+                                "C,V,1,catalytic converter,autocatalyst-average-car,2.5,,,,Mexico,,,,400,,,"], name="bad.csv")
+    with pytest.raises(BomError) as e:
+        read_bom(bad)
+    assert [(p.row, p.column) for p in e.value.problems] == [(3, "mass_kg")]
+    assert "per unit" in e.value.problems[0].message

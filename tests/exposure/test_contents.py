@@ -51,7 +51,40 @@ def test_every_figure_has_a_source_and_a_fraction_range():
     # cathode stoichiometry sums below 1 (oxygen is not a mineral in the library)
     nmc = lib[lib.product_id == "nmc811-cam"]
     assert 0.6 < nmc["low"].sum() < 0.7
-    assert set(c.not_covered()["product"]) >= {"platinum-group-metal catalysts", "tantalum capacitors"}
+    assert any("Nd, Pr, Dy and Tb" in p for p in c.not_covered()["product"])
+
+
+def test_per_unit_catalysts_capacitors_and_the_wind_magnet_split():
+    lib = c.content_library(battery_contents=pd.DataFrame(columns=["chemistry", "material", "commodity_id", "value", "notes", "source_row"]))
+    by = lib.set_index(["product_id", "commodity_id"])
+    # Johnson Matthey: world average 4-5 g PGM per car, 1 g to 15 g or more by vehicle
+    avg = by.loc[("autocatalyst-average-car", "platinum-group-metals")]
+    assert (avg.basis, avg.low, avg.high) == ("per_unit", 0.004, 0.005)
+    rng = by.loc[("autocatalyst-car-range", "platinum-group-metals")]
+    assert (rng.low, rng.high) == (0.001, 0.015) and rng.low <= avg.low and avg.high <= rng.high
+    # Chen et al. 2019: over 40 wt% Ta, a lower bound only
+    ta = by.loc[("tantalum-capacitor-mno2", "tantalum")]
+    assert (ta.basis, ta.low, ta.high) == ("per_kg", 0.40, 1.0) and "10.3390/ma12081220" in ta.citation
+    # Heim and Vander Wal 2023: Dy ~4 wt% within ~30 wt% rare earths
+    dy, ree = by.loc[("ndfeb-magnet-wind-generator", "dysprosium")], by.loc[("ndfeb-magnet-wind-generator", "rare-earths")]
+    assert dy.low == 0.04 and ree.low == 0.30 and dy.high < ree.low
+    # every source names its authors
+    assert not any("authors of" in s["authors"] for s in c.sources().values())
+    assert c.sources()["metals2023ndfeb"]["authors"].startswith("Xiao, F.")
+
+
+def test_a_per_kg_range_over_one_or_a_negative_per_unit_figure_is_refused(monkeypatch):
+    bad = [{"product_id": "x", "product_name": "x", "hts_heading": "", "basis": "per_unit", "commodity_id": "tantalum",
+            "form": "", "method": "published_range", "formula": "", "element": "", "low": "-0.1", "high": "0.2",
+            "source_id": "chen2019tacap", "locator": "", "note": ""}]
+    original = c._read
+    monkeypatch.setattr(c, "_read", lambda name: bad if name == "contents.csv" else original(name))
+    c._static_library.cache_clear()
+    try:
+        with pytest.raises(c.ContentLibraryError, match="kg per unit"):
+            c._static_library()
+    finally:
+        c._static_library.cache_clear()
 
 
 def test_battery_packs_from_the_snapshot_table():

@@ -133,8 +133,12 @@ def validate_bom(raw: pd.DataFrame, *, file: str = "<bill>", library: pd.DataFra
     not numbers, negative, or out of range (``content_fraction`` above 1, ``quantity`` not
     above 0); an unknown material (with the closest names offered) or country; a mineral
     line without ``mass_kg`` and ``content_fraction``; a library product without its basis
-    amount (``mass_kg`` per kg, ``energy_kwh`` per kWh); a product without
+    amount (``mass_kg`` per kg, ``energy_kwh`` per kWh, none per unit); a product without
     ``annual_volume`` or a part with one; a malformed HTS code or declared origin.
+
+    Names (materials, countries, declared origins, flags) are resolved once per distinct
+    text and the result spread over the rows that use it, so a 10,000-line bill costs a few
+    hundred look-ups, not 10,000.
     """
     from critmin.exposure.contents import content_library
 
@@ -152,144 +156,163 @@ def validate_bom(raw: pd.DataFrame, *, file: str = "<bill>", library: pd.DataFra
     for c in COLUMNS:
         if c not in df.columns:
             df[c] = ""
-    df = df[list(COLUMNS)].fillna("").astype(str).apply(lambda s: s.str.strip())
-    df = df[(df != "").any(axis=1)]  # blank lines are not parts
+    # plain Python strings from here on: per-row loops over them are fast, arrow scalars are not
+    df = pd.DataFrame({c: df[c].fillna("").astype(str).str.strip().to_numpy(dtype=object) for c in COLUMNS},
+                      index=df.index)
+    nonblank = np.zeros(len(df), dtype=bool)
+    for c in COLUMNS:
+        nonblank |= df[c].to_numpy() != ""
+    df = df[nonblank]  # blank lines are not parts
     df.insert(0, "row", df.index.to_numpy() + 2)
     if df.empty:
         raise BomError(file, problems + [BomProblem(2, "part_id", "the bill has no parts", "at least one product line")])
+    rows = df["row"].to_numpy()
+    cell = {c: df[c].to_numpy() for c in COLUMNS}
 
     # ---- numbers (vectorised; one problem per bad cell)
     nums = {}
     for c in NUMERIC:
-        text = df[c]
-        value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        bad = (text != "") & (value.isna() | ~np.isfinite(value.fillna(0)))
-        for r, t in zip(df.loc[bad, "row"], text[bad]):
+        text = cell[c]
+        value = pd.to_numeric(pd.Series([t.replace(",", "") for t in text], index=df.index, dtype=object),
+                              errors="coerce").astype(float)
+        given = text != ""
+        bad = given & ~np.isfinite(value.to_numpy())
+        for r, t in zip(rows[bad], text[bad]):
             problems.append(BomProblem(int(r), c, "not a number", "a number such as 12.5", t))
-        neg = value < 0
-        for r, t in zip(df.loc[neg, "row"], text[neg]):
+        neg = (value < 0).to_numpy()
+        for r, t in zip(rows[neg], text[neg]):
             problems.append(BomProblem(int(r), c, "negative", "a number >= 0", t))
         nums[c] = value.where(~bad)
-    over = nums["content_fraction"] > 1
-    for r, t in zip(df.loc[over, "row"], df.loc[over, "content_fraction"]):
+    over = (nums["content_fraction"] > 1).to_numpy()
+    for r, t in zip(rows[over], cell["content_fraction"][over]):
         problems.append(BomProblem(int(r), "content_fraction", "content fraction over 1", "a fraction between 0 and 1 (0.3 for 30%)", t))
-    zero_q = nums["quantity"] == 0
-    for r in df.loc[zero_q, "row"]:
+    for r in rows[(nums["quantity"] == 0).to_numpy()]:
         problems.append(BomProblem(int(r), "quantity", "quantity 0", "a quantity per parent above 0 (leave the part out instead)", "0"))
 
     # ---- ids and tree
-    blank = df["part_id"] == ""
-    for r in df.loc[blank, "row"]:
+    pid_col, par_col = cell["part_id"], cell["parent_id"]
+    for r in rows[pid_col == ""]:
         problems.append(BomProblem(int(r), "part_id", "blank part id", "a unique id for every line"))
     first_row: dict[str, int] = {}
-    for r, pid in zip(df["row"], df["part_id"]):
+    for r, pid in zip(rows, pid_col):
         if not pid:
             continue
         if pid in first_row:
             problems.append(BomProblem(int(r), "part_id", f"duplicate part id (first in row {first_row[pid]})", "unique part ids", pid))
         else:
             first_row[pid] = int(r)
-    has_parent = df["parent_id"] != ""
-    orphan = has_parent & ~df["parent_id"].isin(first_row)
-    for r, p in zip(df.loc[orphan, "row"], df.loc[orphan, "parent_id"]):
+    has_parent = par_col != ""
+    orphan = has_parent & np.array([p not in first_row for p in par_col], dtype=bool)
+    for r, p in zip(rows[orphan], par_col[orphan]):
         close = difflib.get_close_matches(p, list(first_row), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(BomProblem(int(r), "parent_id", f"parent does not exist{hint}", "the part_id of another line", p))
-    self_parent = has_parent & (df["parent_id"] == df["part_id"])
-    for r in df.loc[self_parent, "row"]:
+    for r in rows[has_parent & (par_col == pid_col)]:
         problems.append(BomProblem(int(r), "parent_id", "a part cannot be its own parent", "the part_id of another line"))
-    parent_of = {pid: par for pid, par in zip(df["part_id"], df["parent_id"]) if pid and par and pid != par}
+    parent_of = {pid: par for pid, par in zip(pid_col, par_col) if pid and par and pid != par}
     cycle_rows = _cycle_members(parent_of)
     for pid in sorted(cycle_rows, key=lambda p: first_row.get(p, 0)):
         problems.append(BomProblem(first_row[pid], "parent_id", "the part tree has a cycle through this part",
                                    "a tree: following parent_id must end at a product line", parent_of[pid]))
 
     # ---- roots: annual volume; children: quantity
-    root = ~has_parent
-    no_vol = root & nums["annual_volume"].isna() & (df["annual_volume"] == "")
-    for r in df.loc[no_vol, "row"]:
+    vol_text = cell["annual_volume"]
+    for r in rows[~has_parent & (vol_text == "")]:
         problems.append(BomProblem(int(r), "annual_volume", "a product line (no parent_id) without annual_volume",
                                    "units produced or bought per year"))
-    vol_on_child = has_parent & (df["annual_volume"] != "")
-    for r in df.loc[vol_on_child, "row"]:
+    for r in rows[has_parent & (vol_text != "")]:
         problems.append(BomProblem(int(r), "annual_volume", "annual_volume on a part that has a parent",
                                    "annual_volume on product lines only (a part's volume follows from quantities)"))
-    no_qty = has_parent & (df["quantity"] == "")
-    for r in df.loc[no_qty, "row"]:
+    for r in rows[has_parent & (cell["quantity"] == "")]:
         problems.append(BomProblem(int(r), "quantity", "missing quantity", "how many of this part go into one parent"))
 
-    # ---- materials
+    # ---- materials: each distinct text resolved once
     products = set(library["product_id"])
     basis_of = dict(zip(library["product_id"], library["basis"]))
-    kind, mid = [], []
     names_for_hint = sorted(products | set(vc.catalogue()))
-    for r, m, mass, frac, kwh in zip(df["row"], df["material"], nums["mass_kg"], nums["content_fraction"], nums["energy_kwh"]):
+    resolved: dict[str, tuple[str, str, str]] = {}  # text -> (kind, id, problem message or "")
+    for m in set(cell["material"]):
         if not m:
-            kind.append("")
-            mid.append("")
+            resolved[m] = ("", "", "")
             continue
-        key = m.strip().lower()
+        key = m.lower()
         if key in products:
-            kind.append("product")
-            mid.append(key)
-            if basis_of[key] == "per_kg" and (mass != mass):
-                problems.append(BomProblem(int(r), "mass_kg", f"material {key!r} has contents per kg but the line has no mass",
-                                           "the mass of the material in one unit of the part, in kg"))
-            if basis_of[key] == "per_kwh" and (kwh != kwh):
-                problems.append(BomProblem(int(r), "energy_kwh", f"material {key!r} has contents per kWh but the line has no energy",
-                                           "the pack energy of one unit, in kWh"))
-            if frac == frac:
-                problems.append(BomProblem(int(r), "content_fraction", "content_fraction given for a library product",
-                                           "content_fraction only with a mineral (the library gives a product's contents)"))
+            resolved[m] = ("product", key, "")
             continue
         try:
-            commodity = vc.lookup(m)
+            resolved[m] = ("mineral", vc.lookup(m).commodity_id, "")
         except Exception:
             close = difflib.get_close_matches(key, names_for_hint, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            problems.append(BomProblem(int(r), "material", f"unknown material or mineral{hint}",
+            resolved[m] = ("", "", f"unknown material or mineral{hint}")
+    kind = np.array([resolved[m][0] for m in cell["material"]], dtype=object)
+    mid = np.array([resolved[m][1] for m in cell["material"]], dtype=object)
+    for r, m in zip(rows, cell["material"]):
+        if resolved[m][2]:
+            problems.append(BomProblem(int(r), "material", resolved[m][2],
                                        "a content-library product id (critmin exposure --library) or a mineral id, name or symbol", m))
-            kind.append("")
-            mid.append("")
-            continue
-        kind.append("mineral")
-        mid.append(commodity.commodity_id)
-        if mass != mass:
-            problems.append(BomProblem(int(r), "mass_kg", "a mineral line without mass_kg", "the line's mass per unit, in kg"))
-        if frac != frac:
-            problems.append(BomProblem(int(r), "content_fraction", "a mineral line without content_fraction",
-                                       "the fraction of mass_kg that is the mineral, 0-1"))
+    basis = np.array([basis_of.get(i, "") if k == "product" else "" for k, i in zip(kind, mid)], dtype=object)
+    no_mass = nums["mass_kg"].isna().to_numpy()
+    no_frac = nums["content_fraction"].isna().to_numpy()
+    no_kwh = nums["energy_kwh"].isna().to_numpy()
+    for r, i in zip(rows[(basis == "per_kg") & no_mass], mid[(basis == "per_kg") & no_mass]):
+        problems.append(BomProblem(int(r), "mass_kg", f"material {i!r} has contents per kg but the line has no mass",
+                                   "the mass of the material in one unit of the part, in kg"))
+    for r, i in zip(rows[(basis == "per_kwh") & no_kwh], mid[(basis == "per_kwh") & no_kwh]):
+        problems.append(BomProblem(int(r), "energy_kwh", f"material {i!r} has contents per kWh but the line has no energy",
+                                   "the pack energy of one unit, in kWh"))
+    for r, i in zip(rows[(basis == "per_unit") & ~no_mass], mid[(basis == "per_unit") & ~no_mass]):
+        problems.append(BomProblem(int(r), "mass_kg", f"material {i!r} has contents per unit; a mass would not be used",
+                                   "mass_kg blank (the library gives kg of each mineral in one unit)"))
+    for r in rows[(kind == "product") & ~no_frac]:
+        problems.append(BomProblem(int(r), "content_fraction", "content_fraction given for a library product",
+                                   "content_fraction only with a mineral (the library gives a product's contents)"))
+    for r in rows[(kind == "mineral") & no_mass]:
+        problems.append(BomProblem(int(r), "mass_kg", "a mineral line without mass_kg", "the line's mass per unit, in kg"))
+    for r in rows[(kind == "mineral") & no_frac]:
+        problems.append(BomProblem(int(r), "content_fraction", "a mineral line without content_fraction",
+                                   "the fraction of mass_kg that is the mineral, 0-1"))
     df["material_kind"] = kind
     df["material_id"] = mid
 
-    # ---- countries, declared origins, HTS, originating flag
-    df["supplier_iso3"] = [_country(r, "supplier_country", t, problems) if t else None
-                           for r, t in zip(df["row"], df["supplier_country"])]
-    declared = []
-    for r, *cells in zip(df["row"], *[df[c] for c in ORIGIN_COLUMNS]):
-        d = {}
-        for (col, stage), text in zip(ORIGIN_COLUMNS.items(), cells):
-            if text:
-                parsed = _origins(int(r), col, text, problems)
-                if parsed:
-                    d[stage] = parsed
-        declared.append(d)
+    # ---- countries, declared origins, HTS, originating flag: each distinct text once
+    iso_of: dict[str, tuple[str | None, list[BomProblem]]] = {}
+    for t in set(cell["supplier_country"]):
+        found: list[BomProblem] = []
+        iso_of[t] = (_country(0, "supplier_country", t, found) if t else None, found)
+    for r, t in zip(rows, cell["supplier_country"]):
+        problems.extend(_at_row(iso_of[t][1], r))
+    df["supplier_iso3"] = [iso_of[t][0] for t in cell["supplier_country"]]
+    no_origin: dict = {}  # shared by every line that declares nothing; never written to
+    declared: list[dict] = [no_origin] * len(df)
+    for col, stage in ORIGIN_COLUMNS.items():
+        parsed_of: dict[str, tuple] = {}
+        for i, (r, text) in enumerate(zip(rows, cell[col])):
+            if not text:
+                continue
+            if text not in parsed_of:
+                found = []
+                parsed_of[text] = (_origins(0, col, text, found), found)
+            parsed, found = parsed_of[text]
+            problems.extend(_at_row(found, r))
+            if parsed:
+                if declared[i] is no_origin:
+                    declared[i] = {}
+                declared[i][stage] = parsed
     df["declared"] = declared
-    bad_hts = (df["hts_code"] != "") & ~df["hts_code"].str.match(_HTS_RE)
-    for r, t in zip(df.loc[bad_hts, "row"], df.loc[bad_hts, "hts_code"]):
+    hts = cell["hts_code"]
+    bad_hts = np.array([bool(t) and _HTS_RE.match(t) is None for t in hts], dtype=bool)
+    for r, t in zip(rows[bad_hts], hts[bad_hts]):
         problems.append(BomProblem(int(r), "hts_code", "not an HTS code", "4 to 10 digits, dots allowed (8505.11.00)", t))
+    flag_of = {t: (None if not t.lower() else True if t.lower() in _YES else False if t.lower() in _NO else "bad")
+               for t in set(cell["originating"])}
     flags = []
-    for r, t in zip(df["row"], df["originating"]):
-        low = t.lower()
-        if not low:
-            flags.append(None)
-        elif low in _YES:
-            flags.append(True)
-        elif low in _NO:
-            flags.append(False)
-        else:
+    for r, t in zip(rows, cell["originating"]):
+        f = flag_of[t]
+        if f == "bad":
             problems.append(BomProblem(int(r), "originating", "not yes or no", "yes, no or blank", t))
-            flags.append(None)
+            f = None
+        flags.append(f)
     df["originating_flag"] = flags
 
     if problems:
@@ -297,9 +320,14 @@ def validate_bom(raw: pd.DataFrame, *, file: str = "<bill>", library: pd.DataFra
 
     for c in NUMERIC:
         df[c] = nums[c].astype(float)
-    df["hts_code"] = df["hts_code"].str.replace(".", "", regex=False)
+    df["hts_code"] = [t.replace(".", "") for t in hts]
     df = _with_tree(df)
     return Bom(parts=df.reset_index(drop=True), file=file)
+
+
+def _at_row(found: list[BomProblem], row) -> list[BomProblem]:
+    """Problems found once for a distinct text, placed at a row that uses it."""
+    return [BomProblem(int(row), p.column, p.message, p.expected, p.found) for p in found]
 
 
 def _cycle_members(parent_of: dict[str, str]) -> set[str]:

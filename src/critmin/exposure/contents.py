@@ -14,8 +14,11 @@ BatPaC 5.1 via Busch et al. 2024). Every figure carries a source; none is invent
   atomic weights (``atomic_weights.csv``). The fraction is computed here, not typed in.
 * ``dataset``: a published dataset read into the snapshot (BatPaC contents per kWh).
 
-Products the search found no source for (platinum-group catalysts, tantalum capacitors, the
-split of NdFeB rare earths) are listed with the reason in ``not_covered.csv``.
+A figure is per kg of the product (``per_kg``: a mass fraction), per kWh of pack energy
+(``per_kwh``) or per unit of the product (``per_unit``: kg of the mineral in one converter,
+whatever the unit weighs). What the search found no source for (the split of an EV motor
+magnet's rare earths among Nd, Pr, Dy and Tb, terbium in any magnet) is listed with the
+reason in ``not_covered.csv``.
 
 References
 ----------
@@ -40,7 +43,9 @@ LIBRARY_COLUMNS = [
     "product_id", "product_name", "hts_heading", "basis", "commodity_id", "form", "method", "formula",
     "element", "low", "high", "source_id", "citation", "locator", "note",
 ]
-BASES = ("per_kg", "per_kwh")
+#: What a library figure is per: kg of mineral per kg of the product, per kWh of pack energy,
+#: or per unit of the product (a catalytic converter holds grams of PGM whatever it weighs).
+BASES = ("per_kg", "per_kwh", "per_unit")
 
 
 class ContentLibraryError(CritminError):
@@ -143,8 +148,9 @@ def _static_library() -> pd.DataFrame:
             low, high = float(r["low"]), float(r["high"])
         else:
             raise ContentLibraryError(f"contents.csv row {i}: unknown method {r['method']!r}")
-        if not 0 <= low <= high <= 1:
-            raise ContentLibraryError(f"contents.csv row {i}: content [{low}, {high}] is not a fraction range")
+        if not 0 <= low <= high or (r["basis"] == "per_kg" and high > 1):
+            what = "a fraction range" if r["basis"] == "per_kg" else "a range of kg per unit (0 <= low <= high)"
+            raise ContentLibraryError(f"contents.csv row {i}: content [{low}, {high}] is not {what}")
         rows.append({**{k: r[k] for k in ("product_id", "product_name", "hts_heading", "basis", "commodity_id", "form",
                                            "method", "formula", "element", "source_id", "locator", "note")},
                      "low": low, "high": high, "citation": citation(r["source_id"])})

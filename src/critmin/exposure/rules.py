@@ -5,15 +5,29 @@ a user's own file of one of these kinds). :func:`evaluate` applies it to a bill 
 one row per part or product and requirement: ``eligible`` is True, False, or None when the
 bill does not say enough (the ``reason`` then names what is missing), never a guess.
 
-USMCA formulas (Article 4.5)::
+USMCA (Chapter 4; HTSUS General Note 11). For every assembly of the bill (a line with parts
+under it) critmin reports five rows, each with its verdict and the reason:
+
+``RVC (transaction value)`` and ``RVC (net cost)`` (Art. 4.5.2, 4.5.3)::
 
     RVC_TV = (TV - VNM) / TV x 100        RVC_NC = (NC - VNM) / NC x 100
 
-``VNM`` is the value of non-originating materials *including materials of undetermined
-origin* (Art. 4.5.2), so a bought part counts as originating only when the bill says so
-(``originating = yes``) or critmin finds it originating from its own children. De minimis
-(Art. 4.12.1): non-originating materials that fail the tariff shift are allowed up to 10% of
-the transaction value. Materials that are themselves originating count in full (Art. 4.5.4).
+  ``VNM`` is the value (unit value x quantity) of the non-originating materials *including
+  materials of undetermined origin* (Art. 4.5.2), so a bought part counts as originating only
+  when the bill says so (``originating = yes``) or critmin finds it originating from its own
+  parts; materials that are originating count in full (Art. 4.5.4). Either method may be
+  used (Art. 4.5.1), so a rule's RVC test is met when either reaches its threshold, and is
+  undetermined (null) when one fails and the other cannot be computed.
+``tariff shift``: whether each non-originating material makes the change the product-specific
+  rule requires (chapter, heading, subheading, or "from any other good"), allowing for
+  excluded provisions; a material without an HTS code cannot be checked.
+``de minimis (Art. 4.12)``: the value of the materials failing the change as a share of the
+  transaction value; the good still originates when it is at most 10% (19 U.S.C. 4531(f)).
+``USMCA originating good``: the rule's alternatives ("(A) ...; or (B) ...") each combine a
+  change and an RVC test; the good originates when any alternative is met, does not when all
+  fail, and is null when the bill cannot decide. A good made outside the territory fails; a
+  good whose heading has no verified rule in the rule set is null, its RVC shown against the
+  indicative 60/50 test. Bought materials get one row, ``originating material``, as declared.
 """
 
 from __future__ import annotations
@@ -58,7 +72,7 @@ def rvc_net_cost(nc, vnm):
 
 def de_minimis_ok(value_failing_shift: float, transaction_value: float, share: float = 0.10) -> bool:
     """USMCA Art. 4.12.1: materials failing the tariff shift are at most ``share`` of the TV."""
-    return value_failing_shift <= share * transaction_value + 1e-9
+    return bool(value_failing_shift <= share * transaction_value + 1e-9)
 
 
 _LEVEL_DIGITS = {"chapter": 2, "heading": 4, "subheading": 6}
@@ -118,19 +132,56 @@ def evaluate(bom: Bom, paths: pd.DataFrame, rules: dict, *, year: int = 2026, kb
 # ----------------------------------------------------------------------------- USMCA
 
 
+def _prefixes(rule: dict) -> list[str]:
+    h = rule.get("heading", rule.get("headings", []))
+    return [str(x).replace(".", "") for x in ([h] if isinstance(h, (str, int)) else h)]
+
+
 def _psr(rules: dict, hts: str) -> dict | None:
-    best = None
+    """The product-specific rule for an HTS code: the one with the longest matching prefix."""
+    best, best_len = None, -1
     for r in rules.get("product_specific_rules") or []:
-        h = str(r["heading"]).replace(".", "")
-        if hts.startswith(h) and (best is None or len(h) > len(str(best["heading"]).replace(".", ""))):
-            best = r
+        for h in _prefixes(r):
+            if hts.startswith(h) and len(h) > best_len:
+                best, best_len = r, len(h)
     return best
 
 
+def _alternatives(rule: dict) -> list[dict]:
+    """A rule's alternatives ("(A) ...; or (B) ..."); a rule without them is one alternative."""
+    return rule.get("alternatives") or [{k: rule[k] for k in ("tariff_shift", "except_from", "rvc") if k in rule}]
+
+
+def _and(*xs: bool | None) -> bool | None:
+    return False if any(x is False for x in xs) else None if any(x is None for x in xs) else True
+
+
+def _or(xs: list[bool | None]) -> bool | None:
+    return True if any(x is True for x in xs) else None if any(x is None for x in xs) else False
+
+
+def _shift_status(good: str, material: str, level: str, except_from: tuple[str, ...]) -> bool | None:
+    """Whether one non-originating material undergoes the required change; None when the bill
+    cannot say (no HTS code, or a ``good``-level rule and the same subheading)."""
+    if level == "none":
+        return True
+    if not material:
+        return None
+    m = material.replace(".", "")
+    if any(m.startswith(x.replace(".", "")) for x in except_from):
+        return False
+    if level == "good":  # "from any other good within that subheading or any other subheading"
+        return True if m[:6] != good[:6] else None
+    return tariff_shift_ok(good, material, level)
+
+
 def _usmca(bom: Bom, rules: dict) -> list[dict]:
+    """Each assembly's RVC by both methods, tariff shift, de minimis and the overall verdict;
+    each bought material's declared status (see the module docstring for the formulas)."""
     p = bom.parts.set_index("part_id", drop=False)
     territory = set(rules["territory"])
     share = float(rules["de_minimis"]["share"])
+    indicative = rules.get("indicative_thresholds", {})
     children: dict[str, list[str]] = {}
     for pid, par in zip(p["part_id"], p["parent_id"]):
         if par:
@@ -142,75 +193,133 @@ def _usmca(bom: Bom, rules: dict) -> list[dict]:
     for pid in order:
         r = p.loc[pid]
         base = {"rule_set": name, "root_id": r["root_id"], "part_id": pid, "level": "product" if r["depth"] == 0 else "part"}
+
+        def row(requirement, eligible, value, threshold, reason):
+            rows.append({**base, "requirement": requirement, "eligible": eligible, "value": value,
+                         "threshold": threshold, "reason": reason})
+
         kids = children.get(pid, [])
         if not kids:
             flag = r["originating_flag"]
             status[pid] = bool(flag) if flag is not None else None
-            reason = ("declared originating in the bill" if flag else "declared non-originating in the bill") if flag is not None \
-                else "origin not declared: a material of undetermined origin counts as non-originating (USMCA Art. 4.5.2)"
-            rows.append({**base, "requirement": "originating material", "eligible": status[pid], "value": None,
-                         "threshold": None, "reason": reason})
+            row("originating material", status[pid], None, None,
+                ("declared originating in the bill" if flag else "declared non-originating in the bill") if flag is not None
+                else "origin not declared: a material of undetermined origin counts as non-originating (USMCA Art. 4.5.2)")
             continue
-        reasons = []
         made_in = r["supplier_iso3"]
-        vnm = 0.0
-        missing_value = []
-        failing = []
-        for k in kids:
-            c = p.loc[k]
-            value = c["unit_value_usd"] * c["quantity"]
-            originating = status.get(k)
-            if originating is not True:
-                if value != value:
-                    missing_value.append(k)
-                else:
-                    vnm += value
-                failing.append(k)
-        tv, nc = r["unit_value_usd"], r["net_cost_usd"]
-        rvc_tv = float(rvc_transaction_value(tv, vnm)) if tv == tv and tv > 0 else None
-        rvc_nc = float(rvc_net_cost(nc, vnm)) if nc == nc and nc > 0 else None
-        shown = []
-        if rvc_tv is not None:
-            shown.append(f"RVC (transaction value) {rvc_tv:.1f}% = ({tv:,.2f} - {vnm:,.2f}) / {tv:,.2f}")
-        if rvc_nc is not None:
-            shown.append(f"RVC (net cost) {rvc_nc:.1f}% = ({nc:,.2f} - {vnm:,.2f}) / {nc:,.2f}")
-        eligible: bool | None
         if made_in not in territory:
-            eligible = False
-            reasons.append(f"produced in {made_in or 'an unstated country'}, outside the USMCA territory")
-        elif missing_value:
-            eligible = None
-            reasons.append(f"non-originating or undetermined parts without unit_value_usd: {', '.join(missing_value)}")
-        else:
-            rule = _psr(rules, r["hts_code"]) if r["hts_code"] else None
-            if rule is None:
-                eligible = None
-                th = rules.get("indicative_thresholds", {})
-                reasons.append(
-                    f"no verified product-specific rule for HTS {r['hts_code'] or '(none given)'} in rule set {name}; "
-                    f"indicative test {th.get('transaction_value')}% TV / {th.get('net_cost')}% NC "
-                    f"({rules.get('indicative_citation', '')}) would "
-                    + ("pass" if (rvc_tv or -1) >= th.get("transaction_value", 101) or (rvc_nc or -1) >= th.get("net_cost", 101) else "not pass"))
+            status[pid] = False
+            row("USMCA originating good", False, None, None,
+                f"produced in {made_in or 'an unstated country'}, outside the USMCA territory (Art. 4.2)")
+            continue
+        # non-originating materials: everything not shown originating (undetermined counts, Art. 4.5.2)
+        non_orig = [k for k in kids if status.get(k) is not True]
+        value = {k: p.at[k, "unit_value_usd"] * p.at[k, "quantity"] for k in kids}
+        missing = [k for k in non_orig if value[k] != value[k]]
+        vnm = None if missing else float(sum(value[k] for k in non_orig))
+        tv, nc = r["unit_value_usd"], r["net_cost_usd"]
+        tv = tv if tv == tv and tv > 0 else None
+        nc = nc if nc == nc and nc > 0 else None
+        rvc_tv = float(rvc_transaction_value(tv, vnm)) if tv is not None and vnm is not None else None
+        rvc_nc = float(rvc_net_cost(nc, vnm)) if nc is not None and vnm is not None else None
+        hts = r["hts_code"] or ""
+        rule = _psr(rules, hts) if hts else None
+        alts = _alternatives(rule) if rule else []
+        need_tv = min((a["rvc"]["transaction_value"] for a in alts if a.get("rvc", {}).get("transaction_value")), default=None)
+        need_nc = min((a["rvc"]["net_cost"] for a in alts if a.get("rvc", {}).get("net_cost")), default=None)
+        why_missing = (f"value of non-originating or undetermined materials unknown (no unit_value_usd: {', '.join(missing)})"
+                       if missing else "")
+        rule_ref = (rule.get("rule") or f"the rule set's rule for HTS {', '.join(_prefixes(rule))}") \
+            + (f" ({rule['citation']})" if rule.get("citation") else "") if rule else \
+            f"no verified product-specific rule for HTS {hts or '(none given)'} in rule set {name}"
+
+        def rvc_row(method, rvc, base_value, need, field):
+            label = "TV" if field == "transaction_value" else "NC"
+            if rvc is None:
+                why = why_missing or f"no {'unit_value_usd (transaction value)' if label == 'TV' else 'net_cost_usd'} on the line"
+                row(f"RVC ({method})", None, None, need, why)
+                return
+            shown = f"RVC = ({base_value:,.2f} - {vnm:,.2f}) / {base_value:,.2f} x 100 = {rvc:.1f}%"
+            if need is not None:
+                row(f"RVC ({method})", rvc >= need, rvc, need, f"{shown}; required {need}% ({rule_ref})")
             else:
-                level = rule.get("tariff_shift", "none")
-                exc = tuple(str(x) for x in rule.get("except_from", []))
-                bad_shift = [k for k in failing if not p.loc[k, "hts_code"] or not tariff_shift_ok(r["hts_code"], p.loc[k, "hts_code"], level, exc)]
-                bad_value = sum(p.loc[k, "unit_value_usd"] * p.loc[k, "quantity"] for k in bad_shift)
-                ok_shift = not bad_shift or (tv == tv and de_minimis_ok(bad_value, tv, share))
-                if bad_shift:
-                    reasons.append(f"materials failing the {level} shift: {', '.join(bad_shift)} (value {bad_value:,.2f}); "
-                                   + ("within de minimis 10% of TV (Art. 4.12)" if ok_shift else "above de minimis"))
-                need = rule.get("rvc")
-                ok_rvc = True
+                ind = indicative.get(field)
+                row(f"RVC ({method})", None, rvc, None,
+                    f"{shown}; {rule_ref}" + (f"; the indicative {ind}% ({rules.get('indicative_citation', '')}) would "
+                                               f"{'pass' if rvc >= ind else 'not pass'}" if ind else ""))
+
+        rvc_row("transaction value", rvc_tv, tv, need_tv, "transaction_value")
+        rvc_row("net cost", rvc_nc, nc, need_nc, "net_cost")
+        if rule is None:
+            row("tariff shift", None, None, None, rule_ref)
+            overall, reason = None, rule_ref
+        else:
+            verdicts, notes = [], []
+            for i, a in enumerate(alts):
+                label = chr(ord("A") + i)
+                level = a.get("tariff_shift", "none")
+                exc = tuple(str(x) for x in a.get("except_from", []))
+                shift = {k: _shift_status(hts, p.at[k, "hts_code"] or "", level, exc) for k in non_orig}
+                failing = [k for k, s in shift.items() if s is not True]
+                unsure = [k for k, s in shift.items() if s is None]
+                def total(ks):
+                    return None if any(value[k] != value[k] for k in ks) else float(sum(value[k] for k in ks))
+
+                fail_value = total(failing)
+                within = None if fail_value is None or tv is None else de_minimis_ok(fail_value, tv, share)
+                sure = [k for k in failing if k not in unsure]
+                sure_value = total(sure)
+                sure_over = None if sure_value is None or tv is None else not de_minimis_ok(sure_value, tv, share)
+                if not failing:
+                    shift_ok = True
+                    note = (f"({label}) every non-originating material makes the {level} change" if level != "none"
+                            else f"({label}) no change in tariff classification required")
+                elif within is True:
+                    shift_ok = True
+                    note = (f"({label}) {', '.join(failing)} do not make (or are not shown to make) the {level} change; "
+                            f"their value {fail_value:,.2f} is within de minimis ({100 * share:.0f}% of TV, Art. 4.12)")
+                elif sure_over is True:
+                    shift_ok = False
+                    note = (f"({label}) {', '.join(sure)} do not make the {level} change; their value "
+                            f"{sure_value:,.2f} exceeds de minimis ({100 * share:.0f}% of TV, Art. 4.12)")
+                else:
+                    shift_ok = None
+                    note = (f"({label}) not determinable: "
+                            + (f"the change cannot be checked for {', '.join(unsure)} (no HTS code, or the same "
+                               f"subheading under a rule by good); " if unsure else "")
+                            + ("de minimis cannot be checked (a value or the transaction value is missing)"
+                               if within is None else "de minimis exceeded only if they fail"))
+                need = a.get("rvc") or {}
                 if need:
-                    ok_rvc = (rvc_tv is not None and rvc_tv >= need.get("transaction_value", 101)) or \
-                             (rvc_nc is not None and rvc_nc >= need.get("net_cost", 101))
-                    reasons.append(f"RVC required {need} ({rule.get('citation', '')})")
-                eligible = bool(ok_shift and ok_rvc)
-        reasons = shown + reasons
-        status[pid] = eligible if eligible is not None else (r["originating_flag"] if r["originating_flag"] is not None else None)
-        rows.append({**base, "requirement": "USMCA originating good", "eligible": eligible, "value": rvc_tv,
-                     "threshold": None, "reason": "; ".join(reasons)})
+                    tests = []
+                    if need.get("transaction_value"):
+                        tests.append(None if rvc_tv is None else rvc_tv >= need["transaction_value"])
+                    if need.get("net_cost"):
+                        tests.append(None if rvc_nc is None else rvc_nc >= need["net_cost"])
+                    rvc_ok = _or(tests)  # either method may be chosen (Art. 4.5.1)
+                    note += f"; RVC required {need}"
+                else:
+                    rvc_ok = True
+                verdicts.append(_and(shift_ok, rvc_ok))
+                notes.append(note)
+                if i == 0:
+                    dm_value = None if fail_value is None or tv is None else 100 * fail_value / tv
+                    row("de minimis (Art. 4.12)", within if failing else True, dm_value, 100 * share,
+                        "no material fails the change" if not failing else
+                        f"materials failing the change: {', '.join(failing)} (value "
+                        + ("unknown" if fail_value is None else f"{fail_value:,.2f}") + ")"
+                        + ("" if tv is not None else "; no transaction value to compare with"))
+            shift_verdicts = [v for v, a in zip(verdicts, alts) if not a.get("rvc")]
+            row("tariff shift", _or(shift_verdicts) if shift_verdicts else _or(verdicts), None, None,
+                "; ".join(notes) + f" - {rule_ref}")
+            overall = _or(verdicts)
+            met = [chr(ord("A") + i) for i, v in enumerate(verdicts) if v is True]
+            reason = (f"met by alternative {', '.join(met)}" if met else
+                      "no alternative met" if overall is False else "not determinable from the bill") + f": {rule_ref}"
+            if rule.get("text_source"):
+                reason += f"; rule text read from {rule['text_source']}"
+        status[pid] = overall if overall is not None else (r["originating_flag"] if r["originating_flag"] is not None else None)
+        row("USMCA originating good", overall, rvc_tv, None, reason)
     return rows
 
 
@@ -233,6 +342,13 @@ def _groups() -> dict[str, frozenset[str]]:
 
 
 def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[dict]:
+    """Each mineral line against the marketplace's rules, then each product by value share.
+
+    A line fails when a stage is not declared and traceability is required, a country on a
+    path is not allowed at its stage, or a path runs through an FEOC country; it is
+    undetermined when a country is unknown or part of an inferred world share is assigned to
+    no country (and traceability is not required); otherwise it meets the rules.
+    """
     groups = _groups()
     allowed = {stage: _expand(list(v), groups) for stage, v in (rules.get("allowed_countries") or {}).items()}
     feoc = groups.get("FEOC", frozenset()) if rules.get("feoc_excluded") else frozenset()
@@ -241,35 +357,60 @@ def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[di
     name = rules["name"]
     rows = []
     line_ok: dict[str, bool | None] = {}
-    spend = bom.parts.set_index("part_id")["units_per_year"] * bom.parts.set_index("part_id")["unit_value_usd"]
-    for (root, pid), g in paths.groupby(["root_id", "part_id"], sort=False):
-        reasons = []
-        verdict: bool | None = True
-        live = g[g["share_high"] > 0]
-        for stage, sg in live.groupby("stage"):
-            if trace and stage != SUPPLIER and (sg["basis"] != "declared").any():
-                verdict = False
-                reasons.append(f"{stage}: origin not declared (traceability required)")
-            if (sg["country"] == UNKNOWN).any():
-                verdict = False if verdict is not None else None
-                reasons.append(f"{stage}: country unknown")
-            bad = sg[~sg["country"].isin([UNASSIGNED, UNKNOWN]) & ~sg["country"].isin(allowed.get(stage, sg["country"]))]
-            if not bad.empty:
-                verdict = False
-                reasons.append(f"{stage}: {', '.join(sorted(set(bad['country'])))} not allowed at this stage")
-            fe = sg[sg["country"].isin(feoc)]
-            if not fe.empty:
-                verdict = False
-                reasons.append(f"{stage}: path through FEOC country {', '.join(sorted(set(fe['country'])))}")
-            if (sg["country"] == UNASSIGNED).any() and not trace:
-                verdict = None if verdict else verdict
-                reasons.append(f"{stage}: part of the inferred world share is not assigned to any country")
-        line_ok[pid] = verdict
-        rows.append({"rule_set": name, "root_id": root, "part_id": pid, "level": "part", "requirement": "marketplace rules",
+    parts = bom.parts.set_index("part_id")
+    spend = parts["units_per_year"] * parts["unit_value_usd"]
+    live = paths[paths["share_high"].to_numpy(dtype=float) > 0]
+    pid = live["part_id"].astype(object).to_numpy()
+    stage = live["stage"].astype(object).to_numpy()
+    ctry = live["country"].astype(object).to_numpy()
+    basis = live["basis"].astype(object).to_numpy()
+    # each distinct (stage, country) judged once
+    pair_flags = {}
+    for s, c in set(zip(stage, ctry)):
+        known = c not in (UNASSIGNED, UNKNOWN)
+        pair_flags[(s, c)] = (known and s in allowed and c not in allowed[s], known and c in feoc)
+    flags = pd.DataFrame({
+        "pid": pid, "stage": stage, "country": ctry,
+        "nd": trace & (stage != SUPPLIER) & (basis != "declared"),
+        "unk": ctry == UNKNOWN, "unas": (ctry == UNASSIGNED) & (not trace),
+        "bad": np.array([pair_flags[(s, c)][0] for s, c in zip(stage, ctry)], dtype=bool),
+        "fe": np.array([pair_flags[(s, c)][1] for s, c in zip(stage, ctry)], dtype=bool),
+    })
+    per_stage = flags.groupby(["pid", "stage"], sort=True)[["nd", "unk", "unas", "bad", "fe"]].any()
+    listing = {}
+    for col in ("bad", "fe"):
+        hit = flags[flags[col]][["pid", "stage", "country"]].drop_duplicates()
+        listing[col] = {k: ", ".join(sorted(v)) for k, v in hit.groupby(["pid", "stage"], sort=False)["country"]}
+    reasons: dict[str, list[str]] = {}
+    failed: dict[str, bool] = {}
+    unsure: dict[str, bool] = {}
+    for (p, s), f in zip(per_stage.index, per_stage.itertuples(index=False)):
+        out = reasons.setdefault(p, [])
+        if f.nd:
+            out.append(f"{s}: origin not declared (traceability required)")
+        if f.unk:
+            out.append(f"{s}: country unknown")
+        if f.bad:
+            out.append(f"{s}: {listing['bad'][(p, s)]} not allowed at this stage")
+        if f.fe:
+            out.append(f"{s}: path through FEOC country {listing['fe'][(p, s)]}")
+        if f.unas:
+            out.append(f"{s}: part of the inferred world share is not assigned to any country")
+        failed[p] = failed.get(p, False) or bool(f.nd or f.bad or f.fe)
+        unsure[p] = unsure.get(p, False) or bool(f.unk or f.unas)
+    root_of = dict(zip(bom.parts["part_id"], bom.parts["root_id"]))
+    for p in pd.unique(pid):
+        verdict = False if failed[p] else None if unsure[p] else True
+        line_ok[p] = verdict
+        rows.append({"rule_set": name, "root_id": root_of[p], "part_id": p, "level": "part", "requirement": "marketplace rules",
                      "eligible": verdict, "value": None, "threshold": None,
-                     "reason": "; ".join(dict.fromkeys(reasons)) or "every stage meets the rules"})
+                     "reason": "; ".join(dict.fromkeys(reasons[p])) or "every stage meets the rules"})
+    root_of = dict(zip(bom.parts["part_id"], bom.parts["root_id"]))
+    lines_of: dict[str, list[str]] = {}
+    for pid in line_ok:
+        lines_of.setdefault(root_of[pid], []).append(pid)
     for root in bom.products["part_id"]:
-        lines = [pid for pid in line_ok if bom.parts.set_index("part_id").at[pid, "root_id"] == root]
+        lines = lines_of.get(root, [])
         values = spend.reindex(lines)
         if not lines:
             rows.append({"rule_set": name, "root_id": root, "part_id": root, "level": "product", "requirement": "marketplace rules",
@@ -302,11 +443,19 @@ def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[di
 def _listed_2022() -> frozenset[str]:
     from critmin import store
 
+    from critmin.vocab import commodities as vc
+
     try:
         rows = store.query("SELECT commodity_id FROM critical_lists WHERE list_year = 2022 AND on_list")
     except Exception:
         return frozenset()
-    return frozenset(rows["commodity_id"])
+    listed = set(rows["commodity_id"])
+    # a group in a bill (rare earths from a magnet's published total) counts when every member is listed
+    for c in vc.catalogue().values():
+        members = vc.members(c.commodity_id) if c.is_group else ()
+        if members and all(m in listed for m in members):
+            listed.add(c.commodity_id)
+    return frozenset(listed)
 
 
 def _pct(table: dict, year: int) -> float:
@@ -328,11 +477,31 @@ def _ira30d(bom: Bom, paths: pd.DataFrame, rules: dict, year: int) -> list[dict]
     cm_pct = _pct(rules["critical_mineral_percentage"], year)
     bc_pct = _pct(rules["battery_component_percentage"], year)
     feoc_from = rules.get("feoc_exclusion_from", {})
+    # critical minerals, per line: the share of its listed minerals extracted or processed in an
+    # FTA country, the better of the two stages; a line holding several listed minerals in
+    # unknown value proportions gets [min over minerals of the low share, max of the high]
+    g = paths[paths["commodity_id"].isin(listed) & paths["stage"].isin(["mine", "processing"])]
+    ctry = g["country"].astype(object).to_numpy()
+    in_fta = np.array([c in fta for c in ctry], dtype=bool)
+    maybe = in_fta | np.isin(ctry, [UNASSIGNED, UNKNOWN])
+    t = pd.DataFrame({"part_id": g["part_id"].astype(object).to_numpy(), "commodity_id": g["commodity_id"].astype(object).to_numpy(),
+                      "stage": g["stage"].astype(object).to_numpy(),
+                      "lo": np.where(in_fta, g["share_low"].to_numpy(dtype=float), 0.0),
+                      "hi": np.where(maybe, g["share_high"].to_numpy(dtype=float), 0.0)})
+    by_stage = t.groupby(["part_id", "commodity_id", "stage"], sort=False)[["lo", "hi"]].sum().clip(upper=1.0)
+    by_mineral = by_stage.groupby(level=[0, 1], sort=False).max()
+    q = by_mineral.groupby(level=0, sort=False).agg({"lo": "min", "hi": "max"})
+    is_feoc = np.array([c in feoc for c in ctry], dtype=bool)
+    fe = g[is_feoc]
+    feoc_declared = set(fe.loc[fe["basis"].astype(object) == "declared", "part_id"].astype(object))
+    feoc_any = set(fe["part_id"].astype(object))
+    root_of = dict(zip(parts["part_id"], parts["root_id"]))
+    cm_lines_of: dict[str, list[str]] = {}
+    for pid in q.index:
+        cm_lines_of.setdefault(root_of[pid], []).append(pid)
     for root in bom.products["part_id"]:
         base = {"rule_set": name, "root_id": root, "part_id": root, "level": "product"}
-        # critical minerals: lines whose minerals are listed
-        g = paths[(paths["root_id"] == root) & paths["commodity_id"].isin(listed) & paths["stage"].isin(["mine", "processing"])]
-        cm_lines = sorted(set(g["part_id"]))
+        cm_lines = sorted(cm_lines_of.get(root, []))
         lo_v = hi_v = tot = 0.0
         feoc_decl, feoc_maybe, missing = [], [], []
         for pid in cm_lines:
@@ -340,21 +509,17 @@ def _ira30d(bom: Bom, paths: pd.DataFrame, rules: dict, year: int) -> list[dict]
             if v is None or v != v:
                 missing.append(pid)
                 continue
-            lg = g[g["part_id"] == pid]
-            # best stage share in FTA countries (extracted OR processed)
-            q_lo = max(lg[(lg["stage"] == s) & lg["country"].isin(fta)]["share_low"].sum() for s in ("mine", "processing"))
-            q_hi = max(min(1.0, lg[(lg["stage"] == s) & lg["country"].isin(fta | {UNASSIGNED, UNKNOWN})]["share_high"].sum())
-                       for s in ("mine", "processing"))
             # a line is counted by its value; a mineral's tonnes are not split further
-            lo_v += v * min(1.0, q_lo)
-            hi_v += v * q_hi
+            lo_v += v * q.at[pid, "lo"]
+            hi_v += v * q.at[pid, "hi"]
             tot += v
-            fe = lg[lg["country"].isin(feoc)]
-            if not fe.empty:
-                (feoc_decl if (fe["basis"] == "declared").any() else feoc_maybe).append(pid)
+            if pid in feoc_any:
+                (feoc_decl if pid in feoc_declared else feoc_maybe).append(pid)
         if missing or tot <= 0:
             cm = None
-            cm_reason = "critical-mineral value needs unit_value_usd on the mineral lines" + (f" ({', '.join(missing)})" if missing else "")
+            cm_reason = ("critical-mineral value needs unit_value_usd on the mineral lines " + f"({', '.join(missing)})" if missing
+                         else "no mineral line holds a mineral of the 2022 critical minerals list (a group such as the "
+                              "platinum-group metals counts only when every member is listed)")
             lo_s = hi_s = None
         else:
             lo_s, hi_s = 100 * lo_v / tot, 100 * hi_v / tot
