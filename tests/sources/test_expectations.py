@@ -162,3 +162,25 @@ def test_every_registered_reader_declares_its_expectations():
         assert exp.files, spec  # every reader names the files it must find
         for name in exp.tables:
             assert name in TABLES, (spec, name)
+
+
+def test_an_infinite_number_is_an_error(data_dir):
+    res = result(data_dir, [(2, "imports", "Imports_t", "10")])
+    res.tables["salient"].loc[0, ["value", "low", "high"]] = float("inf")
+    with pytest.raises(SourceError, match="not a finite number"):
+        check(res, Expectation(), data_dir)
+
+
+def test_a_rule_naming_a_column_the_table_lacks_is_a_declaration_error(data_dir):
+    res = result(data_dir, [(2, "imports", "Imports_t", "10")])
+    with pytest.raises(ValueError, match="statistc"):
+        check(res, Expectation(tables={"salient": Values(bounds=(Bounds(0, 100, Where(statistc="nir")),))}), data_dir)
+    with pytest.raises(ValueError, match="pct_rank"):
+        check(res, Expectation(tables={"salient": Values(bounds=(Bounds(0, 100, columns=("pct_rank",)),))}), data_dir)
+
+
+def test_a_declared_anomaly_that_is_gone_is_reported(data_dir):
+    warned: list[str] = []
+    exp = Expectation(anomalies=(Anomaly(FILE, 9, "published as -4"),))
+    check(result(data_dir, [(2, "imports", "Imports_t", "10")]), exp, data_dir, warn=warned.append)
+    assert len(warned) == 1 and "row 9" in warned[0] and "corrected" in warned[0]

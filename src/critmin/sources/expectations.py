@@ -83,7 +83,7 @@ class Where:
         m = pd.Series(True, index=df.index)
         for column, cond in self.conditions:
             if column not in df.columns:
-                return pd.Series(False, index=df.index)
+                raise ValueError(f"expectation rule {self!r} names column {column!r}, which the table does not have")
             s = df[column]
             if cond is None:
                 m &= s.isna()
@@ -305,7 +305,7 @@ def check(
     _check_files(result, exp, data_dir)
     file_rows = rows_per_file(result, data_dir)  # a repeated row was read, even though it is left out
     if exp.repeated:
-        result = _drop_repeats(result, exp.repeated, warn)
+        result = _drop_repeats(result, exp.repeated)
     tables = {}
     for name, df in result.tables.items():
         if "source_id" in df.columns and len(df) and not (df["source_id"] == result.info.source_id).all():
@@ -314,6 +314,9 @@ def check(
         tables[name] = check_values(name, df, exp.tables.get(name, Values()), exp.anomalies)
         check_keys(name, tables[name])
     result = replace(result, tables=tables, file_rows=file_rows)
+    if warn is not None and (exp.anomalies or exp.repeated):
+        for message in stale_declarations(result, exp):
+            warn(message)
     problems = shape_problems(result, exp.shapes)
     if problems:
         if not accept_row_changes:
@@ -324,6 +327,20 @@ def check(
             if warn is not None:
                 warn(f"{file}: {message}; expected {expected} (accepted)")
     return result
+
+
+def stale_declarations(result, exp: Expectation) -> list[str]:
+    """Declared anomalies and repeats whose row no longer exists (the publisher may have fixed it)."""
+    prov = _provenance(result)
+    present = set(zip(prov["source_file"], prov["source_row"]))
+    out = []
+    for a in exp.anomalies:
+        if (a.file, a.row) not in present:
+            out.append(f"{a.file}: row {a.row} is declared a known anomaly ({a.why}) but was not read; remove the declaration if the publisher corrected it")
+    for r in exp.repeated:
+        if (r.file, r.of_row) not in present:
+            out.append(f"{r.file}: row {r.row} is declared a repeat of row {r.of_row}, which was not read")
+    return out
 
 
 def _check_files(result, exp: Expectation, data_dir: Path) -> None:
@@ -343,7 +360,7 @@ def _check_files(result, exp: Expectation, data_dir: Path) -> None:
         raise SourceError(data_dir / unread[0], f"expected file(s) not read by the reader: {', '.join(unread[:10])}", expected="the reader to read every expected file")
 
 
-def _drop_repeats(result, repeated: Iterable[Repeated], warn):
+def _drop_repeats(result, repeated: Iterable[Repeated]):
     tables = dict(result.tables)
     skipped = result.skipped.copy()
     for rep in repeated:
@@ -396,6 +413,8 @@ def _anomaly_mask(df: pd.DataFrame, anomalies: Iterable[Anomaly]) -> tuple[pd.Se
     if "source_file" not in df.columns:
         return mask, why
     for a in anomalies:
+        if a.where is not None and any(c not in df.columns for c, _ in a.where.conditions):
+            continue  # an anomaly of another table of the same reader
         m = (df["source_file"] == a.file) & (df["source_row"] == a.row) & _mask(a.where, df)
         for i in df.index[m]:
             why[i] = a.why
@@ -451,6 +470,11 @@ def check_values(table: str, df: pd.DataFrame, rules: Values, anomalies: Iterabl
                     _fail(df, bad, rules, f"code for {code.replace('_', ' ')} in a field where the publisher does not use it",
                           "a number, or a code documented for this field (E is for net import reliance only)")
         numbers = {c: pd.to_numeric(df[c], errors="coerce") for c in VALUE_COLUMNS}
+        infinite = pd.Series(False, index=df.index)
+        for c in VALUE_COLUMNS:
+            infinite |= numbers[c].isin([float("inf"), float("-inf")])
+        if infinite.any():
+            _fail(df, infinite, rules, "not a finite number", "a finite number or a documented code")
         negative = (numbers["value"] < 0) | (numbers["low"] < 0) | (numbers["high"] < 0)
         negative &= ~known
         if negative.any():
@@ -463,7 +487,7 @@ def check_values(table: str, df: pd.DataFrame, rules: Values, anomalies: Iterabl
         sel = _mask(b.where, df) & ~known
         for column in b.columns:
             if column not in df.columns:
-                continue
+                raise ValueError(f"bounds {b!r} name column {column!r}, which table {table!r} does not have")
             x = pd.to_numeric(df[column], errors="coerce")
             out = pd.Series(False, index=df.index)
             if b.low is not None:
