@@ -331,8 +331,12 @@ def check(
 
 def stale_declarations(result, exp: Expectation) -> list[str]:
     """Declared anomalies and repeats whose row no longer exists (the publisher may have fixed it)."""
-    prov = _provenance(result)
-    present = set(zip(prov["source_file"], prov["source_row"]))
+    files = {a.file for a in exp.anomalies} | {r.file for r in exp.repeated}
+    present: set[tuple[str, int]] = set()
+    for df in result.tables.values():
+        if len(df) and "source_file" in df.columns:
+            sel = df["source_file"].isin(files)
+            present.update(zip(df.loc[sel, "source_file"], df.loc[sel, "source_row"]))
     out = []
     for a in exp.anomalies:
         if (a.file, a.row) not in present:
