@@ -20,6 +20,8 @@ import pytest
 
 from critmin import folders, snapshot
 
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the crash tests fork a child process (POSIX only)")
+
 KILLED = 77
 
 def killed_at(k: int, mode: str, work) -> int:

@@ -129,7 +129,10 @@ def _exchange(a: Path, b: Path) -> None:
     """Swap two paths atomically (``renameat2(RENAME_EXCHANGE)``); OSError if unsupported."""
     import ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError):  # no C library to look into (Windows)
+        raise OSError(errno.ENOSYS, "renameat2 is not available") from None
     fn = getattr(libc, "renameat2", None)
     if fn is None:
         raise OSError(errno.ENOSYS, "renameat2 is not available")
