@@ -274,11 +274,11 @@ def _provenance(result, columns: Iterable[str] = ()) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def rows_per_file(result, data_dir: Path) -> dict[str, int]:
+def rows_per_file(result, data_dir: Path, prov: pd.DataFrame | None = None) -> dict[str, int]:
     """Data rows read from each file of a result (distinct ``source_row`` per ``source_file``)."""
     from critmin.sources.base import relative_to_data
 
-    prov = _provenance(result)
+    prov = _provenance(result) if prov is None else prov
     counts = prov.groupby("source_file")["source_row"].nunique().to_dict() if len(prov) else {}
     out = {}
     for f in sorted(set(result.files)):
@@ -303,7 +303,10 @@ def check(
     exp = expectation or Expectation()
     data_dir = Path(data_dir)
     _check_files(result, exp, data_dir)
-    file_rows = rows_per_file(result, data_dir)  # a repeated row was read, even though it is left out
+    # one pass over the provenance for the row counts and the shapes; taken before repeats are
+    # dropped, since a repeated row was read even though it is left out
+    prov = _provenance(result, [c for sh in exp.shapes for c in (*sh.distinct, *sh.covers, *sh.last)])
+    file_rows = rows_per_file(result, data_dir, prov)
     if exp.repeated:
         result = _drop_repeats(result, exp.repeated)
     tables = {}
@@ -317,7 +320,7 @@ def check(
     if warn is not None and (exp.anomalies or exp.repeated):
         for message in stale_declarations(result, exp):
             warn(message)
-    problems = shape_problems(result, exp.shapes)
+    problems = shape_problems(result, exp.shapes, prov)
     if problems:
         if not accept_row_changes:
             extra = f" ({len(problems) - 1} more problem(s) of this kind)" if len(problems) > 1 else ""
@@ -454,9 +457,10 @@ def check_values(table: str, df: pd.DataFrame, rules: Values, anomalies: Iterabl
         text = (q == "text") & ~known
         if text.any():
             allowed = pd.Series(False, index=df.index)
-            raw = df["raw"].astype("string").fillna("")
+            raw = df.loc[text, "raw"].astype("string").fillna("")
             for w in rules.words:
-                allowed |= raw.str.fullmatch(w.pattern, case=False, na=False) & _mask(w.where, df)
+                words = raw.str.fullmatch(w.pattern, case=False, na=False).reindex(df.index, fill_value=False)
+                allowed |= words & _mask(w.where, df)
             bad = text & ~allowed
             if bad.any():
                 documented = "; ".join(f"{w.pattern!r} where {w.where!r}" for w in rules.words) or "none"
@@ -550,12 +554,13 @@ def describe_duplicate(rows: pd.DataFrame, key: list[str]) -> str:
     return f"key ({values}) given {len(rows)} times: " + " and ".join(places)
 
 
-def shape_problems(result, shapes: Iterable[Shape]) -> list[tuple[str, str, str]]:
+def shape_problems(result, shapes: Iterable[Shape], prov: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
     """(file, what is wrong, what was expected) for every shape a result does not have."""
     shapes = list(shapes)
     rows = getattr(result, "file_rows", {}) or {}
     wanted = [c for s in shapes for c in (*s.distinct, *s.covers, *s.last)]
-    prov = _provenance(result, wanted) if wanted else None
+    if prov is None and wanted:
+        prov = _provenance(result, wanted)
     problems: list[tuple[str, str, str]] = []
     by_file = {f: g for f, g in prov.groupby("source_file")} if prov is not None and len(prov) else {}
     folded = {f.casefold(): f for f in rows}
