@@ -213,7 +213,8 @@ TABLES: dict[str, Table] = {
             "eu_crm_assessment",
             "EU critical raw materials assessments 2011-2023: supply risk (SR) and economic importance (EI).",
             {
-                "material": STR, "commodity_id": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS, **PROVENANCE,
+                "material": STR, "commodity_id": STR, "form": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS,
+                **PROVENANCE,
             },
             key=("material", "year", "indicator"),
             not_null=("material", "year", "indicator", "qualifier"),
@@ -223,7 +224,7 @@ TABLES: dict[str, Table] = {
             "EU CRM 2023 supply shares by country: scope global | eu_sourcing, stage extraction | "
             "processing, share in percent (bounded where published as <0.1%), and the trade factor t.",
             {
-                "material": STR, "commodity_id": STR, "scope": STR, "stage": STR, "country_iso3": STR,
+                "material": STR, "commodity_id": STR, "form": STR, "scope": STR, "stage": STR, "country_iso3": STR,
                 "country_name": STR, "country_kind": STR, **VALUE_COLUMNS, "trade_factor": FLOAT, **PROVENANCE,
             },
             key=("scope", "material", "stage", "country_name"),
@@ -233,7 +234,7 @@ TABLES: dict[str, Table] = {
             "eu_crm_material_use",
             "EU CRM 2023 end-use shares per material and application.",
             {
-                "material": STR, "commodity_id": STR, "application": STR, **VALUE_COLUMNS,
+                "material": STR, "commodity_id": STR, "form": STR, "application": STR, **VALUE_COLUMNS,
                 "nace_sector": STR, "value_added_meur": FLOAT, **PROVENANCE,
             },
             key=("material", "application", "nace_sector"),
@@ -261,6 +262,17 @@ TABLES: dict[str, Table] = {
             },
             key=("table", "hts", "partner_name", "year", "measure"),
             not_null=("commodity_id", "flow", "partner_name", "year", "measure", "qualifier"),
+        ),
+        _t(
+            "battery_contents",
+            "Battery-pack mineral contents by chemistry: kg of element per kWh of pack energy (Argonne BatPaC 5.1 "
+            "via Busch et al. 2024); commodity_id null for stainless steel (an alloy).",
+            {
+                "chemistry": STR, "material": STR, "commodity_id": STR, **VALUE_COLUMNS, "unit": STR, "basis": STR,
+                "notes": STR, **PROVENANCE,
+            },
+            key=("chemistry", "material"),
+            not_null=("chemistry", "material", "qualifier", "unit"),
         ),
     ]
 }

@@ -85,4 +85,5 @@ READERS: tuple[str, ...] = (
     "critmin.sources.usgs_ds140:read_ds140",
     "critmin.sources.eu_crm:read_eu_crm",
     "critmin.sources.usgs_myb:read_myb_rare_earths",
+    "critmin.sources.busch2024_intensity:read_batpac",
 )
