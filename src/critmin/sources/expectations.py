@@ -40,8 +40,9 @@ The value rules (:class:`Values`), applied to the columns ``value``, ``low``, ``
   them (stock changes, net shipments from a stockpile).
 * **Bounds** (:class:`Bounds`): percentages within 0-100, ranks within their scale, also on
   plain numeric columns such as ``governance.pct_rank``.
-* **Codes where documented** (:class:`Code`): ``E`` (net exporter) is an NIR code; in any
-  other field it is an error unless declared.
+* **Codes where documented** (:class:`Code`): ``E`` (net exporter) is an NIR code, allowed in
+  the schema's NIR fields (:data:`NIR_FIELDS`); in any other field it is an error unless
+  declared.
 * **Keys.** Every table has a key in :mod:`critmin.schema`; two rows of one reader with the
   same key are an error naming both rows.
 
@@ -155,6 +156,15 @@ class Code:
 
 #: Qualifiers that are an error unless a :class:`Code` rule allows them.
 RESTRICTED_CODES = ("net_exporter",)
+
+#: The schema's net-import-reliance fields, where ``E`` (net exporter) is always allowed:
+#: the whole ``nir`` table, ``salient`` rows of statistic ``nir``, ``critical_salient`` rows
+#: of field ``net_import_reliance``.
+NIR_FIELDS: dict[str, Code] = {
+    "nir": Code("net_exporter", None, "E: net exporter (MCS figure legend)"),
+    "salient": Code("net_exporter", Where(statistic="nir"), "E: net exporter, in net-import-reliance columns"),
+    "critical_salient": Code("net_exporter", Where(field="net_import_reliance"), "E: net exporter, in the NIR column"),
+}
 
 
 @dataclass(frozen=True)
@@ -311,9 +321,9 @@ def check(
         result = _drop_repeats(result, exp.repeated)
     tables = {}
     for name, df in result.tables.items():
-        if "source_id" in df.columns and len(df) and not (df["source_id"] == result.info.source_id).all():
+        if warn is not None and "source_id" in df.columns and len(df) and not (df["source_id"] == result.info.source_id).all():
             other = df.loc[df["source_id"] != result.info.source_id, "source_id"].iloc[0]
-            raise SourceError(f"<reader {result.info.source_id}>", f"table {name!r} has rows with source_id {other!r}", field="source_id", expected=f"the reader's own source_id {result.info.source_id!r}")
+            warn(f"reader {result.info.source_id}: table {name!r} has rows with source_id {other!r}, not its own")
         tables[name] = check_values(name, df, exp.tables.get(name, Values()), exp.anomalies)
         check_keys(name, tables[name])
     result = replace(result, tables=tables, file_rows=file_rows)
@@ -470,7 +480,7 @@ def check_values(table: str, df: pd.DataFrame, rules: Values, anomalies: Iterabl
             used = (q == code) & ~known
             if used.any():
                 allowed = pd.Series(False, index=df.index)
-                for c in rules.codes:
+                for c in (*rules.codes, *([NIR_FIELDS[table]] if table in NIR_FIELDS else [])):
                     if c.qualifier == code:
                         allowed |= _mask(c.where, df)
                 bad = used & ~allowed

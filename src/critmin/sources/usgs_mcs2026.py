@@ -96,7 +96,7 @@ from pathlib import Path
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data, require_file
 from critmin.sources.expectations import Anomaly, Bounds, Expectation, Shape, Values, expects
-from critmin.sources.usgs_mcs_common import MCS_PRICE_WORDS, MCS_SALIENT_SIGNED, MCS_WORLD_WORDS, NIR_BOUNDS, NIR_CODE
+from critmin.sources.usgs_mcs_common import MCS_PRICE_WORDS, MCS_SALIENT_SIGNED, MCS_WORLD_WORDS, NIR_BOUNDS
 from critmin.values import parse_value, parsed_columns
 from critmin.vocab.commodities import CommodityRef, resolve_commodity
 from critmin.vocab.countries import resolve_country
@@ -335,7 +335,7 @@ EXPECTED = Expectation(
     tables={
         "production": Values(words=MCS_WORLD_WORDS, field="Value ({measure} {year})"),
         "salient": Values(
-            words=(MCS_PRICE_WORDS,), signed=MCS_SALIENT_SIGNED, bounds=(NIR_BOUNDS,), codes=(NIR_CODE,),
+            words=(MCS_PRICE_WORDS,), signed=MCS_SALIENT_SIGNED, bounds=(NIR_BOUNDS,),
             field="Value ({detail}, {year})",
         ),
         "import_shares": Values(bounds=(Bounds(0, 100, doc="percent of U.S. imports"),), field="Value (import share, {partner_name})"),

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import SourceInfo, read_text
-from critmin.sources.expectations import Bounds, Code, Shape, Signed, Values, Where, Words
+from critmin.sources.expectations import Bounds, Shape, Signed, Values, Where, Words
 from critmin.vocab.commodities import CommodityRef, mcs_file_codes
 
 PUBLISHER = "U.S. Geological Survey, National Minerals Information Center"
@@ -292,9 +292,9 @@ MCS_WORLD_WORDS: tuple[Words, ...] = (
 #: the checker's default (no negatives) holds; the field names the measure and year.
 MCS_WORLD_VALUES = Values(words=MCS_WORLD_WORDS, field="{measure} {year}")
 
-#: Net import reliance: a percentage of apparent consumption (0-100) or ``E``.
+#: Net import reliance: a percentage of apparent consumption (0-100) or ``E`` (allowed in NIR
+#: fields by :data:`critmin.sources.expectations.NIR_FIELDS`).
 NIR_BOUNDS = Bounds(0, 100, Where(statistic="nir"), doc="net import reliance as a percentage of apparent consumption")
-NIR_CODE = Code("net_exporter", Where(statistic="nir"), "E: net exporter, in net-import-reliance fields only")
 
 #: Where the MCS salient metadata allow negative figures.
 MCS_SALIENT_SIGNED: tuple[Signed, ...] = (

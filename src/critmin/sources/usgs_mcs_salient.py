@@ -107,7 +107,6 @@ from critmin.sources.usgs_mcs_common import (
     MCS_PRICE_WORDS,
     MCS_SALIENT_SIGNED,
     NIR_BOUNDS,
-    NIR_CODE,
     commodity_for_code,
     is_release_label,
     list_mcs_files,
@@ -516,7 +515,7 @@ def _read_release(data_dir: Path, vintage: int) -> ReadResult:
 
 #: Salient tables: numbers, the codes of the metadata (W, NA, E for net import reliance, bounds,
 #: "Less than 1/2 unit"), prices in words, and negatives only where the metadata allow them.
-SALIENT_VALUES = Values(words=(MCS_PRICE_WORDS,), signed=MCS_SALIENT_SIGNED, bounds=(NIR_BOUNDS,), codes=(NIR_CODE,), field="{detail}")
+SALIENT_VALUES = Values(words=(MCS_PRICE_WORDS,), signed=MCS_SALIENT_SIGNED, bounds=(NIR_BOUNDS,), field="{detail}")
 
 #: Negative figures in columns the metadata do not allow to be negative, kept as published.
 SALIENT_ANOMALIES: dict[int, tuple[Anomaly, ...]] = {

@@ -94,7 +94,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
-from critmin.sources.expectations import Bounds, Code, Expectation, Shape, Values, Where, expects
+from critmin.sources.expectations import Bounds, Expectation, Shape, Values, Where, expects
 from critmin.sources.export_register import commodities_named
 from critmin.sources.usgs_mcs2026 import clean_text, read_complete_csv
 from critmin.values import parse_value, parsed_columns
@@ -203,16 +203,15 @@ _NOT_AVAILABLE = {"NA", ""}
 
 _PERCENT = "a percentage (0-100)"
 
-#: Value rules of the trends tables: NIR is a percentage of apparent consumption or E.
+#: Value rules of the trends tables: NIR is a percentage of apparent consumption (or E, which
+#: the checker allows in NIR fields).
 TRENDS_VALUES: dict[str, Values] = {
     "nir": Values(
         bounds=(Bounds(0, 100, doc="net import reliance as a percentage of apparent consumption"),),
-        codes=(Code("net_exporter", None, "E: net exporter (the figure's legend)"),),
         field="Net_Import_Reliance_pct_{year}",
     ),
     "critical_salient": Values(
         bounds=(Bounds(0, 100, Where(field=("net_import_reliance", "leading_country_share_pct")), doc=_PERCENT),),
-        codes=(Code("net_exporter", Where(field="net_import_reliance"), "E: net exporter, in the NIR column"),),
         field="{field} ({year_label})",
     ),
     "import_shares": Values(bounds=(Bounds(0, 100, doc="percent of U.S. imports"),), field="Percent ({partner_name})"),
