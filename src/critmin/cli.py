@@ -257,6 +257,11 @@ def imports(
 def data_build(
     source_dir: Path = typer.Option(Path("../shared/data"), "--source-dir", help="Folder with the publishers' raw files."),
     out: Optional[Path] = typer.Option(None, "--out", help="Snapshot folder; default the package's own."),
+    accept_row_changes: bool = typer.Option(
+        False, "--accept-row-changes",
+        help="Build even when row counts differ from a reader's documented shapes or drop against the previous build "
+        "(a new release of a file, a reader change). The changes are still printed.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Rebuild the snapshot from the raw files, reproducibly and atomically."""
@@ -273,7 +278,10 @@ def data_build(
                 rows = sum(len(df) for df in result.tables.values())
                 typer.echo(f"  {result.info.source_id:<34} {rows:>8,} rows  {seconds:5.2f} s")
 
-        manifest = snapshot.build(source_dir, out, progress=progress)
+        def report(line):
+            typer.echo(f"  {line}", err=True)
+
+        manifest = snapshot.build(source_dir, out, progress=progress, accept_row_changes=accept_row_changes, report=report)
         total = sum(t["rows"] for t in manifest["tables"].values())
         typer.echo(
             f"built {len(manifest['tables'])} tables, {total:,} rows from {len(manifest['sources'])} sources "
@@ -313,7 +321,7 @@ def data_verify() -> None:
                 typer.echo(f"FAIL {p}", err=True)
             raise typer.Exit(1)
         m = snapshot.load_manifest()
-        typer.echo(f"OK: {len(m['tables'])} tables match their checksums")
+        typer.echo(f"OK: {len(m['tables'])} tables match their checksums (fingerprint {snapshot.fingerprint()[:16]})")
 
     run_command(go)
 

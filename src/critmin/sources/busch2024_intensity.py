@@ -43,6 +43,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Shape, Values, expects
 from critmin.sources.xlsx_sheets import Workbook, cell_text
 from critmin.values import Qualifier
 
@@ -90,6 +91,16 @@ INFO = SourceInfo(
 )
 
 
+#: The sheet as published: one row per material and chemistry for the 21 chemistries named in
+#: the module docstring; contents are masses per kWh, never negative.
+EXPECTED = Expectation(
+    files=(f"{FOLDER}/{FILE}",),
+    shapes=(Shape(f"{FOLDER}/{FILE}", rows=210, distinct={"chemistry": 21}, doc="sheet BatPac: 21 chemistries"),),
+    tables={"battery_contents": Values(field="kg_per_kwh ({material}, {chemistry})")},
+)
+
+
+@expects(EXPECTED)
 def read_batpac(data_dir: Path) -> ReadResult:
     """Read sheet ``BatPac`` into the ``battery_contents`` table.
 

@@ -65,6 +65,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import ReadResult, SourceInfo, frame, read_csv_rows, relative_to_data, require_file
+from critmin.sources.expectations import Bounds, Expectation, Repeated, Shape, Values, expects
 from critmin.values import Parsed, Qualifier, parse_value, parsed_columns
 from critmin.vocab.commodities import catalogue
 from critmin.vocab.countries import resolve_country
@@ -258,6 +259,36 @@ def material_commodity(name: str, *, file: Path | str, row: int) -> str | None:
     )
 
 
+#: SOURCES.md §7 (rows are CSV records; names with line breaks inside quotes make the
+#: documented line counts larger): supply risk and economic importance are non-negative
+#: scores, shares are percentages, the trade factor and value added are not negative.
+EXPECTED = Expectation(
+    files=tuple(f"{FOLDER}/{name}" for name in (ASSESSMENT_FILE, GLOBAL_FILE, EU_FILE, USE_FILE)),
+    shapes=(
+        Shape(f"{FOLDER}/{ASSESSMENT_FILE}", rows=355, covers={"year": (2011, 2014, 2017, 2020, 2023)}, doc="assessments 2011-2023 (SOURCES.md §7)"),
+        Shape(f"{FOLDER}/{GLOBAL_FILE}", rows=2561, doc="SOURCES.md §7: 2,561 rows"),
+        Shape(f"{FOLDER}/{EU_FILE}", rows=907, doc="SOURCES.md §7: 907 rows"),
+        Shape(f"{FOLDER}/{USE_FILE}", rows=339, doc="SOURCES.md §7: 354 lines, 15 of them inside quoted application names"),
+    ),
+    tables={
+        "eu_crm_assessment": Values(field="{indicator}"),
+        "eu_crm_supply_shares": Values(
+            bounds=(Bounds(0, 100, doc="percent"), Bounds(0, None, columns=("trade_factor",))), field="Share ({stage}, {country_name})",
+        ),
+        "eu_crm_material_use": Values(
+            bounds=(Bounds(0, 100, doc="percent"), Bounds(0, None, columns=("value_added_meur",))), field="Share ({application})",
+        ),
+    },
+    repeated=(
+        Repeated(
+            f"{FOLDER}/{USE_FILE}", 187, 186,
+            "Magnesium, Construction is listed twice; with both copies Magnesium's end-use shares add to 113 %, with one to 100 %",
+        ),
+    ),
+)
+
+
+@expects(EXPECTED)
 def read_eu_crm(data_dir: Path) -> ReadResult:
     """Read the EU CRM 2023 tables.
 
