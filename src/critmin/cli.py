@@ -162,7 +162,7 @@ def nir(
         if fmt is Format.json:
             keep = ["commodity", "name", "vintage", "year", "form", "published_name", "nir_value", "nir_qualifier",
                     "nir_low", "nir_high", "nir_display", "import_sources", "import_sources_iso3", "rank",
-                    "on_list_2018", "on_list_2022", "on_list_2025", "via_group"]
+                    "on_list_2018", "on_list_2022", "on_list_2025", "via_group", "nir_table"]
             emit(df[keep], fmt)
             return
         if fmt is Format.csv:
@@ -173,7 +173,7 @@ def nir(
             fmt,
             title=f"US net import reliance, MCS {v} ({v - 1})",
             columns=["commodity", "form", "nir_display", "nir_qualifier", "import_sources", "on_list_2022", "on_list_2025"]
-            + (["via_group"] if list_year else []),
+            + (["via_group", "nir_table"] if list_year else []),
         )
         typer.echo(line)
 
@@ -236,8 +236,8 @@ def imports(
         if shares.empty:
             typer.echo("No MCS import-source shares published for this mineral.")
         else:
-            emit(shares, fmt, title="US import sources, share of imports (%)",
-                  columns=["form", "partner", "partner_name", "share_pct", "qualifier", "period", "source_id"])
+            emit(shares, fmt, title="US import sources, share of imports (%, as published)",
+                  columns=["form", "partner", "partner_name", "raw", "qualifier", "period", "source_id", "also_in"])
         if customs.empty:
             typer.echo("No USITC HTS heading in the snapshot maps to this mineral.")
         else:
@@ -257,6 +257,11 @@ def imports(
 def data_build(
     source_dir: Path = typer.Option(Path("../shared/data"), "--source-dir", help="Folder with the publishers' raw files."),
     out: Optional[Path] = typer.Option(None, "--out", help="Snapshot folder; default the package's own."),
+    accept_row_changes: bool = typer.Option(
+        False, "--accept-row-changes",
+        help="Build even when row counts differ from a reader's documented shapes or drop against the previous build "
+        "(a new release of a file, a reader change). The changes are still printed.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Rebuild the snapshot from the raw files, reproducibly and atomically."""
@@ -273,7 +278,10 @@ def data_build(
                 rows = sum(len(df) for df in result.tables.values())
                 typer.echo(f"  {result.info.source_id:<34} {rows:>8,} rows  {seconds:5.2f} s")
 
-        manifest = snapshot.build(source_dir, out, progress=progress)
+        def report(line):
+            typer.echo(f"  {line}", err=True)
+
+        manifest = snapshot.build(source_dir, out, progress=progress, accept_row_changes=accept_row_changes, report=report)
         total = sum(t["rows"] for t in manifest["tables"].values())
         typer.echo(
             f"built {len(manifest['tables'])} tables, {total:,} rows from {len(manifest['sources'])} sources "
@@ -313,14 +321,15 @@ def data_verify() -> None:
                 typer.echo(f"FAIL {p}", err=True)
             raise typer.Exit(1)
         m = snapshot.load_manifest()
-        typer.echo(f"OK: {len(m['tables'])} tables match their checksums")
+        typer.echo(f"OK: {len(m['tables'])} tables match their checksums (fingerprint {snapshot.fingerprint()[:16]})")
 
     run_command(go)
 
 
 # Commands of other layers live in their own modules (each exposes ``register(app, data_app)``
 # and imports nothing heavy at module level), so this file stays the knowledge-base CLI.
-_EXTENSIONS = ("critmin.cli_risk", "critmin.cli_model", "critmin.cli_live", "critmin.cli_serve")
+_EXTENSIONS = ("critmin.cli_risk", "critmin.cli_model", "critmin.cli_live", "critmin.cli_serve", "critmin.cli_exposure",
+               "critmin.cli_tracker", "critmin.cli_montecarlo")
 
 
 def _register_extensions() -> None:

@@ -18,6 +18,10 @@ Conventions shared by all tables:
   the figure is for.
 * ``source_id`` names an entry of the manifest; ``source_file`` and ``source_row`` (1-based,
   header = row 1) point to the cell in the publisher's file, for provenance.
+* Every table has a ``key``: the columns that identify one published figure. Two rows with
+  the same key are an error, reported with both rows (per reader by
+  :func:`critmin.sources.expectations.check_keys`, across readers by the build). A key column
+  may be null (``form`` when there is no form); nulls compare equal.
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ TABLES: dict[str, Table] = {
                 "stage": STR, "measure": STR, "series_label": STR, "year": INT,
                 **VALUE_COLUMNS, "estimated": BOOL, "unit": STR, "notes": STR, **PROVENANCE,
             },
+            key=("vintage", "commodity_id", "form", "country_name", "country_detail", "stage", "measure", "series_label", "year"),
             not_null=("vintage", "commodity_id", "country_name", "country_kind", "stage", "measure", "year", "qualifier", "unit"),
         ),
         _t(
@@ -101,6 +106,7 @@ TABLES: dict[str, Table] = {
                 "vintage": INT, "commodity_id": STR, "form": STR, "year": INT, "statistic": STR,
                 "detail": STR, **VALUE_COLUMNS, "estimated": BOOL, "unit": STR, "notes": STR, **PROVENANCE,
             },
+            key=("vintage", "commodity_id", "form", "year", "statistic", "detail"),
             not_null=("vintage", "commodity_id", "year", "statistic", "detail", "qualifier"),
         ),
         _t(
@@ -112,6 +118,7 @@ TABLES: dict[str, Table] = {
                 "rank": INT, **VALUE_COLUMNS, "import_sources": LIST, "import_sources_iso3": LIST,
                 "sources_period": STR, "notes": STR, **PROVENANCE,
             },
+            key=("vintage", "commodity_id", "form", "year"),
             not_null=("vintage", "commodity_id", "published_name", "year", "qualifier"),
         ),
         _t(
@@ -121,6 +128,7 @@ TABLES: dict[str, Table] = {
                 "vintage": INT, "commodity_id": STR, "form": STR, "partner_iso3": STR, "partner_name": STR,
                 "partner_kind": STR, "period": STR, **VALUE_COLUMNS, "notes": STR, **PROVENANCE,
             },
+            key=("source_id", "vintage", "commodity_id", "form", "partner_name", "period"),
             not_null=("vintage", "commodity_id", "partner_name", "partner_kind", "period", "qualifier"),
         ),
         _t(
@@ -133,6 +141,7 @@ TABLES: dict[str, Table] = {
                 "year_label": STR, "field": STR, **VALUE_COLUMNS, "unit": STR,
                 "primary_import_sources": LIST, "leading_country_iso3": STR, "notes": STR, **PROVENANCE,
             },
+            key=("vintage", "commodity_id", "form", "field"),
             not_null=("vintage", "commodity_id", "field", "qualifier"),
         ),
         _t(
@@ -143,6 +152,7 @@ TABLES: dict[str, Table] = {
                 "control_type": STR, "year": INT, "announced_date": DATE, "effective_date": DATE,
                 "status": STR, "scope_notes": STR, "source_url": STR, "verification_note": STR, **PROVENANCE,
             },
+            key=("source_id", "measure_id", "commodity_id", "materials"),
             not_null=("measure_id", "country_iso3", "control_type"),
         ),
         _t(
@@ -152,6 +162,7 @@ TABLES: dict[str, Table] = {
                 "vintage": INT, "country_iso3": STR, "agreement": STR, "signing_date": DATE,
                 "focus_area": STR, "source_url": STR, **PROVENANCE,
             },
+            key=("vintage", "country_iso3", "agreement"),
             not_null=("country_iso3", "agreement"),
         ),
         _t(
@@ -162,6 +173,7 @@ TABLES: dict[str, Table] = {
                 "num_sources": INT, "pct_rank": FLOAT, "pct_rank_lower": FLOAT, "pct_rank_upper": FLOAT,
                 "release": STR, **PROVENANCE,
             },
+            key=("release", "iso3", "indicator", "year"),
             not_null=("iso3", "indicator", "year", "release"),
         ),
         _t(
@@ -173,6 +185,7 @@ TABLES: dict[str, Table] = {
                 "commodity_ids": LIST, "year": INT, "period": STR, "measure": STR, "unit": STR,
                 **VALUE_COLUMNS, **PROVENANCE,
             },
+            key=("flow", "partner_name", "hts", "unit", "year", "period", "measure"),
             not_null=("flow", "partner_name", "hts", "year", "period", "measure", "qualifier"),
         ),
         _t(
@@ -183,6 +196,7 @@ TABLES: dict[str, Table] = {
                 "commodity_id": STR, "series_id": STR, "series_label": STR, "unit": STR, "frequency": STR,
                 "year": INT, "month": INT, **VALUE_COLUMNS, "basis": STR, **PROVENANCE,
             },
+            key=("series_id", "year", "month"),
             not_null=("commodity_id", "series_id", "frequency", "year", "qualifier", "basis"),
         ),
         _t(
@@ -192,14 +206,17 @@ TABLES: dict[str, Table] = {
                 "commodity_id": STR, "series_id": STR, "measure": STR, "unit": STR, "year": INT,
                 **VALUE_COLUMNS, "basis": STR, **PROVENANCE,
             },
+            key=("series_id", "measure", "year"),
             not_null=("commodity_id", "measure", "year", "qualifier"),
         ),
         _t(
             "eu_crm_assessment",
             "EU critical raw materials assessments 2011-2023: supply risk (SR) and economic importance (EI).",
             {
-                "material": STR, "commodity_id": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS, **PROVENANCE,
+                "material": STR, "commodity_id": STR, "form": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS,
+                **PROVENANCE,
             },
+            key=("material", "year", "indicator"),
             not_null=("material", "year", "indicator", "qualifier"),
         ),
         _t(
@@ -207,18 +224,20 @@ TABLES: dict[str, Table] = {
             "EU CRM 2023 supply shares by country: scope global | eu_sourcing, stage extraction | "
             "processing, share in percent (bounded where published as <0.1%), and the trade factor t.",
             {
-                "material": STR, "commodity_id": STR, "scope": STR, "stage": STR, "country_iso3": STR,
+                "material": STR, "commodity_id": STR, "form": STR, "scope": STR, "stage": STR, "country_iso3": STR,
                 "country_name": STR, "country_kind": STR, **VALUE_COLUMNS, "trade_factor": FLOAT, **PROVENANCE,
             },
+            key=("scope", "material", "stage", "country_name"),
             not_null=("material", "scope", "stage", "country_name", "qualifier"),
         ),
         _t(
             "eu_crm_material_use",
             "EU CRM 2023 end-use shares per material and application.",
             {
-                "material": STR, "commodity_id": STR, "application": STR, **VALUE_COLUMNS,
+                "material": STR, "commodity_id": STR, "form": STR, "application": STR, **VALUE_COLUMNS,
                 "nace_sector": STR, "value_added_meur": FLOAT, **PROVENANCE,
             },
+            key=("material", "application", "nace_sector"),
             not_null=("material", "application", "qualifier"),
         ),
         _t(
@@ -230,6 +249,7 @@ TABLES: dict[str, Table] = {
                 "commodity_ids": LIST, "year": INT, "value_usd": FLOAT, "quantity_t": FLOAT,
                 "quantity_qualifier": STR, **PROVENANCE,
             },
+            key=("dataset", "exporter_iso3", "importer_iso3", "hs", "hs_revision", "year"),
             not_null=("dataset", "exporter_iso3", "importer_iso3", "hs", "year"),
         ),
         _t(
@@ -240,7 +260,43 @@ TABLES: dict[str, Table] = {
                 "partner_iso3": STR, "partner_name": STR, "partner_kind": STR, "year": INT, "measure": STR,
                 "unit": STR, **VALUE_COLUMNS, **PROVENANCE,
             },
+            key=("table", "hts", "partner_name", "year", "measure"),
             not_null=("commodity_id", "flow", "partner_name", "year", "measure", "qualifier"),
+        ),
+        _t(
+            "battery_contents",
+            "Battery-pack mineral contents by chemistry: kg of element per kWh of pack energy (Argonne BatPaC 5.1 "
+            "via Busch et al. 2024); commodity_id null for stainless steel (an alloy).",
+            {
+                "chemistry": STR, "material": STR, "commodity_id": STR, **VALUE_COLUMNS, "unit": STR, "basis": STR,
+                "notes": STR, **PROVENANCE,
+            },
+            key=("chemistry", "material"),
+            not_null=("chemistry", "material", "qualifier", "unit"),
+        ),
+        _t(
+            "lithium_deposits",
+            "Lithium deposits (Busch et al. 2024): location, status, grades (% Li), reserves and resources "
+            "(kt Li), extraction costs (2022 USD per t Li, with and without royalty and tax), expansion cost "
+            "(USD per t Li per year of capacity), opening cost (USD), production rates (kt Li per year) and the "
+            "authors' depletion caps (kt Li per year; modelling caps, not capacities).",
+            {
+                "deposit_id": INT, "country_name": STR, "country_iso3": STR, "deposit_name": STR,
+                "resource_type": STR, "resource_type_detail": STR, "latitude": FLOAT, "longitude": FLOAT,
+                "status": STR, "status_delay": STR, "open_mine": BOOL, "cost_source": STR, "label_name": STR,
+                "grade_reserve_pct_li": FLOAT, "grade_resource_pct_li": FLOAT, "grade_resource_inferred_pct_li": FLOAT,
+                "reserve_kt_li": FLOAT, "resource_demonstrated_kt_li": FLOAT, "resource_inferred_kt_li": FLOAT,
+                "all_resource_kt_li": FLOAT, "cost1_usd_per_t_li": FLOAT, "cost2_usd_per_t_li": FLOAT,
+                "cost3_usd_per_t_li": FLOAT, "cost1_notax_usd_per_t_li": FLOAT, "cost2_notax_usd_per_t_li": FLOAT,
+                "cost3_notax_usd_per_t_li": FLOAT, "max_prod_rate_cap_kt_li_per_year": FLOAT,
+                "max_ramp_up_cap_kt_li_per_year": FLOAT, "cost_expansion_usd_per_t_li_per_year": FLOAT,
+                "cost_opening_usd": FLOAT, "prod_rate_2022_kt_li": FLOAT, "prod_rate_2023_kt_li": FLOAT,
+                "prod_rate_2025_kt_li": FLOAT, "prod_rate_2030_kt_li": FLOAT, "delay_years": FLOAT,
+                "edb_score_transformed": FLOAT, "wgi_score_transformed": FLOAT, "wcr_score_transformed": FLOAT,
+                "corporate_tax_rate": FLOAT, **PROVENANCE,
+            },
+            key=("deposit_id",),
+            not_null=("deposit_id", "country_iso3", "deposit_name", "resource_type", "status", "cost_source"),
         ),
     ]
 }

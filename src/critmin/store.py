@@ -19,7 +19,7 @@ _conn_dir: Path | None = None
 def connection(snapshot_dir: Path | None = None):
     """A DuckDB connection with a view per snapshot table (cached per process)."""
     global _conn, _conn_dir
-    from critmin.snapshot import default_dir, load_manifest
+    from critmin.snapshot.manifest import default_dir, load_manifest
 
     d = Path(snapshot_dir or default_dir()).resolve()
     with _lock:

@@ -45,7 +45,6 @@ import csv
 import io
 import re
 import shutil
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ from typing import Any, Callable, Mapping
 from critmin.errors import CritminError, SourceError
 from critmin.live import http
 from critmin.sources.base import SourceInfo
-from critmin.folders import swap_in
+from critmin import folders
 
 #: ScienceBase catalog item of each year's MCS data release.
 KNOWN_ITEMS: dict[int, str] = {2025: "677eaf95d34e760b392c4970", 2026: "696a75d5d4be0228872d3bf8"}
@@ -333,7 +332,8 @@ def fetch_mcs_release(
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / f"usgs_mcs{year}"
-    staging = Path(tempfile.mkdtemp(prefix=f".usgs_mcs{year}.partial-", dir=dest_dir))
+    folders.remove_stale(dest_dir, target.name)  # what a killed earlier fetch left, and an interrupted swap
+    staging = folders.staging_dir(dest_dir, target.name)
     try:
         placed: dict[Path, str] = {}
         for f in files:
@@ -355,7 +355,7 @@ def fetch_mcs_release(
             check_mcs_long_header(long_file, year)
         elif year >= 2026:
             raise SourceError(url, f"the release has no MCS{year}_Commodities_Data.csv", expected="the long-format data file the MCS 2026 readers use (SOURCES.md section 1d)", found=sorted(f.name for f in files))
-        swap_in(staging, target)
+        folders.swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

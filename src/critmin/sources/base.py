@@ -46,6 +46,8 @@ class ReadResult:
     files: list[Path]
     tables: dict[str, pd.DataFrame]
     skipped: Counter = field(default_factory=Counter)
+    #: data rows read per file (relative path), filled by the build's checks
+    file_rows: dict[str, int] = field(default_factory=dict)
 
 
 def sha256_file(path: Path) -> str:

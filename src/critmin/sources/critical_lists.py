@@ -43,6 +43,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Shape, expects
 from critmin.sources.usgs_mcs2026 import clean_text, read_complete_csv
 from critmin.vocab.commodities import resolve_commodity
 
@@ -95,6 +96,14 @@ def _flag(cells: dict[str, str], column: str, *, file: str, row: int) -> bool:
     return value == "1"
 
 
+#: SOURCES.md §2: 63 rows, one per mineral.
+EXPECTED = Expectation(
+    files=(RELATIVE_PATH,),
+    shapes=(Shape(RELATIVE_PATH, rows=63, distinct={"commodity_id": 63}, doc="SOURCES.md §2: 63 rows, one mineral each"),),
+)
+
+
+@expects(EXPECTED)
 def read_critical_lists(data_dir: Path) -> ReadResult:
     """Read the compiled critical-minerals lists into ``critical_lists``.
 

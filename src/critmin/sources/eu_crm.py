@@ -32,11 +32,22 @@ CRM-Reports-Datasets (SOURCES.md §7). Files in ``eu_crm2023/``:
 ``dimension_ScreenedMatGroupings.csv`` (the REE/HREE/LREE/PGM groupings of the screened
 materials) is not read: it only regroups names and has no figures.
 
-Material names -> ``commodity_id`` by the explicit dict :data:`EU_MATERIALS` (keys are
-normalised: case-folded, whitespace and line breaks collapsed). Materials critmin does
-not model (biotic materials, hydrogen, aggregates, limestone, phosphorus) are listed in
-:data:`EU_UNMAPPED_MATERIALS` with the reason and keep ``commodity_id`` null; the rows are
-kept with the publisher's ``material``. A name in neither dict fails.
+Material names. The four files spell one material several ways ("Natural Rubber" and
+"Natural rubber", "Baryte" and "Barytes", "Boron" and "Borate", "Kaolin clay" and
+"Kaolin", "Phosphorus" and "Phosphorous", "HREEs" and "Heavy Rare earths Elements"), and
+the EU sourcing file names the extraction stage of titanium "Titanium ores". Every
+spelling goes to one ``material``, the name of the 2023 assessment (Annex 4,
+``dimension_CRMsOverTime.csv``), by :data:`EU_MATERIAL_NAMES`, so that a material's
+supply shares, EU sourcing and published scores meet (``source_row`` still points at the
+publisher's spelling). Each material then maps to one critmin ``commodity_id`` and
+``form`` by :data:`EU_MATERIALS` and :data:`EU_MATERIAL_FORMS`: two EU materials of one
+commodity are told apart by their form (bentonite and kaolin clay are forms of clays, as
+in USGS's Clays chapter; titanium metal is titanium in the form of sponge metal; HREEs and
+LREEs are heavy and light rare earths), and no two materials share a commodity and form.
+Keys are normalised (case-folded, whitespace and line breaks collapsed). Materials critmin
+does not model (biotic materials, hydrogen, aggregates, limestone, phosphorus) are listed
+in :data:`EU_UNMAPPED_MATERIALS` with the reason and keep ``commodity_id`` null; the rows
+are kept. A name in neither dict fails.
 
 A share or score that is not a number, bound or the codes above fails with file, row and
 field; a file that does not end with a line break is reported as truncated.
@@ -54,6 +65,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import ReadResult, SourceInfo, frame, read_csv_rows, relative_to_data, require_file
+from critmin.sources.expectations import Bounds, Expectation, Repeated, Shape, Values, expects
 from critmin.values import Parsed, Qualifier, parse_value, parsed_columns
 from critmin.vocab.commodities import catalogue
 from critmin.vocab.countries import resolve_country
@@ -157,6 +169,32 @@ EU_MATERIALS: dict[str, str] = {
     "zirconium": "zirconium",
 }
 
+#: Every published spelling (normalised) -> the material's name in the 2023 assessment.
+#: Spellings not listed here are already that name (after whitespace is collapsed).
+EU_MATERIAL_NAMES: dict[str, str] = {
+    "barytes": "Baryte",
+    "borate": "Boron",
+    "kaolin": "Kaolin clay",
+    "natural graphite": "Natural graphite",
+    "natural rubber": "Natural Rubber",
+    "natural teak wood": "Natural Teak wood",
+    "phosphate rock": "Phosphate rock",
+    "phosphorous": "Phosphorus",
+    "heavy rare earths elements": "HREEs",
+    "titanium ores": "Titanium",  # the EU sourcing file's name for titanium's extraction stage
+}
+
+#: The form of its commodity an EU material measures, where the commodity has more than
+#: one EU material or the material is a part of it (normalised material name -> form, as
+#: USGS names the form).
+EU_MATERIAL_FORMS: dict[str, str] = {
+    "bentonite": "Bentonite",
+    "kaolin clay": "Kaolin",
+    "titanium metal": "sponge metal",
+    "hrees": "heavy rare earths",
+    "lrees": "light rare earths",
+}
+
 #: EU CRM materials critmin deliberately does not map (commodity_id stays null), with why.
 EU_UNMAPPED_MATERIALS: dict[str, str] = {
     "natural rubber": "biotic material",
@@ -197,6 +235,17 @@ def material_key(name: str) -> str:
     return _SPACE_RE.sub(" ", name).strip().casefold()
 
 
+def material_name(name: str) -> str:
+    """The material's name in the 2023 assessment, for any of its published spellings."""
+    collapsed = _SPACE_RE.sub(" ", name).strip()
+    return EU_MATERIAL_NAMES.get(material_key(collapsed), collapsed)
+
+
+def material_form(name: str) -> str:
+    """The form of its commodity an EU material measures (``''``: the commodity as a whole)."""
+    return EU_MATERIAL_FORMS.get(material_key(material_name(name)), "")
+
+
 def material_commodity(name: str, *, file: Path | str, row: int) -> str | None:
     """critmin id of an EU material, ``None`` for a deliberately unmapped one; else fail."""
     key = material_key(name)
@@ -210,6 +259,36 @@ def material_commodity(name: str, *, file: Path | str, row: int) -> str | None:
     )
 
 
+#: SOURCES.md §7 (rows are CSV records; names with line breaks inside quotes make the
+#: documented line counts larger): supply risk and economic importance are non-negative
+#: scores, shares are percentages, the trade factor and value added are not negative.
+EXPECTED = Expectation(
+    files=tuple(f"{FOLDER}/{name}" for name in (ASSESSMENT_FILE, GLOBAL_FILE, EU_FILE, USE_FILE)),
+    shapes=(
+        Shape(f"{FOLDER}/{ASSESSMENT_FILE}", rows=355, covers={"year": (2011, 2014, 2017, 2020, 2023)}, doc="assessments 2011-2023 (SOURCES.md §7)"),
+        Shape(f"{FOLDER}/{GLOBAL_FILE}", rows=2561, doc="SOURCES.md §7: 2,561 rows"),
+        Shape(f"{FOLDER}/{EU_FILE}", rows=907, doc="SOURCES.md §7: 907 rows"),
+        Shape(f"{FOLDER}/{USE_FILE}", rows=339, doc="SOURCES.md §7: 354 lines, 15 of them inside quoted application names"),
+    ),
+    tables={
+        "eu_crm_assessment": Values(field="{indicator}"),
+        "eu_crm_supply_shares": Values(
+            bounds=(Bounds(0, 100, doc="percent"), Bounds(0, None, columns=("trade_factor",))), field="Share ({stage}, {country_name})",
+        ),
+        "eu_crm_material_use": Values(
+            bounds=(Bounds(0, 100, doc="percent"), Bounds(0, None, columns=("value_added_meur",))), field="Share ({application})",
+        ),
+    },
+    repeated=(
+        Repeated(
+            f"{FOLDER}/{USE_FILE}", 187, 186,
+            "Magnesium, Construction is listed twice; with both copies Magnesium's end-use shares add to 113 %, with one to 100 %",
+        ),
+    ),
+)
+
+
+@expects(EXPECTED)
 def read_eu_crm(data_dir: Path) -> ReadResult:
     """Read the EU CRM 2023 tables.
 
@@ -248,6 +327,28 @@ def _check_map() -> None:
     both = set(EU_MATERIALS) & set(EU_UNMAPPED_MATERIALS)
     if both:
         raise ValueError(f"EU material names both mapped and unmapped: {sorted(both)}")
+    for problem in material_map_problems():
+        raise ValueError(problem)
+
+
+def material_map_problems() -> list[str]:
+    """Spellings of one material mapped to different commodities, and materials sharing a
+    commodity and form; an empty list when the map is consistent."""
+    problems = []
+    commodity_of: dict[str, str] = {}
+    for key, cid in EU_MATERIALS.items():
+        name = material_key(material_name(key))
+        if commodity_of.setdefault(name, cid) != cid:
+            problems.append(f"EU material {name!r} maps to {commodity_of[name]!r} and {cid!r} (spelling {key!r})")
+    for key in EU_UNMAPPED_MATERIALS:
+        if material_key(material_name(key)) in commodity_of:
+            problems.append(f"EU material {material_name(key)!r} is both mapped and unmapped")
+    owners: dict[tuple[str, str], str] = {}
+    for name, cid in commodity_of.items():
+        other = owners.setdefault((cid, material_form(name)), name)
+        if other != name:
+            problems.append(f"EU materials {other!r} and {name!r} both map to {cid!r} in form {material_form(name)!r}")
+    return problems
 
 
 def _require_final_newline(path: Path) -> None:
@@ -282,8 +383,8 @@ def read_assessment(path: Path, data_dir: Path) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     seen: set[tuple[str, int]] = set()
     for n, r in rows:
-        material = _SPACE_RE.sub(" ", r["Material"]).strip()
-        commodity = material_commodity(material, file=path, row=n)
+        material = material_name(r["Material"])
+        commodity = material_commodity(r["Material"], file=path, row=n)
         year_text = r["Year"]
         if not (year_text.isdigit() and len(year_text) == 4):
             raise SourceError(path, "not a year", row=n, field="Year", found=year_text, expected="an assessment year such as 2023")
@@ -301,7 +402,8 @@ def read_assessment(path: Path, data_dir: Path) -> list[dict[str, object]]:
                     raise SourceError(path, "not a score", row=n, field=indicator, found=raw, expected="a number or '-' (not assessed)")
             out.append(
                 {
-                    "material": material, "commodity_id": commodity, "year": int(year_text), "indicator": indicator,
+                    "material": material, "commodity_id": commodity, "form": material_form(material),
+                    "year": int(year_text), "indicator": indicator,
                     **parsed_columns(parsed), "source_id": SOURCE_ID, "source_file": source_file, "source_row": n,
                 }
             )
@@ -318,8 +420,8 @@ def read_supply_shares(path: Path, data_dir: Path, scope: str) -> list[dict[str,
     out: list[dict[str, object]] = []
     countries: dict[str, object] = {}
     for n, r in rows:
-        material = _SPACE_RE.sub(" ", r["Material"]).strip()
-        commodity = material_commodity(material, file=path, row=n)
+        material = material_name(r["Material"])
+        commodity = material_commodity(r["Material"], file=path, row=n)
         stage = STAGES.get(r["Stage"])
         if stage is None:
             raise SourceError(path, "unknown stage", row=n, field="Stage", found=r["Stage"], expected="E (extraction) or P (processing)")
@@ -334,7 +436,8 @@ def read_supply_shares(path: Path, data_dir: Path, scope: str) -> list[dict[str,
             raise SourceError(path, "not a trade factor", row=n, field="t", found=r["t"], expected="a number such as 1.0 or 0.8")
         out.append(
             {
-                "material": material, "commodity_id": commodity, "scope": scope, "stage": stage,
+                "material": material, "commodity_id": commodity, "form": material_form(material), "scope": scope,
+                "stage": stage,
                 "country_iso3": ref.iso3, "country_name": ref.name, "country_kind": ref.kind,
                 **parsed_columns(parsed), "trade_factor": t_parsed.value,
                 "source_id": SOURCE_ID, "source_file": source_file, "source_row": n,
@@ -353,8 +456,8 @@ def read_material_use(path: Path, data_dir: Path) -> list[dict[str, object]]:
     source_file = relative_to_data(path, data_dir)
     out: list[dict[str, object]] = []
     for n, r in rows:
-        material = _SPACE_RE.sub(" ", r["Material"]).strip()
-        commodity = material_commodity(material, file=path, row=n)
+        material = material_name(r["Material"])
+        commodity = material_commodity(r["Material"], file=path, row=n)
         application = _SPACE_RE.sub(" ", r["Application"]).strip()
         if not application:
             raise SourceError(path, "no application", row=n, field="Application", expected="an application name")
@@ -364,7 +467,8 @@ def read_material_use(path: Path, data_dir: Path) -> list[dict[str, object]]:
             raise SourceError(path, "not a number", row=n, field=va_column, found=r[va_column], expected="value added in million euro, or blank")
         out.append(
             {
-                "material": material, "commodity_id": commodity, "application": application,
+                "material": material, "commodity_id": commodity, "form": material_form(material),
+                "application": application,
                 **parsed_columns(parsed), "nace_sector": r["NACE sector"] or None, "value_added_meur": va.value,
                 "source_id": SOURCE_ID, "source_file": source_file, "source_row": n,
             }

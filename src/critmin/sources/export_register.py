@@ -62,6 +62,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Shape, expects
 from critmin.sources.usgs_mcs2026 import clean_text, read_complete_csv
 from critmin.vocab.commodities import catalogue, members, normalise, resolve_commodity
 from critmin.vocab.countries import COUNTRY, resolve_country
@@ -326,6 +327,11 @@ def _sentences(parts: list[str]) -> str | None:
     return " ".join(kept) or None
 
 
+#: SOURCES.md §6: 14 rows, one per measure.
+EXPECTED = Expectation(files=(RELATIVE_PATH,), shapes=(Shape(RELATIVE_PATH, rows=14, doc="SOURCES.md §6: 14 measures"),))
+
+
+@expects(EXPECTED)
 def read_export_register(data_dir: Path) -> ReadResult:
     """Read the compiled export-control register into ``export_controls``.
 

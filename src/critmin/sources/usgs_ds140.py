@@ -57,6 +57,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, read_csv_rows, relative_to_data
+from critmin.sources.expectations import Anomaly, Expectation, Shape, Signed, Values, Where, expects
 from critmin.sources.xlsx_sheets import Workbook, cell_int, cell_text, cell_values
 from critmin.vocab.commodities import catalogue, resolve_commodity
 
@@ -217,6 +218,41 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
 
 
+_SIGNED = (
+    Signed(
+        Where(measure=("government-shipments", "stock-changes")),
+        "net government-stockpile shipments and stock changes are changes of an inventory, negative when it grows "
+        "(the MCS metadata define Shipments_Gov the same way: 'If negative, increase in inventory')",
+    ),
+)
+
+EXPECTED = Expectation(
+    files=(*(f"{FOLDER}/{name}" for name in WORKBOOKS), f"{FOLDER}/{CATALOG}", f"{FOLDER}/{MEASURES}", f"{FOLDER}/{OBSERVATIONS}"),
+    shapes=(
+        Shape(f"{FOLDER}/ds140-lithium-2021.xlsx", rows=122, last={"year": 2021}, doc="annual 1900-2021 (SOURCES.md §3a)"),
+        Shape(f"{FOLDER}/ds140-rare-earths-2020.xlsx", rows=121, last={"year": 2020}, doc="annual 1900-2020 (SOURCES.md §3a)"),
+        Shape(
+            f"{FOLDER}/{OBSERVATIONS}",
+            rows=56907,
+            distinct={"commodity_id": 84},
+            doc="61,133 observations (SOURCES.md §3b) less 4,226 of the out-of-scope workbooks and of lithium and rare "
+            "earths, which the original workbooks supersede (counted in skipped)",
+        ),
+    ),
+    tables={"historical": Values(signed=_SIGNED, field="{measure} {year}"), "prices": Values(field="{series_label} {year}")},
+    anomalies=tuple(
+        Anomaly(
+            f"{FOLDER}/{OBSERVATIONS}", row,
+            "negative sheet-mica 'Shipments' (1900-1992 extraction); the measures table does not define the column, so the sign "
+            "is kept as extracted (in the other DS140 workbooks such columns are net government-stockpile shipments)",
+            Where(measure="shipments"),
+        )
+        for row in range(36722, 36732)
+    ),
+)
+
+
+@expects(EXPECTED)
 def read_ds140(data_dir: Path) -> ReadResult:
     """Read the DS140 workbooks and the DERIVED 1900-1992 tables.
 

@@ -31,7 +31,9 @@ What the reader produces
   ``series_label`` is the publisher's ``Statistics_detail`` without the ``: rounded`` /
   ``, rounded`` suffix USGS puts on world-total rows, so that a world total shares the label
   of its country rows; the word ``rounded`` moves to ``country_detail``.
-* ``salient``: section ``Salient Statistics—United States`` (2021-2025). ``statistic`` from
+* ``salient``: section ``Salient Statistics—United States`` (2021-2025). Mica gives scrap and
+  flake mica and then sheet mica under the same statistic names; ``form`` tells them apart
+  (:data:`SALIENT_BLOCKS`). ``statistic`` from
   ``Statistics``: Production and "Sold or used" (the production measure of industrial
   minerals) -> production; Import -> imports; Export -> exports; Consumption -> consumption;
   Price -> price; Stock -> stocks; Employment -> employment; Net import reliance -> nir;
@@ -93,6 +95,8 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data, require_file
+from critmin.sources.expectations import Anomaly, Bounds, Expectation, Shape, Values, expects
+from critmin.sources.usgs_mcs_common import MCS_PRICE_WORDS, MCS_SALIENT_SIGNED, MCS_WORLD_WORDS, NIR_BOUNDS
 from critmin.values import parse_value, parsed_columns
 from critmin.vocab.commodities import CommodityRef, resolve_commodity
 from critmin.vocab.countries import resolve_country
@@ -181,6 +185,16 @@ _ERRATA: dict[tuple[str, str, str, str], str] = {
 }
 
 _FLAG_VALUES = {"Yes", "No", ""}
+
+#: Chapters whose salient section gives two products one after the other under the same
+#: statistic names, each year: Commodity -> (the Statistics value that opens the second
+#: product, form of the first, form of the second). Mica: scrap and flake mica, then sheet
+#: mica (opened by "Sold or used", NA); the imports, exports, consumption and NIR rows of
+#: the two carry the same names and differ only by their HTS codes in Notes (<$6.00 per
+#: kilogram for flake, >$6.00 and 6814 for sheet), as in the MCS2025 file's Flake/Sheet columns.
+SALIENT_BLOCKS: dict[str, tuple[str, str, str]] = {
+    "Mica (Natural)": ("Sold or used", "scrap and flake", "sheet"),
+}
 
 
 def clean_text(text: str) -> str:
@@ -307,6 +321,33 @@ def _notes(*parts: str) -> str | None:
     return " -- ".join(kept) if kept else None
 
 
+EXPECTED = Expectation(
+    files=(RELATIVE_PATH,),
+    shapes=(
+        Shape(
+            RELATIVE_PATH,
+            rows=8886,
+            distinct={"commodity_id": 112},
+            last={"commodity_id": "zirconium"},
+            doc="SOURCES.md §1d: 8,886 data rows (data file v1.3), 127 commodities (112 critmin ids), zirconium last",
+        ),
+    ),
+    tables={
+        "production": Values(words=MCS_WORLD_WORDS, field="Value ({measure} {year})"),
+        "salient": Values(
+            words=(MCS_PRICE_WORDS,), signed=MCS_SALIENT_SIGNED, bounds=(NIR_BOUNDS,),
+            field="Value ({detail}, {year})",
+        ),
+        "import_shares": Values(bounds=(Bounds(0, 100, doc="percent of U.S. imports"),), field="Value (import share, {partner_name})"),
+    },
+    anomalies=(
+        Anomaly(RELATIVE_PATH, 5086, "'?1': a character (probably a minus sign) lost when the file was exported to cp1252; kept as text"),
+        Anomaly(RELATIVE_PATH, 7450, "'?10': a character (probably a minus sign) lost when the file was exported to cp1252; kept as text"),
+    ),
+)
+
+
+@expects(EXPECTED)
 def read_mcs2026(data_dir: Path) -> ReadResult:
     """Read ``MCS2026_Commodities_Data.csv`` into ``production``, ``salient`` and ``import_shares``.
 
@@ -331,6 +372,7 @@ def read_mcs2026(data_dir: Path) -> ReadResult:
     salient: list[dict[str, object]] = []
     shares: list[dict[str, object]] = []
 
+    second_block: set[tuple[str, str]] = set()  # (Commodity, Year) whose second product has begun
     for n, raw in rows:
         row = {k: clean_text(v) for k, v in raw.items()}
         section = row["Section"]
@@ -342,7 +384,14 @@ def read_mcs2026(data_dir: Path) -> ReadResult:
         if section.startswith("World"):
             production.append(_production_row(row, commodity, published_notes, flag_note, provenance, file=rel, row_number=n))
         elif section == SALIENT_SECTION:
-            salient.append(_salient_row(row, commodity, published_notes, flag_note, provenance, file=rel, row_number=n))
+            salient_row = _salient_row(row, commodity, published_notes, flag_note, provenance, file=rel, row_number=n)
+            blocks = SALIENT_BLOCKS.get(row["Commodity"])
+            if blocks is not None:
+                opener, first_form, second_form = blocks
+                if row["Statistics"] == opener:
+                    second_block.add((row["Commodity"], row["Year"]))
+                salient_row["form"] = second_form if (row["Commodity"], row["Year"]) in second_block else first_form
+            salient.append(salient_row)
         elif section == IMPORT_SECTION:
             shares.append(_import_share_row(row, commodity, published_notes, flag_note, provenance, file=rel, row_number=n))
         else:

@@ -12,6 +12,14 @@ ends): every cell is stripped, blank lines are counted (the readers report them 
 has text beyond the header is an error, which is how a truncated file shows up. A file cut
 exactly at a line end cannot be told from a shorter one.
 
+:func:`release_inventory` gives the files each per-commodity part of a release must have
+(``usgs_mcs_files.csv``, beside this module: release, part, file, data rows). It records the
+releases as published (SOURCES.md §1a-1c: 77 world files in 2023 and 2024, 85 salient files
+in each of 2023-2025); a salient file has one row per year of the release (five), except the
+three MCS2024 salient files in the world-table layout, which are not read (0 rows). The
+readers declare these as :class:`~critmin.sources.expectations.Expectation` files and
+shapes, so a missing or shortened file fails the build naming it.
+
 The citations come from ``../shared/data/SOURCES.md``, not from the files' FGDC metadata:
 the world-data XML files of all three releases put the MCS2023 DOI (P9WCYUI6) in
 ``<onlink>``, a USGS metadata error.
@@ -27,9 +35,11 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import SourceInfo, read_text
+from critmin.sources.expectations import Bounds, Shape, Signed, Values, Where, Words
 from critmin.vocab.commodities import CommodityRef, mcs_file_codes
 
 PUBLISHER = "U.S. Geological Survey, National Minerals Information Center"
+RESERVES_MEASURE = "reserves"
 LICENCE = "Public domain (U.S. Government work); no use constraints"
 
 
@@ -89,6 +99,30 @@ _XML_DOI_NOTE = (
     "The FGDC metadata XML of the world files puts the MCS2023 DOI (P9WCYUI6) in <onlink> for every "
     "release; that is a USGS metadata error, the DOI here is the release's own."
 )
+
+
+_INVENTORY = Path(__file__).with_name("usgs_mcs_files.csv")
+
+
+def release_inventory(vintage: int, part: str) -> tuple[tuple[str, ...], tuple[Shape, ...]]:
+    """Expected files of a release's ``world`` or ``salient`` part, and a shape per file.
+
+    Salient files must cover every year of the release (the five years before it).
+    """
+    files, shapes = [], []
+    years = tuple(range(vintage - 5, vintage))
+    with open(_INVENTORY, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if int(r["vintage"]) != vintage or r["part"] != part:
+                continue
+            rows = int(r["rows"])
+            files.append(r["file"])
+            covers = {"year": years} if part == "salient" and rows else {}
+            doc = f"MCS{vintage} {part} file as published (critmin/sources/usgs_mcs_files.csv)"
+            shapes.append(Shape(r["file"], rows=rows, covers=covers, doc=doc))
+    if not files:
+        raise ValueError(f"no inventory of MCS{vintage} {part} files")
+    return tuple(files), tuple(shapes)
 
 
 def release(vintage: int) -> Release:
@@ -232,3 +266,53 @@ def read_mcs_csv(path: Path) -> CsvTable:
     except csv.Error as exc:
         raise SourceError(path, f"malformed CSV (file truncated inside a quoted cell?): {exc}", row=n + 1) from None
     return table
+
+
+# --- value domains shared by the MCS readers (declared for critmin.sources.expectations) ----------
+
+#: Words the MCS world tables print in a number cell (SOURCES.md §1a and §1d: reserves
+#: "Large", "Moderate", "Included in World total", "Included with Other countries"; the
+#: titanium tables of 2023-2024 put rutile "Included with ilmenite"). Any other text in a
+#: production, capacity or reserves cell is an error.
+MCS_WORLD_WORDS: tuple[Words, ...] = (
+    Words(
+        r'(?:very )?(?:large|moderate|small)(?: to (?:very )?(?:large|moderate|small))?|categorized as "large"',
+        Where(measure=RESERVES_MEASURE),
+        "reserves described in words in the MCS world tables (SOURCES.md §1a, §1d)",
+    ),
+    Words(
+        r"included (?:in|with) .{1,60}",
+        None,
+        "a figure counted in another row ('Included in World total', 'Included with ilmenite'; SOURCES.md §1a)",
+    ),
+)
+
+#: The world tables' figures are quantities: the FGDC metadata give every production,
+#: capacity and reserves column the range domain 0 to 10^9 (e.g. ``mcs2023-timin_meta.xml``);
+#: the checker's default (no negatives) holds; the field names the measure and year.
+MCS_WORLD_VALUES = Values(words=MCS_WORLD_WORDS, field="{measure} {year}")
+
+#: Net import reliance: a percentage of apparent consumption (0-100) or ``E`` (allowed in NIR
+#: fields by :data:`critmin.sources.expectations.NIR_FIELDS`).
+NIR_BOUNDS = Bounds(0, 100, Where(statistic="nir"), doc="net import reliance as a percentage of apparent consumption")
+
+#: Where the MCS salient metadata allow negative figures.
+MCS_SALIENT_SIGNED: tuple[Signed, ...] = (
+    Signed(
+        Where(detail=re.compile(r"^(?:Shipments_(?:Gov|Concentrate|Other)_|Shipments from Government stockpile)")),
+        "shipments from the Government stockpile are the change in inventory: 'If negative, increase in inventory' "
+        "(the metadata of Shipments_Gov_* in every release, e.g. mcs2023-niobi_meta.xml, and of tungsten's "
+        "Shipments_Concentrate_t and Shipments_Other_t; MCS2026 'Shipments from Government stockpile')",
+    ),
+    Signed(
+        Where(commodity_id="thorium", statistic="consumption"),
+        "'The apparent consumption calculation for thorium compounds results in a negative value' (mcs2023-thori_meta.xml)",
+    ),
+)
+
+#: Prices the publisher gives in words (dimension stone, gemstones).
+MCS_PRICE_WORDS = Words(
+    r"variable, depending on .{1,80}",
+    Where(statistic="price"),
+    "a price published as 'Variable, depending on type of product' (dimension stone) or '... size, type, and quality' (gemstones)",
+)

@@ -102,13 +102,18 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, frame, relative_to_data, require_file
+from critmin.sources.expectations import Anomaly, Expectation, Values, Where, expects
 from critmin.sources.usgs_mcs_common import (
+    MCS_PRICE_WORDS,
+    MCS_SALIENT_SIGNED,
+    NIR_BOUNDS,
     commodity_for_code,
     is_release_label,
     list_mcs_files,
     parse_file_name,
     read_mcs_csv,
     release,
+    release_inventory,
     source_info,
 )
 from critmin.values import Qualifier, parse_value, parsed_columns
@@ -508,6 +513,33 @@ def _read_release(data_dir: Path, vintage: int) -> ReadResult:
     return ReadResult(source_info(vintage, "salient", notes), files, {"salient": frame("salient", rows)}, skipped)
 
 
+#: Salient tables: numbers, the codes of the metadata (W, NA, E for net import reliance, bounds,
+#: "Less than 1/2 unit"), prices in words, and negatives only where the metadata allow them.
+SALIENT_VALUES = Values(words=(MCS_PRICE_WORDS,), signed=MCS_SALIENT_SIGNED, bounds=(NIR_BOUNDS,), field="{detail}")
+
+#: Negative figures in columns the metadata do not allow to be negative, kept as published.
+SALIENT_ANOMALIES: dict[int, tuple[Anomaly, ...]] = {
+    2024: (
+        Anomaly(
+            "usgs_mcs2024/salient/mcs2024-asbes_salient.csv", 6,
+            "imports of -4 t in 2023 (estimated); the metadata say the reported 2023 imports were misclassified shipments",
+            Where(detail="Imports_t"),
+        ),
+        Anomaly("usgs_mcs2024/salient/mcs2024-tellu_salient.csv", 3, "exports of -2 t in 2020 as published", Where(detail="Exports_t")),
+    ),
+    2025: tuple(
+        Anomaly("usgs_mcs2025/salient/mcs2025-diamo_salient.csv", row, "stone exports of -4 million carats as published", Where(detail="Stones_Exports_mct"))
+        for row in (4, 5)
+    ),
+}
+
+
+def _expectation(vintage: int) -> Expectation:
+    files, shapes = release_inventory(vintage, "salient")
+    return Expectation(files=files, shapes=shapes, tables={"salient": SALIENT_VALUES}, anomalies=SALIENT_ANOMALIES.get(vintage, ()))
+
+
+@expects(_expectation(2023))
 def read_mcs2023_salient(data_dir: Path) -> ReadResult:
     """MCS2023 U.S. salient statistics 2018-2022 (83 CSV files, 2 workbooks) -> ``salient``.
 
@@ -516,6 +548,7 @@ def read_mcs2023_salient(data_dir: Path) -> ReadResult:
     return _read_release(data_dir, 2023)
 
 
+@expects(_expectation(2024))
 def read_mcs2024_salient(data_dir: Path) -> ReadResult:
     """MCS2024 U.S. salient statistics 2019-2023 (85 files, 3 of them world tables) -> ``salient``.
 
@@ -524,6 +557,7 @@ def read_mcs2024_salient(data_dir: Path) -> ReadResult:
     return _read_release(data_dir, 2024)
 
 
+@expects(_expectation(2025))
 def read_mcs2025_salient(data_dir: Path) -> ReadResult:
     """MCS2025 U.S. salient statistics 2020-2024 (85 files) -> ``salient``.
 

@@ -94,6 +94,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Bounds, Expectation, Shape, Values, Where, expects
 from critmin.sources.export_register import commodities_named
 from critmin.sources.usgs_mcs2026 import clean_text, read_complete_csv
 from critmin.values import parse_value, parsed_columns
@@ -200,21 +201,64 @@ _YEAR_LABEL_RE = re.compile(r"^(\d{4})(?:_(estimated))?$", re.I)
 _NOT_AVAILABLE = {"NA", ""}
 
 
+_PERCENT = "a percentage (0-100)"
+
+#: Value rules of the trends tables: NIR is a percentage of apparent consumption (or E, which
+#: the checker allows in NIR fields).
+TRENDS_VALUES: dict[str, Values] = {
+    "nir": Values(
+        bounds=(Bounds(0, 100, doc="net import reliance as a percentage of apparent consumption"),),
+        field="Net_Import_Reliance_pct_{year}",
+    ),
+    "critical_salient": Values(
+        bounds=(Bounds(0, 100, Where(field=("net_import_reliance", "leading_country_share_pct")), doc=_PERCENT),),
+        field="{field} ({year_label})",
+    ),
+    "import_shares": Values(bounds=(Bounds(0, 100, doc="percent of U.S. imports"),), field="Percent ({partner_name})"),
+}
+
+#: The tables of each release that are read, with their documented data rows
+#: (SOURCES.md §1a-1d; 2023 Fig. 2 has 65 rows, 2024 Fig. 2 63: counted in the files).
+TRENDS_TABLES: dict[int, dict[str, int]] = {
+    2023: {"Fig2_Net_Import_Reliance.csv": 65},
+    2024: {"Fig2_Net_Import_Reliance.csv": 63, "T5_Critical_Minerals_Salient.csv": 31},
+    2025: {"Fig2_Net_Import_Reliance.csv": 64, "T5_Critical_Minerals_Salient.csv": 31},
+    2026: {
+        "Fig2_Net_Import_Reliance.csv": 68, "Fig3_Major_Import_Sources.csv": 191, "T4_Country_Export_Control.csv": 19,
+        "T5_Trade_Agreements.csv": 9, "T7_Critical_Minerals_Salient.csv": 39,
+    },
+}
+
+
+def _expectation(vintage: int) -> Expectation:
+    release = RELEASES[vintage]
+    paths = {f"{release.folder}/MCS{vintage}_{name}": rows for name, rows in TRENDS_TABLES[vintage].items()}
+    return Expectation(
+        files=tuple(paths),
+        shapes=tuple(Shape(p, rows=rows, doc=f"MCS{vintage} industry-trends table as published") for p, rows in paths.items()),
+        tables=TRENDS_VALUES,
+    )
+
+
+@expects(_expectation(2023))
 def read_mcs2023_trends(data_dir: Path) -> ReadResult:
     """Read the MCS2023 industry-trends tables (Fig. 2 net import reliance)."""
     return _read_release(RELEASES[2023], data_dir)
 
 
+@expects(_expectation(2024))
 def read_mcs2024_trends(data_dir: Path) -> ReadResult:
     """Read the MCS2024 industry-trends tables (Fig. 2 NIR, T5 critical-minerals salient)."""
     return _read_release(RELEASES[2024], data_dir)
 
 
+@expects(_expectation(2025))
 def read_mcs2025_trends(data_dir: Path) -> ReadResult:
     """Read the MCS2025 industry-trends tables (Fig. 2 NIR, T5 critical-minerals salient)."""
     return _read_release(RELEASES[2025], data_dir)
 
 
+@expects(_expectation(2026))
 def read_mcs2026_trends(data_dir: Path) -> ReadResult:
     """Read the MCS2026 industry-trends tables (Fig. 2, Fig. 3 shares, T4 export controls, T5 agreements, T7)."""
     return _read_release(RELEASES[2026], data_dir)

@@ -103,7 +103,9 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import ReadResult, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Shape, expects
 from critmin.sources.usgs_mcs_common import (
+    MCS_WORLD_VALUES,
     CsvTable,
     commodity_for_code,
     is_release_label,
@@ -111,6 +113,7 @@ from critmin.sources.usgs_mcs_common import (
     parse_file_name,
     read_mcs_csv,
     release,
+    release_inventory,
     source_info,
 )
 from critmin.values import Parsed, Qualifier, parse_value, parsed_columns
@@ -658,6 +661,12 @@ def _read_per_commodity(data_dir: Path, vintage: int) -> ReadResult:
     return ReadResult(source_info(vintage, "world"), files, {"production": frame("production", rows)}, skipped)
 
 
+def _per_commodity_expectation(vintage: int) -> Expectation:
+    files, shapes = release_inventory(vintage, "world")
+    return Expectation(files=files, shapes=shapes, tables={"production": MCS_WORLD_VALUES})
+
+
+@expects(_per_commodity_expectation(2023))
 def read_mcs2023_world(data_dir: Path) -> ReadResult:
     """MCS2023 world production and reserves (77 files) -> ``production``.
 
@@ -666,6 +675,7 @@ def read_mcs2023_world(data_dir: Path) -> ReadResult:
     return _read_per_commodity(data_dir, 2023)
 
 
+@expects(_per_commodity_expectation(2024))
 def read_mcs2024_world(data_dir: Path) -> ReadResult:
     """MCS2024 (v2.0) world production and reserves (77 files) -> ``production``.
 
@@ -686,6 +696,22 @@ _VALUE_2025_RE = re.compile(r"^(?P<measure>PROD|CAP|RESERVES)(?P<est>_EST)?_(?P<
 _NOTES_2025 = {PRODUCTION: "PROD_NOTES", CAPACITY: "CAP_NOTES", RESERVES: "RESERVE_NOTES"}
 
 
+EXPECTED_2025 = Expectation(
+    files=(f"usgs_mcs2025/world/{WORLD_2025_FILE}",),
+    shapes=(
+        Shape(
+            f"usgs_mcs2025/world/{WORLD_2025_FILE}",
+            rows=1250,
+            distinct={"commodity_id": 75},
+            last={"commodity_id": "zirconium"},
+            doc="SOURCES.md §1a: 1,250 data rows, 77 commodities (75 critmin ids), zirconium and hafnium last",
+        ),
+    ),
+    tables={"production": MCS_WORLD_VALUES},
+)
+
+
+@expects(EXPECTED_2025)
 def read_mcs2025_world(data_dir: Path) -> ReadResult:
     """MCS2025 world production, capacity and reserves (one long file) -> ``production``.
 

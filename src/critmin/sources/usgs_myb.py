@@ -52,6 +52,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Shape, Values, expects
 from critmin.sources.xlsx_sheets import Workbook, cell_int, cell_text, cell_values
 from critmin.values import Qualifier
 from critmin.vocab.countries import OTHER, WORLD, resolve_country
@@ -88,6 +89,16 @@ INFO = SourceInfo(
 )
 
 
+#: Tables 4-7 of the yearbook: 69 country and total rows with figures (row numbers are per
+#: sheet, so this counts distinct sheet rows); weights and values are never negative.
+EXPECTED = Expectation(
+    files=(f"{FOLDER}/{FILE}",),
+    shapes=(Shape(f"{FOLDER}/{FILE}", rows=69, distinct={"year": 2}, doc="tables 4-7 of the 2022 rare-earths yearbook, 2021 and 2022"),),
+    tables={"myb_trade": Values(field="{table} {measure} {year}")},
+)
+
+
+@expects(EXPECTED)
 def read_myb_rare_earths(data_dir: Path) -> ReadResult:
     """Read tables 4-7 of the 2022 rare-earths yearbook into ``myb_trade``.
 

@@ -65,6 +65,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Values, expects
 from critmin.sources.xlsx_sheets import Workbook, cell_int, cell_text, cell_values
 from critmin.values import Qualifier, to_number
 from critmin.vocab.countries import resolve_country
@@ -109,6 +110,15 @@ INFO = SourceInfo(
 )
 
 
+#: Both downloads must be there; each sheet's row count is checked against its own 'Data Row
+#: Count' by the reader. Values and quantities are never negative (DataWeb reports trade).
+EXPECTED = Expectation(
+    files=tuple(f"{FOLDER}/{name}" for name in FILES),
+    tables={"trade": Values(field="{year} ({measure}, {period})")},
+)
+
+
+@expects(EXPECTED)
 def read_usitc(data_dir: Path) -> ReadResult:
     """Read both DataWeb workbooks into the ``trade`` table.
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data
+from critmin.sources.expectations import Expectation, Shape, Values, expects
 from critmin.sources.xlsx_sheets import Workbook, cell_text, cell_values
 from critmin.values import Qualifier
 
@@ -103,6 +104,20 @@ INFO = SourceInfo(
 )
 
 
+#: 1960M01-2025M11 (791 months), 12 mineral series; prices are never negative.
+EXPECTED = Expectation(
+    files=(f"{FOLDER}/{FILE}",),
+    shapes=(
+        Shape(
+            f"{FOLDER}/{FILE}", rows=791, distinct={"commodity_id": 12}, last={"year": 2025},
+            doc="monthly 1960M01-2025M11, updated 2025-12-02 (SOURCES.md §3c)",
+        ),
+    ),
+    tables={"prices": Values(field="{series_id} {year}-{month}")},
+)
+
+
+@expects(EXPECTED)
 def read_pinksheet(data_dir: Path) -> ReadResult:
     """Read the mineral and metal series of the Pink Sheet into the ``prices`` table.
 

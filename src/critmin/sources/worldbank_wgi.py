@@ -54,6 +54,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, read_csv_rows, relative_to_data, require_file
+from critmin.sources.expectations import Bounds, Expectation, Shape, Values, expects
 from critmin.values import Qualifier, parse_value
 from critmin.vocab.countries import resolve_code
 
@@ -90,6 +91,28 @@ INFO = SourceInfo(
 )
 
 
+#: SOURCES.md §4: the long file has 214 economies x 6 indicators x 24 years = 30,816 rows; the
+#: DataBank extract one row per economy and series (214 x 5 = 1,070). Percentile ranks are
+#: within 0-100, standard errors and numbers of sources are not negative; the estimates
+#: themselves are signed (about -2.5 to 2.5).
+EXPECTED = Expectation(
+    files=(f"{FOLDER}/{LONG_FILE}", f"{FOLDER}/{DATABANK_FILE}"),
+    shapes=(
+        Shape(f"{FOLDER}/{LONG_FILE}", rows=30816, doc="214 economies x 6 indicators x 24 years (SOURCES.md §4)"),
+        Shape(f"{FOLDER}/{DATABANK_FILE}", rows=1070, doc="214 economies x 5 estimate series (SOURCES.md §4)"),
+    ),
+    tables={
+        "governance": Values(
+            bounds=(
+                Bounds(0, 100, columns=("pct_rank", "pct_rank_lower", "pct_rank_upper"), doc="percentile rank"),
+                Bounds(0, None, columns=("std_err", "num_sources")),
+            ),
+        ),
+    },
+)
+
+
+@expects(EXPECTED)
 def read_wgi(data_dir: Path) -> ReadResult:
     """Read both WGI files into the ``governance`` table.
 

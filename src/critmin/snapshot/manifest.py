@@ -1,0 +1,99 @@
+"""Where the snapshot is, its manifest, and the one fingerprint every cache keys on.
+
+This module imports nothing heavy and nothing of the build, so that :mod:`critmin.store`
+can depend on it without an import circle.
+
+The manifest (``manifest.json``) lists:
+
+* ``sources``: one entry per reader, with its citation, DOI, licence, vintage, the raw files
+  read (path, bytes, SHA-256 and the data rows read from each), the rows it gave per table
+  and the rows it left out (``skipped``, by reason);
+* ``tables``: one entry per table, with its Parquet file, rows, SHA-256, description and
+  columns.
+
+:func:`load_manifest` is the first thing any use of the snapshot calls, so it is also where
+a swap interrupted by a crash is repaired (see :mod:`critmin.snapshot.swap`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from critmin.errors import SnapshotError
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 2
+
+
+def default_dir() -> Path:
+    """Where the snapshot lives: ``$CRITMIN_SNAPSHOT`` if set, else inside the package."""
+    env = os.environ.get("CRITMIN_SNAPSHOT")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1] / "snapshot_data"
+
+
+def load_manifest(snapshot_dir: Path | None = None) -> dict:
+    """The manifest of the snapshot in ``snapshot_dir`` (default :func:`default_dir`).
+
+    Repairs a swap that a crash interrupted before reading. Raises
+    :class:`~critmin.errors.SnapshotError` when there is no snapshot.
+    """
+    d = Path(snapshot_dir or default_dir())
+    from critmin.snapshot.swap import repair
+
+    repair(d)
+    path = d / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SnapshotError(f"no snapshot at {d}: run `critmin data build --source-dir ../shared/data`") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SnapshotError(f"the snapshot manifest {path} is not valid JSON ({exc}): rebuild the snapshot") from None
+
+
+_fingerprints: dict[str, tuple[tuple[int, int, int], str]] = {}
+
+
+def fingerprint(snapshot_dir: Path | None = None) -> str:
+    """One string that changes whenever any table of the snapshot changes.
+
+    The SHA-256 of the manifest's format version and of every table's name and SHA-256,
+    in name order; the citations, descriptions and critmin version do not enter it, so two
+    builds with the same tables have the same fingerprint. Caches of anything computed
+    from the snapshot key on this. The value is remembered per manifest file (inode, size,
+    modification time), so calling it per request costs one ``stat``.
+
+    Returns ``"none"`` when there is no snapshot.
+    """
+    d = Path(snapshot_dir or default_dir())
+    path = d / MANIFEST
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        try:
+            load_manifest(d)  # repairs an interrupted swap, or raises
+        except SnapshotError:
+            return "none"
+        st = os.stat(path)
+    key = str(path.resolve())
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    known = _fingerprints.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    value = fingerprint_of(load_manifest(d))
+    _fingerprints[key] = (stamp, value)
+    return value
+
+
+def fingerprint_of(manifest: dict) -> str:
+    """The fingerprint of a manifest already read (see :func:`fingerprint`)."""
+    h = hashlib.sha256(f"critmin-snapshot:{manifest.get('format_version')}\n".encode())
+    for name in sorted(manifest.get("tables", {})):
+        h.update(f"{name}:{manifest['tables'][name]['sha256']}\n".encode())
+    return h.hexdigest()
