@@ -116,58 +116,63 @@ def _factor(text: str, line: int, field: str) -> float | None:
 @cache
 def entries() -> dict[str, HsEntry]:
     """Every subheading of the concordance, by six-digit code (checked on load)."""
+    with resources.files("critmin.vocab").joinpath(FILE).open(encoding="utf-8", newline="") as fh:
+        return parse(fh)
+
+
+def parse(fh) -> dict[str, HsEntry]:
+    """Parse and check concordance rows from an open text file (see the module docstring)."""
     from critmin.vocab.commodities import catalogue
 
     known = catalogue()
     out: dict[str, HsEntry] = {}
-    with resources.files("critmin.vocab").joinpath(FILE).open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            _fail(1, "header", "unexpected header", reader.fieldnames, ",".join(COLUMNS))
-        for line, r in enumerate(reader, start=2):
-            hs6 = r["hs6"].strip()
-            if len(hs6) != 6 or not hs6.isdigit():
-                _fail(line, "hs6", "not a six-digit code", hs6, "six digits")
-            if hs6 in out:
-                _fail(line, "hs6", "duplicate code", hs6, "each code once")
-            if r["scope"] not in SCOPES:
-                _fail(line, "scope", "unknown scope", r["scope"], f"one of {sorted(SCOPES)}")
-            stages = frozenset(s for s in r["stage"].split("|") if s)
-            if not stages or not stages <= STAGES:
-                _fail(line, "stage", "unknown stage", r["stage"], f"one or more of {sorted(STAGES)} joined by '|'")
-            members = tuple(m for m in r["members"].split(";") if m)
-            cid = r["commodity_id"] or None
-            for m in members + ((cid,) if cid else ()):
-                if m not in known:
-                    _fail(line, "members" if m in members else "commodity_id", "unknown commodity id", m,
-                          "an id of critmin/vocab/commodities.csv")
-            mixed = r["mixed"] == "1"
-            if r["mixed"] not in ("0", "1"):
-                _fail(line, "mixed", "not 0 or 1", r["mixed"], "0 or 1")
-            if mixed and len(members) < 1:
-                _fail(line, "members", "a mixed code without members", r["members"], "the ids the code can hold")
-            if cid and mixed and known[cid].is_group is False:
-                _fail(line, "commodity_id", "a mixed code read as a single mineral", cid,
-                      "blank, or a group id whose figure the mixed code may be")
-            if r["factor_basis"] not in FACTOR_BASES:
-                _fail(line, "factor_basis", "unknown factor basis", r["factor_basis"], f"one of {sorted(FACTOR_BASES)}")
-            lo, hi = _factor(r["factor_low"], line, "factor_low"), _factor(r["factor_high"], line, "factor_high")
-            if (lo is None) != (hi is None):
-                _fail(line, "factor_high", "only one bound of the content factor", (lo, hi), "both or neither")
-            if lo is not None and lo > hi:
-                _fail(line, "factor_low", "factor_low above factor_high", (lo, hi), "low <= high")
-            if (r["factor_basis"] == "none") != (lo is None):
-                _fail(line, "factor_basis", "factor basis and factor disagree", (r["factor_basis"], lo),
-                      "a factor exactly when the basis is not 'none'")
-            if lo is not None and not r["content_basis"]:
-                _fail(line, "content_basis", "a factor without a content basis", r["content_basis"], "e.g. 'Li' or 'gross weight'")
-            if r["factor_basis"] == "none" and not r["note"]:
-                _fail(line, "note", "no factor and no reason", "", "the reason no factor is defensible")
-            out[hs6] = HsEntry(
-                hs6=hs6, description=r["description"], scope=r["scope"], commodity_id=cid, mixed=mixed,
-                members=members, stages=stages, form=r["form"], content_basis=r["content_basis"],
-                factor_low=lo, factor_high=hi, factor_basis=r["factor_basis"], formula=r["formula"], note=r["note"],
-            )
+    reader = csv.DictReader(fh)
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        _fail(1, "header", "unexpected header", reader.fieldnames, ",".join(COLUMNS))
+    for line, r in enumerate(reader, start=2):
+        hs6 = r["hs6"].strip()
+        if len(hs6) != 6 or not hs6.isdigit():
+            _fail(line, "hs6", "not a six-digit code", hs6, "six digits")
+        if hs6 in out:
+            _fail(line, "hs6", "duplicate code", hs6, "each code once")
+        if r["scope"] not in SCOPES:
+            _fail(line, "scope", "unknown scope", r["scope"], f"one of {sorted(SCOPES)}")
+        stages = frozenset(s for s in r["stage"].split("|") if s)
+        if not stages or not stages <= STAGES:
+            _fail(line, "stage", "unknown stage", r["stage"], f"one or more of {sorted(STAGES)} joined by '|'")
+        members = tuple(m for m in r["members"].split(";") if m)
+        cid = r["commodity_id"] or None
+        for m in members + ((cid,) if cid else ()):
+            if m not in known:
+                _fail(line, "members" if m in members else "commodity_id", "unknown commodity id", m,
+                      "an id of critmin/vocab/commodities.csv")
+        mixed = r["mixed"] == "1"
+        if r["mixed"] not in ("0", "1"):
+            _fail(line, "mixed", "not 0 or 1", r["mixed"], "0 or 1")
+        if mixed and len(members) < 1:
+            _fail(line, "members", "a mixed code without members", r["members"], "the ids the code can hold")
+        if cid and mixed and known[cid].is_group is False:
+            _fail(line, "commodity_id", "a mixed code read as a single mineral", cid,
+                  "blank, or a group id whose figure the mixed code may be")
+        if r["factor_basis"] not in FACTOR_BASES:
+            _fail(line, "factor_basis", "unknown factor basis", r["factor_basis"], f"one of {sorted(FACTOR_BASES)}")
+        lo, hi = _factor(r["factor_low"], line, "factor_low"), _factor(r["factor_high"], line, "factor_high")
+        if (lo is None) != (hi is None):
+            _fail(line, "factor_high", "only one bound of the content factor", (lo, hi), "both or neither")
+        if lo is not None and lo > hi:
+            _fail(line, "factor_low", "factor_low above factor_high", (lo, hi), "low <= high")
+        if (r["factor_basis"] == "none") != (lo is None):
+            _fail(line, "factor_basis", "factor basis and factor disagree", (r["factor_basis"], lo),
+                  "a factor exactly when the basis is not 'none'")
+        if lo is not None and not r["content_basis"]:
+            _fail(line, "content_basis", "a factor without a content basis", r["content_basis"], "e.g. 'Li' or 'gross weight'")
+        if r["factor_basis"] == "none" and not r["note"]:
+            _fail(line, "note", "no factor and no reason", "", "the reason no factor is defensible")
+        out[hs6] = HsEntry(
+            hs6=hs6, description=r["description"], scope=r["scope"], commodity_id=cid, mixed=mixed,
+            members=members, stages=stages, form=r["form"], content_basis=r["content_basis"],
+            factor_low=lo, factor_high=hi, factor_basis=r["factor_basis"], formula=r["formula"], note=r["note"],
+        )
     return out
 
 
