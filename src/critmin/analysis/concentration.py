@@ -20,6 +20,25 @@ HHI
     ``r = 1 - sum_i s_i``: the true value lies in ``[hhi, hhi_max]``.
 Top-1, top-3
     The largest share and the sum of the three largest, over listed countries.
+Sibling series
+    USGS publishes some minerals as several series of one stage, one per form and often
+    one country each (MCS 2024 boron: "crude ore" Argentina, "crude borates" Peru,
+    "refined borates" Türkiye; MCS 2026 tellurium: "Refinery production" with a world
+    total, plus "Refinery production: concentrate" Sweden and "...: copper telluride" United
+    States, withheld). Such a series is a *fragment*, not a market, and is never reported
+    as complete (:func:`fold_fragments`):
+
+    * a series without a world total of its own, published beside other series of the
+      same stage (or of no stage) in the same release and year, none of which lists any
+      of its countries, is a fragment: status ``insufficient_data`` with the reason in
+      ``status_reason`` -- no share, no HHI (ilmenite beside rutile lists mostly the same
+      countries and stays a series of its own);
+    * when one series of the stage has a world total, the fragments of that stage are
+      folded into it: a withheld figure makes its country unknown (status ``partial``; a
+      withheld US figure gives ``us_status = 'withheld_or_bounded'``, never 0), a number
+      counts as that country's production when it fits inside the world total (Sweden's
+      46 t of concentrate: 935 + 46 = 981 t, the published total), else the country is
+      unknown as well.
 China's share
     China (CHN) alone: USGS reports Hong Kong separately for production, and counts it
     with China only for import sources. When China is not listed among the producers of a
@@ -51,7 +70,7 @@ CONCENTRATION_COLUMNS = [
     "vintage", "commodity_id", "stage", "year", "form", "series_label", "unit", "primary",
     "world_total", "share_basis", "n_producers", "hhi", "hhi_max", "top1_share", "top1_country",
     "top3_share", "china_share", "china_listed", "us_share", "us_status", "listed_share",
-    "other_share", "unknown_countries", "status", "source_id",
+    "other_share", "unknown_countries", "status", "source_id", "status_reason",
 ]
 
 
@@ -111,6 +130,105 @@ def top_share(shares, k: int = 1) -> float:
     return float(arr[:k].sum())
 
 
+_FAMILY = ["vintage", "commodity_id", "year"]
+#: Rounding slack when a fragment's figure is checked against a host's world total.
+FOLD_TOLERANCE = 0.005
+
+
+def fold_fragments(production: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, str]]:
+    """Production rows of the two stages with sibling fragments folded into their host.
+
+    Parameters
+    ----------
+    production
+        Rows of the ``production`` table (any stages; ``measure == 'production'`` used).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The rows of stages ``mine`` and ``processing``, plus, for every fragment folded
+        into a host series, copies of its country rows under the host's key (a copy whose
+        figure does not fit the host's world total, or whose unit differs, gets qualifier
+        ``text``: its country is unknown there). And ``{series key: reason}`` for every
+        fragment series, which :func:`concentration_table` reports as
+        ``insufficient_data``. See the module docstring, "Sibling series".
+    """
+    df = production
+    if "measure" in df.columns:
+        df = df[df["measure"] == "production"]
+    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
+    reasons: dict[tuple, str] = {}
+    extra: list[pd.DataFrame] = []
+    staged = df[df["stage"].isin(STAGES + ("unspecified",))]
+    if staged.empty:
+        return df[df["stage"].isin(STAGES)], reasons
+    value = pd.to_numeric(staged["value"], errors="coerce")
+    numeric = staged["qualifier"].isin(NUMERIC) & value.notna()
+    staged = staged.assign(_num=numeric.to_numpy(), _v=value.where(numeric, 0.0).to_numpy())
+    # A family (release, mineral, year) with one series per stage is the common case: skip it fast.
+    counts = staged.groupby(_FAMILY + ["stage"])["series_label"].nunique()
+    per_family = counts.groupby(level=[0, 1, 2]).sum()
+    crowded = per_family[per_family > 1].index
+    if len(crowded) == 0:
+        return df[df["stage"].isin(STAGES)], reasons
+    sub = staged.set_index(_FAMILY).loc[list(crowded)].reset_index()
+    for fam, g in sub.groupby(_FAMILY, sort=False):
+        series = {}
+        for key, sg in g.groupby(["stage", "form", "series_label", "unit"], sort=True):
+            world = sg[(sg["country_kind"] == "world") & sg["_num"]]
+            countries = sg[sg["country_kind"] == "country"]
+            series[key] = {
+                "rows": sg, "countries": countries,
+                "total": float(world["_v"].iloc[0]) if len(world) == 1 and world["_v"].iloc[0] > 0 else None,
+            }
+        for stage in STAGES:
+            pool = {k: v for k, v in series.items() if k[0] in (stage, "unspecified")}
+            if len(pool) < 2:
+                continue
+            own = {k: v for k, v in pool.items() if k[0] == stage}
+            hosts = {k: v for k, v in own.items() if v["total"] is not None and len(v["countries"])}
+            # A fragment has no world total of its own and shares no country with its
+            # siblings: a form published for other countries (boron), not a market of its
+            # own (ilmenite beside rutile lists mostly the same countries).
+            who = {k: set(v["countries"]["country_iso3"].fillna(v["countries"]["country_name"])) for k, v in pool.items()}
+            fragments = {
+                k: v for k, v in own.items()
+                if v["total"] is None and who[k] and not who[k] & set().union(*(w for kk, w in who.items() if kk != k))
+            }
+            if not fragments:
+                continue
+            labels = "; ".join(f"'{k[2]}'" for k in pool)
+            if not hosts:
+                for k, v in fragments.items():
+                    reasons[(*fam, *k)] = (
+                        f"one of {len(pool)} series published for different forms or countries in MCS{fam[0]} "
+                        f"({labels}); no world total covers them, so '{k[2]}' ({', '.join(sorted(who[k]))}) "
+                        "is not a market share"
+                    )
+                continue
+            host_key = max(hosts, key=lambda k: (len(hosts[k]["countries"]), k[2]))
+            host = hosts[host_key]
+            host_codes = set(host["countries"]["country_iso3"].dropna()) | set(host["countries"]["country_name"])
+            room = host["total"] * (1 + FOLD_TOLERANCE) - float(host["rows"].loc[host["rows"]["country_kind"] != "world", "_v"].sum())
+            for k, v in fragments.items():
+                rows = v["countries"]
+                rows = rows[~(rows["country_iso3"].isin(host_codes) | rows["country_name"].isin(host_codes))]
+                copy = rows.assign(stage=host_key[0], form=host_key[1], series_label=host_key[2], unit=host_key[3])
+                fits = (k[3] == host_key[3]) & copy["_num"] & (copy["_v"].cumsum() <= room)
+                room -= float(copy.loc[fits, "_v"].sum())
+                copy.loc[~fits & copy["_num"], "qualifier"] = "text"
+                extra.append(copy)
+                reasons[(*fam, *k)] = (
+                    f"fragment of '{host_key[2]}' (one of {len(pool)} series in MCS{fam[0]}: {labels}); "
+                    f"its countries are counted in that series"
+                )
+    out = df[df["stage"].isin(STAGES)]
+    if extra:
+        add = pd.concat(extra, ignore_index=True).drop(columns=["_num", "_v"])
+        out = pd.concat([out, add[out.columns]], ignore_index=True)
+    return out, reasons
+
+
 def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
     """HHI, top-1, top-3, China's and the US share for every production series.
 
@@ -128,18 +246,18 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
         then the most listed producers, then the first label alphabetically. ``status`` is
         ``ok``, ``partial`` (some listed country withheld: listed in
         ``unknown_countries``; the HHI lies in ``[hhi, hhi_max]``) or ``insufficient_data``
-        (no usable total, or no country listed: no shares are computed). A country listed
-        twice in one series (USGS splits some countries by detail) is summed. A world total
-        rounded below the sum of the published rows is raised to that sum (the rounding
-        would otherwise give shares adding up to more than 1).
+        (no usable total, no country listed, or a fragment among sibling series: no shares
+        are computed; ``status_reason`` says which). A country listed twice in one series
+        (USGS splits some countries by detail) is summed. A world total rounded below the
+        sum of the published rows is raised to that sum (the rounding would otherwise give
+        shares adding up to more than 1). Sibling series are handled by
+        :func:`fold_fragments` first.
     """
-    df = production
-    if "measure" in df.columns:
-        df = df[df["measure"] == "production"]
-    df = df[df["stage"].isin(STAGES)]
+    if production.empty or not production["stage"].isin(STAGES).any():
+        return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
+    df, fragment_reasons = fold_fragments(production)
     if df.empty:
         return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
-    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
     gid = df.groupby(SERIES_KEY, sort=True, dropna=False).ngroup().to_numpy()
     keys = df[SERIES_KEY].assign(_g=gid).drop_duplicates("_g").set_index("_g").sort_index()
     n_groups = len(keys)
@@ -238,6 +356,22 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
     status = np.where(~has_total, "insufficient_data", np.where([bool(u) for u in unknown_lists], "partial", "ok"))
     out["status"] = status
     out["source_id"] = source
+    reason = np.where(~has_total, np.where(n_country_rows > 0, "no usable world total", "no country listed"), "")
+    reason = np.where((status == "partial"), "figures of " + pd.Series([", ".join(u) for u in unknown_lists]).to_numpy(object)
+                      + " not known (withheld, not available or not comparable)", reason)
+    out["status_reason"] = reason
+    if fragment_reasons:
+        keys = list(zip(*(out[c] for c in ["vintage", "commodity_id", "year", "stage", "form", "series_label", "unit"])))
+        frag = np.array([k in fragment_reasons for k in keys])
+        stat_cols = ["world_total", "hhi", "hhi_max", "top1_share", "top3_share", "china_share", "us_share",
+                     "listed_share", "other_share"]
+        out.loc[frag, stat_cols] = np.nan
+        out.loc[frag, "top1_country"] = None
+        out.loc[frag, "n_producers"] = 0
+        out.loc[frag, "share_basis"] = ""
+        out.loc[frag, "status"] = "insufficient_data"
+        out.loc[frag, "status_reason"] = [fragment_reasons[k] for k, f in zip(keys, frag) if f]
+        has_total = has_total & ~frag
     # Top-1 among zero-share producers only is meaningless.
     out.loc[out["n_producers"] == 0, ["top1_share", "top1_country", "top3_share"]] = [np.nan, None, np.nan]
 
