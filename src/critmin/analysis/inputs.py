@@ -97,6 +97,7 @@ class MineralInputs:
     import_shares: list[tuple[str | None, Interval]] | None = None
     import_period: str | None = None
     import_source: str | None = None
+    import_form: str = ""
     import_fraction: Interval | None = None
     import_fraction_year: int | None = None
     export_control_countries: frozenset[str] = frozenset()
@@ -184,33 +185,78 @@ def _pick_nir(nir: pd.DataFrame) -> dict[str, dict]:
 _ALL_FORM = ("", "all", "all forms")
 
 
-def _pick_import_shares(import_shares: pd.DataFrame) -> dict[str, dict]:
-    """Per commodity, one block of import shares (form, period, source).
+_FORM_STOP = {"of", "and", "the", "content", "all", "forms", "form", "other", "including", "in"}
 
-    Preference: a complete block (no withheld share), then the commodity-wide one (form
-    blank, "All" or "All forms"), then the block with the most partners, then the MCS 2026
+
+def _form_words(text: str | None, commodity_id: str) -> frozenset[str]:
+    """Significant words of a published form, without the commodity's own name."""
+    import re
+
+    if not isinstance(text, str):
+        return frozenset()
+    name = {w for w in re.split(r"[^a-z0-9]+", commodity_id.replace("-", " ").lower()) if w}
+    words = {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
+    words = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
+    name = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in name}
+    return frozenset(words - _FORM_STOP - name)
+
+
+def _pick_import_shares(import_shares: pd.DataFrame, nir_picked: Mapping[str, dict] | None = None) -> dict[str, dict]:
+    """Per commodity, the block of import shares (form, period, source) that the published
+    net import reliance describes.
+
+    Preference, in order: a complete block (no withheld share); a block whose form is the
+    form of the reliance used (:func:`_pick_nir`: copper "refined" -> "Refined copper", not
+    "Copper content of matte, ash, and precipitate"); the block whose partners best match
+    the import sources published with that reliance (Jaccard overlap of the names); the
+    commodity-wide block (form blank, "All", "All forms"); the most partners; the MCS 2026
     data file over its Figure 3 (same numbers where both exist).
     """
     if import_shares is None or import_shares.empty:
         return {}
+    from critmin.vocab import countries as vk
+
+    nir_picked = nir_picked or {}
     df = import_shares[import_shares["vintage"] == import_shares["vintage"].max()]
     blocks: dict[tuple, dict] = {}
     for r in df.to_dict("records"):
         form = r["form"] if isinstance(r["form"], str) else ""
         key = (r["commodity_id"], form, r["period"], r["source_id"])
-        b = blocks.setdefault(key, {"shares": [], "complete": True})
+        b = blocks.setdefault(key, {"shares": [], "complete": True, "partners": set()})
+        if r["partner_kind"] == "country" and isinstance(r.get("partner_iso3"), str):
+            b["partners"].add(r["partner_iso3"])
         iv = from_published(r["value"], r["qualifier"], r["low"], r["high"], cap=100.0)
         if iv is None:
             b["complete"] = False
             continue
         b["shares"].append((r["partner_iso3"] if r["partner_kind"] == "country" else None, Interval(iv.low / 100, iv.high / 100)))
+    nir_sources: dict[str, set[str]] = {}
+    for cid, n in nir_picked.items():
+        isos = set()
+        for name in list(n.get("import_sources") if n.get("import_sources") is not None else []):
+            try:
+                ref = vk.resolve_country(str(name))
+            except Exception:  # a name the NIR reader kept as published; it simply does not count
+                continue
+            if ref.iso3:
+                isos.add(ref.iso3)
+        nir_sources[cid] = isos
     out: dict[str, dict] = {}
     for (cid, form, period, source), b in sorted(blocks.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
-        score = (b["complete"], form.strip().lower() in _ALL_FORM, len(b["shares"]), source == "usgs_mcs2026")
+        n = nir_picked.get(cid)
+        nir_form = _form_words(n.get("form"), cid) if n else frozenset()
+        words = _form_words(form, cid)
+        form_match = bool(nir_form) and bool(words) and (nir_form <= words or words <= nir_form)
+        if n and not nir_form and not words:
+            form_match = True  # both commodity-wide
+        published = nir_sources.get(cid, set())
+        overlap = len(b["partners"] & published) / len(b["partners"] | published) if published and b["partners"] else 0.0
+        score = (b["complete"], form_match, round(overlap, 6), form.strip().lower() in _ALL_FORM, len(b["shares"]),
+                 source == "usgs_mcs2026")
         cur = out.get(cid)
         if cur is None or score > cur["_score"]:
             out[cid] = {"_score": score, "shares": b["shares"] if b["complete"] else None, "period": period,
-                        "source": source, "form": form}
+                        "source": source, "form": form, "matches_nir_form": form_match, "nir_sources_overlap": overlap}
     return out
 
 
@@ -288,16 +334,18 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
         )
 
     # Salient-table import fraction first for own ids; group fallback comes after.
-    for cid, r in _pick_nir(tables.get("nir", pd.DataFrame())).items():
+    nir_picked = _pick_nir(tables.get("nir", pd.DataFrame()))
+    for cid, r in nir_picked.items():
         m = get(cid)
         m.nir = r["_iv"]
         m.nir_display = r.get("raw") or ""
         m.nir_vintage, m.nir_year, m.nir_form = int(r["vintage"]), int(r["year"]), r.get("form") or ""
         m.nir_source = r.get("source_id")
 
-    for cid, r in _pick_import_shares(tables.get("import_shares", pd.DataFrame())).items():
+    for cid, r in _pick_import_shares(tables.get("import_shares", pd.DataFrame()), nir_picked).items():
         m = get(cid)
         m.import_shares, m.import_period, m.import_source = r["shares"], r["period"], r["source"]
+        m.import_form = r["form"]
 
     salient = tables.get("salient", pd.DataFrame())
     if not salient.empty:
@@ -326,6 +374,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
             m.via_group.append(f"net import reliance of {gid}")
         if m.import_shares is None and grp.import_shares is not None:
             m.import_shares, m.import_period, m.import_source = grp.import_shares, grp.import_period, grp.import_source
+            m.import_form = grp.import_form
             m.via_group.append(f"import sources of {gid}")
         if m.import_fraction is None and grp.import_fraction is not None:
             m.import_fraction, m.import_fraction_year = grp.import_fraction, grp.import_fraction_year
