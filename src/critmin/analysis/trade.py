@@ -405,3 +405,69 @@ def export_concentration(trade: pd.DataFrame, year: int | None = None) -> dict:
         "total_value_usd": float(sh["total_low"].iloc[0]),
         "kinds": dict(zip(sh["partner"], sh["partner_kind"])),
     }
+
+
+class ImportArrays:
+    """An importer's flows as NumPy arrays split by HS code, prepared once for many blocks."""
+
+    def __init__(self, imports: pd.DataFrame) -> None:
+        iso = imports["exporter_iso3"].to_numpy(dtype=object, na_value=None)
+        name = imports["exporter_name"].to_numpy(dtype=object, na_value=None)
+        self.key = np.array([i if i is not None else n for i, n in zip(iso, name)], dtype=object)
+        self.iso = iso
+        self.year = imports["year"].to_numpy(dtype=np.int64)
+        self.hs6 = imports["hs6"].to_numpy(dtype=object)
+        self.value = imports["value_usd"].to_numpy(dtype=float)
+        self.gross = pd.to_numeric(imports["quantity_kg"], errors="coerce").to_numpy(dtype=float) / 1000.0
+        by: dict[str, list[int]] = {}
+        for i, c in enumerate(self.hs6):
+            by.setdefault(c, []).append(i)
+        self.by_code = {c: np.array(v, dtype=np.int64) for c, v in by.items()}
+
+    def rows(self, codes: Sequence[str]) -> np.ndarray:
+        parts = [self.by_code[c] for c in codes if c in self.by_code]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def trade_block(imports: pd.DataFrame | ImportArrays, importer: str, commodity_id: str, stage: str,
+                codes: Sequence[str], year: int | None = None):
+    """One importer's imports of the ``codes`` in ``year`` (default: the latest year with any
+    of them) as a :class:`~critmin.analysis.risk.geopolrisk.TradeBlock`, or None when no
+    flow is recorded (never a block of zeros).
+
+    ``imports`` are the importer's rows (:func:`importer_rows`, any years and codes) or
+    :class:`ImportArrays` of them.
+    """
+    from critmin.analysis.risk.geopolrisk import TradeBlock
+
+    a = imports if isinstance(imports, ImportArrays) else ImportArrays(imports)
+    idx = a.rows(codes)
+    if idx.size == 0:
+        return None
+    y = int(a.year[idx].max()) if year is None else int(year)
+    idx = idx[a.year[idx] == y]
+    value = a.value[idx]
+    if idx.size == 0 or value.sum() <= 0:
+        return None
+    gross = a.gross[idx]
+    key = a.key[idx]
+    p_idx, partners = pd.factorize(key, sort=False)
+    c_idx, codes_found = pd.factorize(a.hs6[idx], sort=True)
+    vp = np.zeros((len(partners), len(codes_found)))
+    gp = np.zeros((len(partners), len(codes_found)))
+    np.add.at(vp, (p_idx, c_idx), value)
+    has_q = ~np.isnan(gross)
+    np.add.at(gp, (p_idx[has_q], c_idx[has_q]), gross[has_q])
+    share_no_q = float(value[~has_q].sum() / value.sum())
+    iso_of = dict(zip(key, a.iso[idx]))
+    codes_found = [str(c) for c in codes_found]
+    entries = [hc.entry(c) for c in codes_found]
+    lo = np.array([e.factor_low if e.has_factor else np.nan for e in entries], dtype=float)
+    hi = np.array([e.factor_high if e.has_factor else np.nan for e in entries], dtype=float)
+    isos = [iso_of[p] if isinstance(iso_of[p], str) else None for p in partners]
+    return TradeBlock(
+        importer=importer, commodity_id=commodity_id, stage=stage, year=y, codes=tuple(codes_found),
+        partners=tuple(isos), labels=tuple(_display_name(i, p) for i, p in zip(isos, partners)),
+        gross_t=gp, value_usd=vp, factor_low=lo, factor_high=hi,
+        basis=content_basis(codes_found), value_without_quantity=share_no_q,
+    )
