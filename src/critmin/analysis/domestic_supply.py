@@ -228,17 +228,20 @@ def _stage_fraction(cid: str, stage: str, p: list[dict], f: list[dict], year: in
 
 # ---------------------------------------------------------------- production of any importer
 
-_CONTENT_RE = re.compile(r"([A-Za-z][A-Za-z-]*?)\s+content", re.I)
+_CONTENT_RE = re.compile(r"([A-Za-z][A-Za-z-]*?)\s+content|contained\s+([A-Za-z][A-Za-z-]*)", re.I)
+_OWN_CONTENT_RE = re.compile(r"contained content|tons contained|\bcontained\b\s*$|metal content", re.I)
 
 
-def series_basis(commodity_id: str, stage: str, form: str, label: str, unit: str) -> str | None:
+def series_basis(commodity_id: str, stage: str, form: str, label: str, unit: str, default: str | None = None) -> str | None:
     """Content basis of a USGS production series from its words: ``Li`` for "lithium
-    content", ``REO`` for rare-earth-oxide equivalent, ``TiO2`` ..., the element itself for
-    a processing-stage series of a metal with no content words (refined metal), ``gross
-    weight`` for "gross weight"; None when the words do not say."""
+    content", ``Co`` for "metric tons of contained cobalt", ``REO`` for rare-earth-oxide
+    equivalent, ``TiO2`` ..., the element itself for "contained content" or a
+    processing-stage series of a metal with no content words (refined metal), ``gross
+    weight`` for "gross weight"; else ``default`` (the basis the same mineral and stage
+    carry in the other releases, see :func:`usgs_bases`), else None."""
     from critmin.vocab.commodities import catalogue
 
-    text = f"{form} {label}"
+    text = f"{form or ''} {label or ''}"
     if re.search(r"rare[- ]earth[- ]oxide|\bREO\b", text, re.I):
         return "REO"
     for oxide in ("TiO2", "ZrO2", "Nb2O5", "Ta2O5", "Li2O", "Cr2O3", "P2O5", "K2O", "V2O5", "U3O8", "WO3", "B2O3"):
@@ -248,13 +251,35 @@ def series_basis(commodity_id: str, stage: str, form: str, label: str, unit: str
         return "gross weight"
     by_name = {c.name.lower().split(" (")[0]: c.symbol for c in catalogue().values() if c.symbol}
     for m in _CONTENT_RE.finditer(text):
-        sym = by_name.get(m.group(1).lower())
+        sym = by_name.get((m.group(1) or m.group(2) or "").lower())
         if sym:
             return sym
     c = catalogue().get(commodity_id)
+    if c is not None and c.kind == "element" and c.symbol and _OWN_CONTENT_RE.search(text):
+        return c.symbol
+    if default is not None:
+        return default
     if c is not None and stage == "processing" and c.kind == "element" and c.symbol:
         return c.symbol
+    if c is not None and c.kind in ("mineral", "material"):
+        return "gross weight"  # USGS reports industrial minerals as marketed, in gross weight
     return None
+
+
+def usgs_bases(production: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """The content basis of each (commodity, stage) where USGS states one and every release
+    that states one agrees (MCS 2026 labels say only "Mine production"; MCS 2025 "Mine
+    production, lithium content")."""
+    if production is None or production.empty:
+        return {}
+    p = production[production["measure"] == "production"] if "measure" in production.columns else production
+    keys = p[["commodity_id", "stage", "form", "series_label", "unit"]].drop_duplicates()
+    found: dict[tuple[str, str], set] = {}
+    for cid, stage, form, label, unit in keys.itertuples(index=False):
+        b = series_basis(cid, stage, form if isinstance(form, str) else "", label if isinstance(label, str) else "", unit)
+        if b is not None and not (stage == "processing" and not re.search(r"content|contained|equivalent|oxide|weight", f"{form} {label}", re.I)):
+            found.setdefault((cid, stage), set()).add(b)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
 
 
 def convert_basis(amount: Interval, have: str | None, want: str | None) -> Interval | None:
@@ -290,6 +315,7 @@ class ProductionIndex:
         self.concentration = _Split(conc)
         self.folded = _Split(folded)
         self.wmd = _Split(wmd)
+        self.bases = usgs_bases(folded)
 
 
 _INDEX_COLUMNS = frozenset({
@@ -374,7 +400,8 @@ def _production_of_stage(members, commodity_id, stage, year, index: ProductionIn
         unit = str(first["unit"])
         scale = UNIT_TONNES.get(unit)
         if source == "usgs_mcs":
-            basis = series_basis(commodity_id, stage, _s(first["form"]), _s(first["series_label"]), unit)
+            basis = series_basis(commodity_id, stage, _s(first["form"]), _s(first["series_label"]), unit,
+                                 index.bases.get((commodity_id, stage)))
             label = f"USGS MCS{int(first['vintage'])} '{first['series_label']}'"
         else:
             bases = [r["content_basis"] for r in rows if isinstance(r["content_basis"], str)]

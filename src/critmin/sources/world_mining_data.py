@@ -18,8 +18,10 @@ Rules
   name are metal content (SOURCES.md §9); industrial minerals are gross weight.
 * Stage: ``Aluminium`` (primary metal), ``Gallium``, ``Germanium``, ``Indium``,
   ``Selenium``, ``Tellurium``, ``Rhenium`` and ``Cadmium`` are plant (refined) output,
-  ``processing``; the other sheets are ``mine`` production, except sulphur (mostly
-  recovered at refineries; WMD does not say which), ``unspecified``.
+  ``processing`` (SOURCES.md §9); so is ``Arsenic`` (recovered at smelters as arsenic
+  trioxide; the sheet names no basis and its world total is within 10% of USGS's plant
+  production of arsenic trioxide); the other sheets are ``mine`` production, except
+  sulphur (mostly recovered at refineries; WMD does not say which), ``unspecified``.
 * Mineral fuels outside critmin's catalogue (steam coal, lignite, crude oil, oil sands,
   oil shales, natural gas) are left out and counted in ``skipped`` by sheet; coking coal
   is metallurgical coal, a listed critical mineral, and is read.
@@ -102,7 +104,8 @@ _FUEL = Sheet(None, note="mineral fuel outside critmin's catalogue")
 SHEETS: dict[str, Sheet] = {
     "Aluminium": Sheet("aluminum", _PLANT, "Al", "primary aluminium"),
     "Antimony": Sheet("antimony", "mine", "Sb"),
-    "Arsenic": Sheet("arsenic", "mine", "", note="WMD states no content basis for arsenic"),
+    "Arsenic": Sheet("arsenic", "processing", "", note="WMD states no content basis for arsenic; arsenic is recovered at "
+                     "smelters (its world total is close to USGS's plant production of arsenic trioxide), so plant output"),
     "Asbestos": Sheet("asbestos", "mine", _GROSS),
     "Baryte": Sheet("barite", "mine", _GROSS),
     "Bauxite": Sheet("bauxite", "mine", _GROSS, "bauxite"),
