@@ -193,7 +193,17 @@ def evaluate_all_stages(method: str, m, inputs, overrides: Mapping | None = None
     if not known:
         with_data = [r for r in results if m.stages.get(r.stage) is not None]
         return (with_data or results)[0]
-    return max(known, key=lambda r: (r.high, r.low))
+    best = max(known, key=lambda r: (r.high, r.low))
+    # Say when the other stage could not be scored (nickel: the processing stage the US
+    # imports, with refinery output withheld), so a mine-stage score is not read as the whole.
+    other = [r for r in results if r.status == INSUFFICIENT and r.stage != best.stage
+             and (m.trade_blocks.get(r.stage) is not None or m.stages.get(r.stage) is not None)]
+    if other:
+        o = other[0]
+        note = f"{o.stage} stage not scored: {'; '.join(o.missing)}"
+        best = RiskResult(best.method, best.version, best.commodity_id, best.stage, best.status, best.score, best.low,
+                          best.high, best.terms, best.missing, best.sources, best.notes + (note,))
+    return best
 
 
 def rank(

@@ -315,6 +315,10 @@ def score_bilateral(
         production = None
     t = bilateral_terms(block, pv, production, measure)
     notes += t["notes"]
+    if t["F"] is None:
+        missing.append(f"imports of HS {', '.join(block.codes)} with a reported quantity")
+        return finish(METHOD, VERSION_BILATERAL, cid, stage, None, {"derived_from": "baci", "measure": measure}, missing,
+                      sources, notes)
     if block.value_without_quantity > 0 and measure != "value":
         notes.append(f"quantity not reported for {block.value_without_quantity:.1%} of import value: left out of the tonnes")
     if measure == "value":
