@@ -188,7 +188,9 @@ def partner_shares(trade: pd.DataFrame, side: str = "exporter", measure: str = "
     value_missing = df[unreported].groupby("year")["value_usd"].sum().reindex(value_total.index, fill_value=0)
     missing_share = (value_missing / value_total).to_dict()
     df = df[~unreported]
-    info = df.drop_duplicates(["year", "_partner"]).set_index(["year", "_partner"])
+    first = df.drop_duplicates("_partner")
+    info = {p: (i, k, n) for p, i, k, n in zip(first["_partner"], first[f"{side}_iso3"].to_numpy(object, na_value=None),
+                                                 first[f"{side}_kind"].to_numpy(object), first[f"{side}_name"].to_numpy(object))}
     out = []
     for year, g in df.groupby("year", sort=True):
         agg = g.groupby("_partner").agg(amount_low=("_lo", "sum"), amount_high=("_hi", "sum"), n_flows=("_lo", "size"))
@@ -210,10 +212,9 @@ def partner_shares(trade: pd.DataFrame, side: str = "exporter", measure: str = "
     res = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SHARE_COLUMNS)
     if res.empty:
         return pd.DataFrame(columns=SHARE_COLUMNS)
-    keys = list(zip(res["year"], res["partner"]))
-    res["partner_iso3"] = [info.loc[k, f"{side}_iso3"] for k in keys]
-    res["partner_kind"] = [info.loc[k, f"{side}_kind"] for k in keys]
-    res["partner_name"] = [_display_name(info.loc[k, f"{side}_iso3"], info.loc[k, f"{side}_name"]) for k in keys]
+    res["partner_iso3"] = [info[p][0] for p in res["partner"]]
+    res["partner_kind"] = [info[p][1] for p in res["partner"]]
+    res["partner_name"] = [_display_name(info[p][0], info[p][2]) for p in res["partner"]]
     res["value_share_without_quantity"] = res["year"].map(missing_share).fillna(0.0) if measure != "value" else 0.0
     res["measure"] = measure
     res["unit"] = {"value": "US$", "gross_t": "t (gross)", "content_t": f"t ({_basis_label(trade)})"}[measure]
