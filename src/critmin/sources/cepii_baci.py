@@ -171,29 +171,18 @@ class CountryTable:
         )
 
 
-# Cell checks run inside the one SQLite scan that fetches the rows (1.26 M rows): GLOB
-# character classes only, no per-cell trimming (a padded number counts as garbled; CEPII's
-# cells carry no padding).
+# Cell checks run inside SQLite (1.26 M rows): one scan with GLOB character classes for the
+# amounts (no per-cell trimming: a padded number counts as garbled; CEPII's cells carry no
+# padding), and the few distinct years, country codes and HS codes checked in Python.
 _GARBLED = "({c} GLOB '*[^0-9.]*' OR {c} GLOB '*.*.*' OR {c} = '.')"
 _Q_MISSING = "({c} IS NULL OR {c} = '')"
-#: Field checked by each problem code of the fetch's last column.
-_PROBLEMS = {
-    1: ("v", "not a number", "a plain non-negative decimal number (thousand US$)"),
-    2: ("q", "not a number", "a plain non-negative decimal number of metric tons, or NULL"),
-    3: ("t", "not a year", "a four-digit year"),
-    4: ("i", "country code is not a number", "a BACI numeric country code"),
-    5: ("j", "country code is not a number", "a BACI numeric country code"),
-    6: ("k", "HS code is not an integer", "an HS1992 six-digit code"),
-}
-_PROBLEM = (
-    "CASE "
-    f"WHEN v IS NULL OR v = '' OR {_GARBLED.format(c='v')} THEN 1 "
-    f"WHEN q <> '' AND {_GARBLED.format(c='q')} THEN 2 "
-    "WHEN t IS NULL OR length(t) <> 4 OR t GLOB '*[^0-9]*' THEN 3 "
-    "WHEN i IS NULL OR i = '' OR length(i) > 3 OR i GLOB '*[^0-9]*' THEN 4 "
-    "WHEN j IS NULL OR j = '' OR length(j) > 3 OR j GLOB '*[^0-9]*' THEN 5 "
-    "WHEN typeof(k) <> 'integer' OR k < 0 OR k > 999999 THEN 6 "
-    "ELSE 0 END"
+_BAD_AMOUNT = f"v IS NULL OR v = '' OR {_GARBLED.format(c='v')} OR (q <> '' AND {_GARBLED.format(c='q')})"
+#: (field, check of the distinct cell, what was expected)
+_KEY_CHECKS = (
+    ("t", lambda x: isinstance(x, str) and len(x) == 4 and x.isdigit(), "a four-digit year", "not a year"),
+    ("i", lambda x: isinstance(x, str) and 0 < len(x) <= 3 and x.isdigit(), "a BACI numeric country code", "country code is not a number"),
+    ("j", lambda x: isinstance(x, str) and 0 < len(x) <= 3 and x.isdigit(), "a BACI numeric country code", "country code is not a number"),
+    ("k", lambda x: isinstance(x, int) and 0 <= x <= 999_999, "an HS1992 six-digit code stored as an integer", "HS code is not an integer"),
 )
 #: Year, exporter, importer and code packed in one integer (exact in float64, < 2**53).
 _PACKED = "((CAST(t AS INTEGER) * 1000 + CAST(i AS INTEGER)) * 1000 + CAST(j AS INTEGER)) * 1000000 + k"
@@ -207,22 +196,27 @@ _Q_STATUS = np.array(["exact", "missing"], dtype=object)
 
 
 def check_cells(conn: sqlite3.Connection, path: Path) -> None:
-    """Raise for the first cell that is not as CEPII writes it (one scan inside SQLite).
+    """Raise for the first cell that is not as CEPII writes it, naming rowid and field.
 
     A NULL or blank value, a number with a minus sign, a comma, a letter, a space or two
-    decimal points, a year or country code that is not digits, or an HS code that is not
-    an integer fails, naming the rowid and the field. ``q`` may be NULL or blank (not
-    reported).
+    decimal points, a year or country code that is not digits, or an HS code that is not an
+    integer fails. ``q`` may be NULL or blank (not reported).
     """
-    hit = conn.execute(f'SELECT rowid, {_PROBLEM} AS p FROM "{TRADE_TABLE}" WHERE p <> 0 LIMIT 1').fetchone()
-    if hit is None:
-        return
-    rowid, code = hit
-    field, message, expected = _PROBLEMS[code]
-    cell = conn.execute(f'SELECT {field} FROM "{TRADE_TABLE}" WHERE rowid = ?', (rowid,)).fetchone()[0]
-    if field == "v" and (cell is None or cell == ""):
-        message = "value not published"
-    raise SourceError(path, message, row=rowid, field=f"{TRADE_TABLE}.{field}", found=cell, expected=expected)
+    hit = conn.execute(f'SELECT rowid, v, q FROM "{TRADE_TABLE}" WHERE {_BAD_AMOUNT} LIMIT 1').fetchone()
+    if hit is not None:
+        rowid, v, q = hit
+        v_ok = isinstance(v, str) and v not in ("", ".") and v.count(".") <= 1 and v.replace(".", "").isdigit()
+        if not v_ok:
+            message = "value not published" if v is None or v == "" else "not a number"
+            raise SourceError(path, message, row=rowid, field=f"{TRADE_TABLE}.v", found=v,
+                              expected="a plain non-negative decimal number (thousand US$)")
+        raise SourceError(path, "not a number", row=rowid, field=f"{TRADE_TABLE}.q", found=q,
+                          expected="a plain non-negative decimal number of metric tons, or NULL")
+    for field, ok, expected, message in _KEY_CHECKS:
+        for (value,) in conn.execute(f'SELECT DISTINCT {field} FROM "{TRADE_TABLE}"'):
+            if not ok(value):
+                first = conn.execute(f'SELECT min(rowid) FROM "{TRADE_TABLE}" WHERE {field} IS ?', (value,)).fetchone()[0]
+                raise SourceError(path, message, row=first, field=f"{TRADE_TABLE}.{field}", found=value, expected=expected)
 
 
 def fetch_trade(conn: sqlite3.Connection, path: Path) -> np.ndarray:
