@@ -172,7 +172,7 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
                      columns=[c for c in view.columns if c not in ("first_vintage", "last_vintage")])
                 return
             nir = pd.DataFrame([{"commodity_id": c, "nir_display": m.nir_display} for c, m in inputs.minerals.items() if m.nir_display])
-            df = conc.processing_gap(inputs.concentration, nir, inputs.eu_concentration)
+            df = conc.processing_gap(inputs.concentration, nir, inputs.eu_concentration, inputs.stage_view)
             if keep is not None:
                 df = df[df["commodity_id"].isin(keep)]
             if fmt is not Format.table:

@@ -423,7 +423,7 @@ GAP_MIN_PROCESSING_HHI = 0.25
 
 
 def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
-                   eu: pd.DataFrame | None = None) -> pd.DataFrame:
+                   eu: pd.DataFrame | None = None, view: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mining versus processing concentration per mineral.
 
     Parameters
@@ -433,6 +433,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
     eu
         Optional :func:`eu_concentration_table`: used for a stage USGS has no usable data
         for (``<stage>_origin`` says which source each stage came from).
+    view
+        Optional :func:`stage_view` already chosen (with World Mining Data and BACI export
+        shares); used instead of ``concentration`` and ``eu`` when given.
     nir
         Optional published net import reliance, one row per commodity (columns
         ``commodity``/``commodity_id``, ``nir_display``), added for context.
@@ -455,9 +458,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
         A stage without usable data leaves its columns null and the flags False, with the
         reason in ``note``.
     """
-    lat = stage_view(concentration, eu)
+    lat = view if view is not None else stage_view(concentration, eu)
     cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage",
-            "series_label", "status", "origin"]
+            "series_label", "status", "origin", "derived_from"]
     mine = lat[lat["stage"] == "mine"].set_index("commodity_id")[cols].add_prefix("mine_")
     proc = lat[lat["stage"] == "processing"].set_index("commodity_id")[cols].add_prefix("processing_")
     out = mine.join(proc, how="outer")

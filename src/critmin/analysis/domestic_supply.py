@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -249,7 +250,7 @@ def series_basis(commodity_id: str, stage: str, form: str, label: str, unit: str
             return oxide
     if re.search(r"gross weight", text, re.I):
         return "gross weight"
-    by_name = {c.name.lower().split(" (")[0]: c.symbol for c in catalogue().values() if c.symbol}
+    by_name = _symbols_by_name()
     for m in _CONTENT_RE.finditer(text):
         sym = by_name.get((m.group(1) or m.group(2) or "").lower())
         if sym:
@@ -264,6 +265,13 @@ def series_basis(commodity_id: str, stage: str, form: str, label: str, unit: str
     if c is not None and c.kind in ("mineral", "material"):
         return "gross weight"  # USGS reports industrial minerals as marketed, in gross weight
     return None
+
+
+@cache
+def _symbols_by_name() -> dict[str, str]:
+    from critmin.vocab.commodities import catalogue
+
+    return {c.name.lower().split(" (")[0]: c.symbol for c in catalogue().values() if c.symbol}
 
 
 def usgs_bases(production: pd.DataFrame) -> dict[tuple[str, str], str]:

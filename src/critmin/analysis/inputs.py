@@ -383,7 +383,9 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
     eu_shares = tables.get("eu_crm_supply_shares", pd.DataFrame())
     eu_conc = conc.eu_concentration_table(eu_shares)
     wmd = tables.get("wmd_production", pd.DataFrame())
-    wmd_conc = conc.wmd_concentration_table(wmd)
+    # stage_view takes WMD's latest usable year; every sheet has a Total row every year, so
+    # the last two years suffice (a quarter of the work)
+    wmd_conc = conc.wmd_concentration_table(wmd[wmd["year"] >= wmd["year"].max() - 1] if not wmd.empty else wmd)
     exports = tables.get("world_exports", pd.DataFrame())
     exp_conc = conc.export_concentration_table(exports)
     chosen = conc.stage_view(concentration, eu_conc, wmd_conc, exp_conc)
