@@ -32,3 +32,18 @@ def raw_data_dir() -> Path:
     if found is None:
         pytest.skip("raw publisher files not found: set CRITMIN_RAW_DATA or place ../shared/data beside the checkout")
     return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_user_register(tmp_path_factory):
+    """Point the tracker's user register folder at an empty folder for the whole run, so the
+    tests never read (or write) the register files of whoever runs them; servers and CLI
+    processes the tests start inherit it."""
+    folder = tmp_path_factory.mktemp("user-register")
+    before = os.environ.get("CRITMIN_REGISTER_DIR")
+    os.environ["CRITMIN_REGISTER_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("CRITMIN_REGISTER_DIR", None)
+    else:
+        os.environ["CRITMIN_REGISTER_DIR"] = before

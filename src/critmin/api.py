@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import threading
 
 import pandas as pd
 
@@ -120,7 +122,13 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
         rare-earths row for each listed lanthanide); a mineral published in several forms
         takes the form with the highest reliance (aluminum includes the bauxite and
         alumina rows, as in USGS's own critical-minerals table); a listed mineral without a
-        published row gets ``nir_qualifier = 'not_published'``.
+        alumina rows, as in USGS's own critical-minerals table). A listed mineral that the
+        figure leaves out (USGS draws only the import-reliant commodities: beryllium and
+        boron, net exporters, and phosphate rock at 13 % are not in the MCS 2025 figure)
+        takes the same year's reliance from the mineral's salient statistics of the same
+        release, else from the release's critical-minerals table, with ``nir_table``
+        saying which. Only a listed mineral found in none of them gets
+        ``nir_qualifier = 'not_published'``.
 
     Returns
     -------
@@ -129,7 +137,9 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
         ``nir_value`` (a number only where one was published), ``nir_qualifier``,
         ``nir_low``, ``nir_high``, ``nir_display`` (``>95``, ``E``, ``100``),
         ``import_sources``, ``import_sources_iso3``, ``rank``, ``on_list_2018``,
-        ``on_list_2022``, ``on_list_2025``, ``via_group``, ``reliance_class``.
+        ``on_list_2022``, ``on_list_2025``, ``via_group``, ``nir_table`` (``figure``,
+        ``salient`` or ``critical_salient``; null for ``not_published``),
+        ``reliance_class``.
     """
     _check_list(list_year)
     v = _resolve_vintage("nir", vintage)
@@ -158,6 +168,7 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
             "on_list_2022": rows["on_list_2022"].astype(bool),
             "on_list_2025": rows["on_list_2025"].astype(bool),
             "via_group": None,
+            "nir_table": "figure",
         }
     )
     if list_year is not None:
@@ -186,6 +197,7 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
            WHERE l.list_year = ? AND l.on_list ORDER BY l.commodity_id""",
         [list_year],
     )
+    salient = _salient_reliance(vintage)
     best: dict[str, dict] = {}
     for rec in published.to_dict("records"):
         key = rec["commodity"]
@@ -198,6 +210,8 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
         candidates = [best[c] for c in LIST_SCOPE.get(cid, (cid,)) if c in best]
         src = max(candidates, key=lambda r: r["_rank"]) if candidates else None
         via = src["commodity"] if src is not None and src["commodity"] != cid else None
+        if src is None:
+            src = _best_salient(salient, cid)
         if src is None and m["group_id"]:
             src = best.get(m["group_id"])
             via = m["group_id"] if src is not None else None
@@ -214,11 +228,12 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
                 {
                     **base, "vintage": vintage, "year": vintage - 1, "form": "", "published_name": None,
                     "nir_value": None, "nir_qualifier": NOT_PUBLISHED, "nir_low": None, "nir_high": None,
-                    "import_sources": [], "import_sources_iso3": [], "rank": None,
+                    "import_sources": [], "import_sources_iso3": [], "rank": None, "nir_table": None,
                 }
             )
         else:
             rec = {k: v for k, v in src.items() if k != "_rank"}
+            rec.setdefault("vintage", vintage)
             rec.update(base)
             out.append(rec)
     cols = list(published.columns)
@@ -227,6 +242,80 @@ def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -
         return df
     order = df.apply(lambda r: -reliance_rank(r["nir_value"], r["nir_qualifier"], r["nir_low"], r["nir_high"]), axis=1)
     return df.assign(_o=order).sort_values(["_o", "commodity"]).drop(columns="_o")
+
+
+#: Order in which the tables that also publish reliance are consulted for a listed mineral
+#: the figure leaves out: the commodity's own salient statistics (the chapter), then the
+#: release's critical-minerals table (MCS 2025 T5, MCS 2026 T7). Where both have the
+#: year they may differ (beryllium 2023: ``E`` in its chapter, ``NA`` in MCS 2024 T5); the
+#: chapter wins and the other stays in the snapshot.
+SALIENT_TABLES = ("salient", "critical_salient")
+
+
+def _salient_reliance(vintage: int) -> dict[str, list[dict]]:
+    """Net import reliance of ``vintage - 1`` from the release's salient tables, one record
+    per published cell, grouped by the commodity it measures."""
+    chapter = store.query(
+        """SELECT commodity_id, form, detail AS published_name, year, value, qualifier, low, high, raw,
+                  'salient' AS nir_table
+           FROM salient WHERE vintage = ? AND statistic = 'nir' AND year = ?""",
+        [vintage, vintage - 1],
+    )
+    table = store.query(
+        """SELECT commodity_id, form, published_name, year, value, qualifier, low, high, raw,
+                  'critical_salient' AS nir_table
+           FROM critical_salient WHERE vintage = ? AND field = 'net_import_reliance' AND year = ?""",
+        [vintage, vintage - 1],
+    )
+    out: dict[str, list[dict]] = {}
+    measured: dict[tuple, str] = {}
+    for frame_ in (chapter, table):
+        for r in frame_.to_dict("records"):
+            key = (r["commodity_id"], r["form"] if isinstance(r["form"], str) else "")
+            if key not in measured:
+                measured[key] = _measured(*key)
+            out.setdefault(measured[key], []).append(r)
+    return out
+
+
+def _measured(commodity_id: str, form) -> str:
+    """The commodity a salient reliance cell measures: a form that names another commodity
+    (``Hf`` in the zirconium chapter, ``palladium`` in the PGM chapter) measures that one."""
+    if isinstance(form, str) and form.strip():
+        try:
+            named = vc.lookup(form.strip()).commodity_id
+        except CritminError:
+            named = None
+        if named and named != commodity_id:
+            return named
+    return commodity_id
+
+
+def _best_salient(salient: dict[str, list[dict]], commodity_id: str) -> dict | None:
+    """The salient-table reliance of a listed mineral, as a row of :func:`nir`; None if none.
+
+    The chapter comes before the critical-minerals table; within a table the published
+    form with the highest reliance is taken, as for the figure.
+    """
+    rows = salient.get(commodity_id, [])
+    for table in SALIENT_TABLES:
+        recs = []
+        for r in rows:
+            if r["nir_table"] != table:
+                continue
+            value, low, high = (None if pd.isna(r[k]) else float(r[k]) for k in ("value", "low", "high"))
+            recs.append((reliance_rank(value, r["qualifier"], low, high), r, value, low, high))
+        if not recs:
+            continue
+        rank, r, value, low, high = max(recs, key=lambda t: t[0])
+        form = r["form"] if isinstance(r["form"], str) else ""
+        return {
+            "commodity": commodity_id, "year": int(r["year"]), "form": form,
+            "published_name": r["published_name"], "nir_value": value, "nir_qualifier": r["qualifier"],
+            "nir_low": low, "nir_high": high, "import_sources": [], "import_sources_iso3": [], "rank": None,
+            "nir_table": table, "_rank": rank,
+        }
+    return None
 
 
 def nir_summary(table: pd.DataFrame) -> dict[str, int]:
@@ -253,8 +342,11 @@ def production(
     Parameters
     ----------
     mineral
-        An id, name or symbol (``cobalt``, ``Rare earths``, ``Ga``). An element reported
-        only inside its group (neodymium inside rare earths) returns the group's rows.
+        An id, name or symbol (``cobalt``, ``Rare earths``, ``Ga``). A group member takes
+        its own rows in a vintage that has them; else the group's rows whose form names it
+        (MCS 2023-2025 publish platinum and palladium as forms of the platinum-group
+        metals); else, as for neodymium inside rare earths, the group's rows. Reserves,
+        which USGS publishes for the group as a whole, are never narrowed to one form.
     stage
         ``mine``, ``processing`` or ``unspecified``; default all.
     measure
@@ -288,12 +380,12 @@ def production(
     )
     if df.empty:
         raise CritminError(f"no {measure} data for {commodity.name}")
-    if (df["commodity_id"] == cid).any():
-        df = df[df["commodity_id"] == cid]
     if stage is not None:
         df = df[df["stage"] == stage]
         if df.empty:
             raise CritminError(f"no {stage}-stage {measure} data for {commodity.name} in any vintage")
+    if commodity.group_id:
+        df = member_rows(df, cid, commodity.name, narrow_forms=measure != "reserves")
     if vintage is None:
         vintage = int(df["vintage"].max())
     df = df[df["vintage"] == vintage]
@@ -336,6 +428,30 @@ def production(
     return out.drop(columns=["_k", "_v"]).reset_index(drop=True)
 
 
+def member_rows(df: pd.DataFrame, member_id: str, member_name: str, *, narrow_forms: bool = True) -> pd.DataFrame:
+    """The rows of a group member, chosen per vintage from its own and its group's rows.
+
+    Per vintage: the member's own rows if there are any; else the group's rows whose
+    ``form`` names the member (``Palladium``, ``Palladium content``) when ``narrow_forms``;
+    else all the group's rows (the member is published only inside its group).
+    """
+    pattern = re.compile(rf"\b{re.escape(member_name)}\b", re.I)
+    parts = []
+    for _, rows in df.groupby("vintage", sort=True):
+        own = rows[rows["commodity_id"] == member_id]
+        if not own.empty:
+            parts.append(own)
+            continue
+        group = rows[rows["commodity_id"] != member_id]
+        if narrow_forms:
+            named = group[group["form"].fillna("").map(lambda f: bool(pattern.search(f)))]
+            if not named.empty:
+                parts.append(named)
+                continue
+        parts.append(group)
+    return pd.concat(parts) if parts else df.iloc[0:0]
+
+
 def _nn(x):
     return None if x is None or pd.isna(x) else float(x)
 
@@ -350,6 +466,13 @@ def with_world_share(df: pd.DataFrame) -> pd.DataFrame:
     keys = ["vintage", "commodity_id", "form", "stage", "measure", "series_label", "year", "unit"]
     df = df.copy()
     key_frame = df[keys].astype("string").fillna("")
+    # MCS 2023/2024 label the PGM world totals "World mine production: Platinum" beside the
+    # countries' "Mine production: Platinum": the same series under the world's own label.
+    labels = key_frame["series_label"].str.lower()
+    world_rows = df["country_kind"] == "world"
+    unprefixed = labels.str.replace(r"^world\s+", "", regex=True)
+    country_labels = set(labels[~world_rows])
+    key_frame["series_label"] = labels.where(~(world_rows & unprefixed.isin(country_labels)), unprefixed)
     df["_series"] = key_frame.agg("|".join, axis=1)
     world = df[(df["country_kind"] == "world") & df["value"].notna()]
     counts = world.groupby("_series").size()
@@ -368,12 +491,15 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``shares``: MCS 2026 percentage shares by partner (2021-24), per form and source
-        table; ``customs``: USITC DataWeb customs value (US$) of imports for consumption by
+        table; a block printed twice (in the commodity section and in Figure 3) is listed
+        once, and ``also_in`` names the other table
+        (:func:`critmin.analysis.dependency.distinct_share_blocks`); ``customs``: USITC DataWeb customs value (US$) of imports for consumption by
         partner and year for the HTS headings mapped to this mineral (empty when none is),
         with ``mixed`` and ``heading_note`` saying when a heading also holds other goods
         (8112 holds ten metals, 8505 all magnets): such a total is not a figure for this
         mineral alone.
     """
+    from critmin.analysis.dependency import distinct_share_blocks
     from critmin.vocab.hts_headings import hts_headings
 
     commodity = vc.lookup(mineral)
@@ -385,6 +511,7 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
            ORDER BY source_id, form, partner_kind = 'other', value DESC NULLS LAST""",
         [ids],
     )
+    shares = distinct_share_blocks(shares).reset_index(drop=True)
     customs = store.query(
         """SELECT hts, description, partner_iso3 AS partner, partner_name, year, period,
                   value AS customs_value_usd, qualifier, unit, source_id
@@ -398,6 +525,210 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
     customs["mixed"] = customs["hts"].map(lambda h: headings[h].mixed if h in headings else None)
     customs["heading_note"] = customs["hts"].map(lambda h: headings[h].note if h in headings else None)
     return {"shares": shares, "customs": customs}
+
+
+#: Statuses under which a measure restricts trade on the day asked about.
+IN_EFFECT = ("in_force", "suspension_lapsed")
+
+
+def tracker(
+    today=None,
+    country: str | None = None,
+    mineral: str | None = None,
+    *,
+    since=None,
+    user_folder=None,
+    include_user: bool = True,
+) -> dict:
+    """Export controls, agreements and dates, with each one's status on ``today``.
+
+    The register is the snapshot's measures (``export_controls``) and agreements
+    (``agreements``), critmin's built-in status changes and dates, and the user's files
+    (:mod:`critmin.register`); statuses follow from the dates
+    (:mod:`critmin.analysis.tracker`): a suspension whose end has passed shows
+    ``suspension_lapsed`` unless a later entry extends it.
+
+    Parameters
+    ----------
+    today
+        A date or ``YYYY-MM-DD``; default the computer's date.
+    country
+        ISO3 or name: measures of that country or aimed at it, agreements with it, and the
+        dates that concern them (US policy dates concern every partner and are kept).
+    mineral
+        Id, name or symbol: measures covering it (or its group, or a member of it);
+        agreements and general dates are kept.
+    since
+        Earliest date of ``dates`` (default: all recorded dates).
+    user_folder, include_user
+        Where the user's register files are (default :func:`critmin.register.user_dir`),
+        and whether to read them.
+
+    Returns
+    -------
+    dict
+        ``today`` (ISO), ``next`` (the date to watch next, or ``date`` None and a
+        ``message`` saying none is recorded), ``measures``, ``agreements`` and ``dates``
+        (DataFrames), ``counts`` (measures by status).
+    """
+    import datetime as dt
+
+    from critmin.analysis import tracker as tr
+
+    day = _as_date(today) if today is not None else dt.date.today()
+    start = _as_date(since) if since is not None else None
+    entries = _register_entries(user_folder, include_user)
+    statuses = tr.evaluate(entries, day)
+    measures = [e for e in entries if e.kind == tr.MEASURE]
+    agreements = [e for e in entries if e.kind == tr.AGREEMENT]
+    if country:
+        from critmin.vocab import countries as vk
+
+        from critmin.errors import UnmappedNameError
+
+        try:
+            text = country.strip()
+            iso = vk.resolve_code(text) if len(text) == 3 and text.isalpha() else vk.resolve_country(text).iso3
+        except UnmappedNameError:
+            raise CritminError(f"unknown country {country!r}; give an ISO3 code or a country name") from None
+        measures = [e for e in measures if iso in (e.country_iso3, e.target_iso3)]
+        agreements = [e for e in agreements if iso in e.partners]
+    if mineral:
+        c = vc.lookup(mineral)
+        ids = {c.commodity_id, *([c.group_id] if c.group_id else []), *vc.members(c.commodity_id)}
+        measures = [e for e in measures if ids & set(e.commodity_ids)]
+    kept = {e.entry_id for e in measures + agreements}
+    items = tr.calendar(entries, day)
+    if country or mineral:
+        items = [i for i in items if i["entry_id"] in kept or set(i["applies_to"]) & kept
+                 or (i["kind"] == "date" and (not country or i["country"] in (None, iso) or i["category"] == "us_policy"))]
+    nxt = tr.next_date(items, day)
+    if start is not None:
+        items = [i for i in items if i["date"] >= start.isoformat()]
+    if nxt["date"] is not None:
+        for i in items:
+            i["is_next"] = i["date"] == nxt["date"] and i["status"] != "superseded"
+
+    def text(d):
+        return d.text() if d is not None else None
+
+    mrows = []
+    for e in measures:
+        st = statuses[e.entry_id]
+        mrows.append({
+            "id": e.entry_id, "country": e.country_iso3, "target": e.target_iso3, "title": e.title,
+            "materials": list(e.materials), "minerals": list(e.commodity_ids), "type": e.measure_type,
+            "announced": text(e.announced), "effective": text(e.effective), "status": st.status,
+            "in_effect": st.status in IN_EFFECT, "since": text(st.since), "until": text(st.until),
+            "next_date": st.next_date.isoformat() if st.next_date else None, "next_what": st.next_what or None,
+            "explanation": st.explanation, "needs_check": st.needs_check, "changes": list(st.changes),
+            "verification": e.verification, "verification_note": e.verification_note or None,
+            "source_url": e.source_url, "origin": e.origin, "notes": e.detail or None,
+        })
+    arows = []
+    for e in agreements:
+        st = statuses[e.entry_id]
+        arows.append({
+            "id": e.entry_id, "partners": list(e.partners), "title": e.title, "signed": text(e.date),
+            "status": st.status, "since": text(st.since), "until": text(st.until),
+            "next_date": st.next_date.isoformat() if st.next_date else None, "explanation": st.explanation,
+            "focus": e.detail or None, "verification": e.verification, "source_url": e.source_url, "origin": e.origin,
+        })
+    mcols = ["id", "country", "target", "title", "materials", "minerals", "type", "announced", "effective", "status",
+             "in_effect", "since", "until", "next_date", "next_what", "explanation", "needs_check", "changes",
+             "verification", "verification_note", "source_url", "origin", "notes"]
+    acols = ["id", "partners", "title", "signed", "status", "since", "until", "next_date", "explanation", "focus",
+             "verification", "source_url", "origin"]
+    mdf = pd.DataFrame(mrows, columns=mcols)
+    order = {"announced": 0, "suspended": 1, "suspension_lapsed": 2, "in_force": 3, "expired": 4, "lifted": 5}
+    if not mdf.empty:
+        mdf = mdf.assign(_o=mdf["status"].map(order).fillna(9), _d=mdf["effective"].fillna(mdf["announced"]).fillna(""))
+        mdf = mdf.sort_values(["_o", "_d", "id"], ascending=[True, False, True]).drop(columns=["_o", "_d"])
+    return {
+        "today": day.isoformat(),
+        "next": nxt,
+        "measures": mdf.reset_index(drop=True),
+        "agreements": pd.DataFrame(arows, columns=acols),
+        "dates": pd.DataFrame(items),
+        "counts": {k: int(v) for k, v in mdf["status"].value_counts().items()} if not mdf.empty else {},
+    }
+
+
+def _snapshot_register_entries() -> list:
+    from critmin import register as rg
+    from critmin.analysis.inputs import read_tables
+
+    tables = read_tables(["export_controls", "agreements"])
+    return rg.snapshot_entries(tables["export_controls"], tables["agreements"])
+
+
+_REGISTER_CACHE: dict[tuple, list] = {}
+_REGISTER_LOCK = threading.Lock()
+
+
+def _register_entries(user_folder=None, include_user: bool = True) -> list:
+    """The whole register, read again only when the snapshot, the built-in file or a user
+    file changed (a web server answers many tracker requests from one reading)."""
+    from critmin import register as rg
+    from critmin.snapshot import default_dir
+
+    def stamp(path):
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return (str(path), st.st_mtime_ns, st.st_size)
+
+    users = tuple(stamp(f) for f in rg.user_files(user_folder)) if include_user else ()
+    key = (stamp(default_dir() / "manifest.json"), stamp(rg.BUILTIN), str(user_folder or rg.user_dir()), users)
+    with _REGISTER_LOCK:  # concurrent first requests read the register once
+        hit = _REGISTER_CACHE.get(key)
+        if hit is None:
+            hit = rg.register(_snapshot_register_entries(), user_folder=user_folder, include_user=include_user)
+            _REGISTER_CACHE.clear()
+            _REGISTER_CACHE[key] = hit
+    return hit
+
+
+def tracker_validate(path, *, user_folder=None) -> tuple[pd.DataFrame, list[str]]:
+    """Check a register file (``docs/tracker.md``) against the whole register.
+
+    Returns
+    -------
+    (DataFrame, list)
+        Its entries (id, kind, title, country, date, status, until, applies_to,
+        verification, origin) and the problems found, each naming file, row and field;
+        an empty list means the file can be added.
+    """
+    from critmin import register as rg
+
+    entries, problems = rg.validate_file(path, _snapshot_register_entries(), user_folder=user_folder)
+    return rg.entries_frame(entries), [str(p) for p in problems]
+
+
+def tracker_add(path, *, replace: bool = False, user_folder=None) -> tuple[str, pd.DataFrame]:
+    """Validate a register file and store it in the user's register folder.
+
+    Raises :class:`critmin.register.RegisterError` (file, row, field) when it does not
+    validate; nothing is written then. Returns the stored path and the file's entries.
+    """
+    from critmin import register as rg
+
+    dest, entries = rg.add_file(path, _snapshot_register_entries(), user_folder=user_folder, replace=replace)
+    return str(dest), rg.entries_frame(entries)
+
+
+def _as_date(value):
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CritminError(f"not a date: {value!r}; expected YYYY-MM-DD") from None
 
 
 def sources() -> pd.DataFrame:
@@ -636,8 +967,21 @@ def production_compared(mineral: str | None = None) -> pd.DataFrame:
     return rec.production_reconciliation(prod, wmd, cid)
 
 
+def exposure(bill, scenarios=(), rules=(), year: int = 2026):
+    """A company's exposure from its bill of materials (see :func:`critmin.exposure.assess`).
+
+    Returns an :class:`~critmin.exposure.ExposureResult` of tidy DataFrames (``company``,
+    ``indicators``, ``cost_summary``, ``eligibility``, ``diversification``, ...).
+    """
+    from critmin.exposure import assess
+
+    return assess(bill, scenarios=scenarios, rule_sets=rules, year=year, years=(year,))
+
+
 __all__ = [
-    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages",
+    "exposure",
+    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages", "member_rows", "tracker",
+    "tracker_add", "tracker_validate",
     "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
     "trade", "trade_codes", "us_import_sources_compared", "geopolrisk", "production_compared",
 ]

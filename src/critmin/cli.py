@@ -162,7 +162,7 @@ def nir(
         if fmt is Format.json:
             keep = ["commodity", "name", "vintage", "year", "form", "published_name", "nir_value", "nir_qualifier",
                     "nir_low", "nir_high", "nir_display", "import_sources", "import_sources_iso3", "rank",
-                    "on_list_2018", "on_list_2022", "on_list_2025", "via_group"]
+                    "on_list_2018", "on_list_2022", "on_list_2025", "via_group", "nir_table"]
             emit(df[keep], fmt)
             return
         if fmt is Format.csv:
@@ -173,7 +173,7 @@ def nir(
             fmt,
             title=f"US net import reliance, MCS {v} ({v - 1})",
             columns=["commodity", "form", "nir_display", "nir_qualifier", "import_sources", "on_list_2022", "on_list_2025"]
-            + (["via_group"] if list_year else []),
+            + (["via_group", "nir_table"] if list_year else []),
         )
         typer.echo(line)
 
@@ -236,8 +236,8 @@ def imports(
         if shares.empty:
             typer.echo("No MCS import-source shares published for this mineral.")
         else:
-            emit(shares, fmt, title="US import sources, share of imports (%)",
-                  columns=["form", "partner", "partner_name", "share_pct", "qualifier", "period", "source_id"])
+            emit(shares, fmt, title="US import sources, share of imports (%, as published)",
+                  columns=["form", "partner", "partner_name", "raw", "qualifier", "period", "source_id", "also_in"])
         if customs.empty:
             typer.echo("No USITC HTS heading in the snapshot maps to this mineral.")
         else:
@@ -320,7 +320,8 @@ def data_verify() -> None:
 
 # Commands of other layers live in their own modules (each exposes ``register(app, data_app)``
 # and imports nothing heavy at module level), so this file stays the knowledge-base CLI.
-_EXTENSIONS = ("critmin.cli_risk", "critmin.cli_model", "critmin.cli_live", "critmin.cli_serve", "critmin.cli_trade")
+_EXTENSIONS = ("critmin.cli_risk", "critmin.cli_model", "critmin.cli_live", "critmin.cli_serve", "critmin.cli_exposure",
+               "critmin.cli_tracker", "critmin.cli_montecarlo", "critmin.cli_trade")
 
 
 def _register_extensions() -> None:

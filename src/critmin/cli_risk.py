@@ -68,6 +68,62 @@ def read_caller_inputs(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+#: Columns of an ``--inputs`` file for ``critmin eu-crm`` (fractions, 0-1, and a citation).
+EU_PARAMETER_COLUMNS = ("material", "stage", "import_reliance", "eol_rir", "substitution_index", "source")
+
+
+def read_eu_parameters(path: Path) -> dict:
+    """Read the EU's per-material parameters (``critmin eu-crm --inputs``).
+
+    Columns: ``material`` (any spelling of an EU CRM material), ``stage`` (``extraction``,
+    ``processing`` or blank for both; IR differs by stage), ``import_reliance``,
+    ``eol_rir``, ``substitution_index`` (fractions in [0, 1]; blank = not supplied) and
+    ``source`` (where the numbers come from; blank is recorded as "user assumption").
+    Several rows of one material combine (one per stage). Anything else is an error that
+    names the row and column.
+    """
+    import csv
+
+    from critmin.analysis.risk.eu_crm import EUParameters
+    from critmin.errors import CritminError
+    from critmin.sources.eu_crm import material_name
+
+    rows: dict[str, dict] = {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        fields = reader.fieldnames or []
+        if "material" not in fields:
+            raise CritminError(f"{path}: expected a 'material' column; found {fields}")
+        unknown = [f for f in fields if f not in EU_PARAMETER_COLUMNS]
+        if unknown:
+            raise CritminError(f"{path}: unknown column(s) {unknown}; allowed: {', '.join(EU_PARAMETER_COLUMNS)}")
+        for i, row in enumerate(reader, start=2):
+            material = material_name((row.get("material") or "").strip())
+            if not material:
+                raise CritminError(f"{path}, row {i}, column 'material': expected an EU CRM material name")
+            stage = (row.get("stage") or "").strip() or "*"
+            if stage not in ("*", "extraction", "processing"):
+                raise CritminError(f"{path}, row {i}, column 'stage': expected extraction, processing or blank, found {stage!r}")
+            acc = rows.setdefault(material, {"ir": {}, "eol_rir": None, "substitution_index": None, "source": set()})
+            for k in ("import_reliance", "eol_rir", "substitution_index"):
+                text = (row.get(k) or "").strip()
+                if not text:
+                    continue
+                try:
+                    v = float(text)
+                except ValueError:
+                    raise CritminError(f"{path}, row {i}, column {k!r}: expected a number in [0, 1], found {text!r}") from None
+                if not 0.0 <= v <= 1.0:
+                    raise CritminError(f"{path}, row {i}, column {k!r}: expected a fraction in [0, 1], found {v}")
+                if k == "import_reliance":
+                    acc["ir"][stage] = v
+                else:
+                    acc[k] = v
+            acc["source"].add((row.get("source") or "").strip() or "user assumption")
+    return {m: EUParameters(a["ir"], a["eol_rir"], a["substitution_index"], "; ".join(sorted(a["source"])))
+            for m, a in rows.items()}
+
+
 def _check_list(list_year: int | None) -> None:
     from critmin.errors import CritminError
 
@@ -138,6 +194,56 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
                  columns=["rank", "commodity_id", "stage", "score_text"] + [t[5:] for t in terms] + ["missing"])
             typer.echo("score_text: a number; a range when an input is published only as a bound; "
                        "'insufficient data' lists what is missing.")
+
+        run_command(go)
+
+    @app.command("eu-crm")
+    def eu_crm_command(
+        inputs_file: Optional[Path] = typer.Option(None, "--inputs", exists=True, dir_okay=False,
+                                                   help="CSV of the EU's parameters: material, stage, import_reliance, "
+                                                        "eol_rir, substitution_index, source (fractions)."),
+        wgi_year: Optional[int] = typer.Option(None, "--wgi-year", help="WGI year; default the latest in the snapshot."),
+        tolerance: float = typer.Option(0.1, "--tolerance", min=0.0, help="Distance from the published SR that counts as reproduced."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    ) -> None:
+        """The EU's own 2023 supply risk recomputed from its published inputs, beside the published SR."""
+
+        def go():
+            from critmin.analysis import inputs as ai
+            from critmin.analysis.risk import eu_crm, governance
+
+            tables = ai.read_tables(["eu_crm_supply_shares", "eu_crm_assessment", "governance"])
+            wgi, info = governance.estimates(tables["governance"], governance.SIX, year=wgi_year)
+            if wgi_year is not None and not wgi:
+                from critmin.errors import CritminError
+
+                raise CritminError(f"no WGI estimates for {wgi_year} in the snapshot")
+            params = read_eu_parameters(inputs_file) if inputs_file else None
+            df = eu_crm.reproduce_published(tables["eu_crm_supply_shares"], tables["eu_crm_assessment"], wgi, params,
+                                            tolerance=tolerance)
+            if fmt is not Format.table:
+                emit(df.drop(columns=["terms"]), fmt)
+                return
+            from critmin.analysis.interval import Interval, describe
+
+            view = df.assign(
+                sr=[describe(Interval(lo, hi), 3) if lo is not None and lo == lo else "cannot be bounded"
+                    for lo, hi in zip(df["sr_low"], df["sr_high"])],
+                missing=df["missing"].map(lambda m: "; ".join(m)),
+            )
+            emit(view, fmt, title=f"EU CRM 2023 supply risk from the EU's published inputs (WGI {info['year']}, "
+                                  f"{info['release']}; tolerance {tolerance:g})",
+                 columns=["material", "commodity_id", "form", "published_sr", "sr", "status", "consistent", "missing"])
+            counts = df["status"].value_counts().to_dict()
+            bounded = df["consistent"].dropna()
+            typer.echo(
+                f"{len(df)} materials with a published 2023 SR: {counts.get('reproduced', 0)} reproduced within "
+                f"{tolerance:g}, {counts.get('differs', 0)} differ, {counts.get('insufficient_data', 0)} lack inputs. "
+                f"The EU files hold the global supply shares, the EU sourcing shares and t; IR, EoL-RIR and SI_SR are "
+                f"not in them (supply them with --inputs). Without them the published SR lies within what the shares "
+                f"allow for {int(bounded.sum())} materials, above it for {int((~bounded.astype(bool)).sum())}, and "
+                f"{int(df['consistent'].isna().sum())} cannot be bounded (no global shares of the material, or no EU "
+                f"sourcing shares of a stage).")
 
         run_command(go)
 

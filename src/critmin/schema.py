@@ -198,7 +198,8 @@ TABLES: dict[str, Table] = {
             "eu_crm_assessment",
             "EU critical raw materials assessments 2011-2023: supply risk (SR) and economic importance (EI).",
             {
-                "material": STR, "commodity_id": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS, **PROVENANCE,
+                "material": STR, "commodity_id": STR, "form": STR, "year": INT, "indicator": STR, **VALUE_COLUMNS,
+                **PROVENANCE,
             },
             not_null=("material", "year", "indicator", "qualifier"),
         ),
@@ -207,7 +208,7 @@ TABLES: dict[str, Table] = {
             "EU CRM 2023 supply shares by country: scope global | eu_sourcing, stage extraction | "
             "processing, share in percent (bounded where published as <0.1%), and the trade factor t.",
             {
-                "material": STR, "commodity_id": STR, "scope": STR, "stage": STR, "country_iso3": STR,
+                "material": STR, "commodity_id": STR, "form": STR, "scope": STR, "stage": STR, "country_iso3": STR,
                 "country_name": STR, "country_kind": STR, **VALUE_COLUMNS, "trade_factor": FLOAT, **PROVENANCE,
             },
             not_null=("material", "scope", "stage", "country_name", "qualifier"),
@@ -216,7 +217,7 @@ TABLES: dict[str, Table] = {
             "eu_crm_material_use",
             "EU CRM 2023 end-use shares per material and application.",
             {
-                "material": STR, "commodity_id": STR, "application": STR, **VALUE_COLUMNS,
+                "material": STR, "commodity_id": STR, "form": STR, "application": STR, **VALUE_COLUMNS,
                 "nace_sector": STR, "value_added_meur": FLOAT, **PROVENANCE,
             },
             not_null=("material", "application", "qualifier"),
@@ -279,6 +280,41 @@ TABLES: dict[str, Table] = {
                 "unit": STR, **VALUE_COLUMNS, **PROVENANCE,
             },
             not_null=("commodity_id", "flow", "partner_name", "year", "measure", "qualifier"),
+        ),
+        _t(
+            "battery_contents",
+            "Battery-pack mineral contents by chemistry: kg of element per kWh of pack energy (Argonne BatPaC 5.1 "
+            "via Busch et al. 2024); commodity_id null for stainless steel (an alloy).",
+            {
+                "chemistry": STR, "material": STR, "commodity_id": STR, **VALUE_COLUMNS, "unit": STR, "basis": STR,
+                "notes": STR, **PROVENANCE,
+            },
+            key=("chemistry", "material"),
+            not_null=("chemistry", "material", "qualifier", "unit"),
+        ),
+        _t(
+            "lithium_deposits",
+            "Lithium deposits (Busch et al. 2024): location, status, grades (% Li), reserves and resources "
+            "(kt Li), extraction costs (2022 USD per t Li, with and without royalty and tax), expansion cost "
+            "(USD per t Li per year of capacity), opening cost (USD), production rates (kt Li per year) and the "
+            "authors' depletion caps (kt Li per year; modelling caps, not capacities).",
+            {
+                "deposit_id": INT, "country_name": STR, "country_iso3": STR, "deposit_name": STR,
+                "resource_type": STR, "resource_type_detail": STR, "latitude": FLOAT, "longitude": FLOAT,
+                "status": STR, "status_delay": STR, "open_mine": BOOL, "cost_source": STR, "label_name": STR,
+                "grade_reserve_pct_li": FLOAT, "grade_resource_pct_li": FLOAT, "grade_resource_inferred_pct_li": FLOAT,
+                "reserve_kt_li": FLOAT, "resource_demonstrated_kt_li": FLOAT, "resource_inferred_kt_li": FLOAT,
+                "all_resource_kt_li": FLOAT, "cost1_usd_per_t_li": FLOAT, "cost2_usd_per_t_li": FLOAT,
+                "cost3_usd_per_t_li": FLOAT, "cost1_notax_usd_per_t_li": FLOAT, "cost2_notax_usd_per_t_li": FLOAT,
+                "cost3_notax_usd_per_t_li": FLOAT, "max_prod_rate_cap_kt_li_per_year": FLOAT,
+                "max_ramp_up_cap_kt_li_per_year": FLOAT, "cost_expansion_usd_per_t_li_per_year": FLOAT,
+                "cost_opening_usd": FLOAT, "prod_rate_2022_kt_li": FLOAT, "prod_rate_2023_kt_li": FLOAT,
+                "prod_rate_2025_kt_li": FLOAT, "prod_rate_2030_kt_li": FLOAT, "delay_years": FLOAT,
+                "edb_score_transformed": FLOAT, "wgi_score_transformed": FLOAT, "wcr_score_transformed": FLOAT,
+                "corporate_tax_rate": FLOAT, **PROVENANCE,
+            },
+            key=("deposit_id",),
+            not_null=("deposit_id", "country_iso3", "deposit_name", "resource_type", "status", "cost_source"),
         ),
     ]
 }

@@ -222,3 +222,57 @@ def test_fixture_missing_column_fails(tmp_path):
     with pytest.raises(SourceError, match="missing column") as err:
         read_eu_crm(folder)
     assert err.value.field == "t"
+
+
+# ---------------------------------------------------------------- one name per material (issue 9)
+
+
+def test_each_material_has_one_name_and_its_own_commodity_and_form(real):
+    """Spellings of one material meet under one name, and no two EU materials share a
+    commodity and form (bentonite and kaolin clay were both plain 'clays'; titanium had three
+    entries; 'Natural Rubber'/'Natural rubber' split the global and EU sourcing shares)."""
+    shares = real.tables["eu_crm_supply_shares"]
+    scopes = shares.groupby("material")["scope"].unique().map(set)
+    assert scopes["Natural Rubber"] == {"global", "eu_sourcing"}
+    assert scopes["Baryte"] == scopes["Boron"] == scopes["Kaolin clay"] == {"global", "eu_sourcing"}
+    assert "Titanium ores" not in scopes and "Natural rubber" not in scopes and "Barytes" not in scopes
+    ti = shares[shares["commodity_id"] == "titanium"].groupby(["material", "form"])["stage"].unique().map(set).to_dict()
+    assert ti == {("Titanium", ""): {"extraction", "processing"}, ("Titanium metal", "sponge metal"): {"extraction", "processing"}}
+    for table in ("eu_crm_assessment", "eu_crm_supply_shares", "eu_crm_material_use"):
+        t = real.tables[table]
+        per = t[t["commodity_id"].notna()].groupby(["commodity_id", "form"])["material"].nunique()
+        assert (per == 1).all(), per[per > 1]
+    clays = shares[shares["commodity_id"] == "clays"].groupby("material")["form"].unique().map(list).to_dict()
+    assert clays == {"Bentonite": ["Bentonite"], "Kaolin clay": ["Kaolin"]}
+    a = real.tables["eu_crm_assessment"]
+    assessed = set(a["material"])
+    # every material with EU sourcing shares is one the assessment names, or a rare earth
+    # the 2023 study assessed only as part of the HREEs or LREEs
+    sourced = shares[shares["scope"] == "eu_sourcing"]
+    others = sourced[~sourced["material"].isin(assessed)]
+    from critmin.vocab.commodities import members
+
+    assert set(others["commodity_id"]) <= {*members("rare-earths"), "yttrium", "scandium"}
+
+
+def test_fixture_spellings_meet(tmp_path):
+    folder = _write(tmp_path, global_rows=["Natural rubber,E,Thailand,33%,1.0", "Titanium,E,China,30%,1.0",
+                                           "Kaolin,E,Germany,10%,0.8"],
+                    eu_rows=["Natural Rubber,E,Côte d’Ivoire,12%,1", "Titanium ores,E,Norway,20%,1", "Kaolin,P,Spain,5%,0.8"],
+                    assessment=["Natural Rubber,2023,0.9,6", "Kaolin clay,2023,0.8,2.8", "Titanium,2023,0.5,5.4"])
+    res = read_eu_crm(folder)
+    s = res.tables["eu_crm_supply_shares"]
+    assert set(s["material"]) == {"Natural Rubber", "Titanium", "Kaolin clay"}
+    assert _one(s, material="Titanium", scope="eu_sourcing").country_iso3 == "NOR"
+    assert set(s.loc[s["material"] == "Kaolin clay", "form"]) == {"Kaolin"}
+    assert _one(s, material="Titanium", scope="eu_sourcing").source_row == 3  # still the publisher's row
+
+
+def test_material_map_problems_are_caught(monkeypatch):
+    from critmin.sources import eu_crm
+
+    assert eu_crm.material_map_problems() == []
+    monkeypatch.setitem(eu_crm.EU_MATERIAL_FORMS, "kaolin clay", "Bentonite")
+    assert any("both map to 'clays'" in p for p in eu_crm.material_map_problems())
+    monkeypatch.setitem(eu_crm.EU_MATERIALS, "barytes", "strontium")
+    assert any("'baryte' maps to 'barite' and 'strontium'" in p for p in eu_crm.material_map_problems())

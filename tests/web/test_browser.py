@@ -171,10 +171,15 @@ def test_tracker_shows_what_is_next(server, page):
         assert "NEXT" in item.inner_text()
     passed = [i["date"] for i in data["items"] if i["status"] == "passed"]
     assert page.locator(".dates li[data-status=passed]").count() == len(passed)
-    active = api(server, "/tracker/export-controls?status=active")["total"]
-    assert page.locator("[data-testid=controls-table] tbody tr").count() == active == 2  # in force by default
+    # The table shows each measure's status computed for today (not the status published in
+    # 2026), by default those in effect: in force, or back in force after a suspension ran out.
+    measures = api(server, "/tracker/status")["measures"]
+    in_effect = [m for m in measures if m["status"] in ("in_force", "suspension_lapsed")]
+    assert page.locator("[data-testid=controls-table] tbody tr").count() == len(in_effect) >= 2
     page.select_option("[data-testid=controls] select", "")
-    assert page.locator("[data-testid=controls-table] tbody tr").count() == 3
+    assert page.locator("[data-testid=controls-table] tbody tr").count() == len(measures) == 3
+    for m in measures:
+        assert page.locator(f"[data-testid=controls-table] tbody tr[data-status={m['status']}]").count() >= 1
 
 
 def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):

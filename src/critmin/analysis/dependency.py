@@ -373,6 +373,98 @@ def import_group_shares(
     return pd.DataFrame(out)
 
 
+#: Tables of import shares, in the order a repeated block is kept: the MCS 2026 commodity
+#: sections (per form, bounds as printed) before Figure 3, which repeats most of them.
+SHARE_TABLE_PREFERENCE = ("usgs_mcs2026", "usgs_mcs2026_trends")
+_BLOCK_KEYS = ("commodity_id", "vintage", "form", "period", "source_id")
+
+
+def _same_share(a: tuple, b: tuple, rounding: float) -> bool:
+    """Two published shares agree: equal numbers, or a number within ``rounding`` points of
+    the other's bound on the bound's side (Figure 3 prints ``99`` where the commodity
+    section prints ``>99``)."""
+    (va, qa, la, ha), (vb, qb, lb, hb) = a, b
+    numeric = ("exact", "estimated", "revised", "zero")
+    if qa in numeric and qb in numeric:
+        return va is not None and vb is not None and abs(float(va) - float(vb)) < 1e-9
+    if qa in numeric:
+        (va, qa, la, ha), (vb, qb, lb, hb) = b, a
+    if qb not in numeric or vb is None:
+        return qa == qb and (la, ha) == (lb, hb)
+    if qa == "greater_than" and la is not None:
+        return float(vb) >= float(la) - rounding
+    if qa == "less_than" and ha is not None:
+        return float(vb) <= float(ha) + rounding
+    return False
+
+
+def distinct_share_blocks(shares: pd.DataFrame, *, prefer: Iterable[str] = SHARE_TABLE_PREFERENCE,
+                          rounding: float = 1.0) -> pd.DataFrame:
+    """Import shares with every block that repeats another table's block left out.
+
+    A block is one (commodity, vintage, form, period, table) set of partner shares; each
+    block of a complete table sums to 100 %. MCS 2026 prints most blocks twice, in the
+    commodity section and in Figure 3 (rare-earth compounds and metals: China 71, Malaysia
+    13, Estonia 5, Japan 5, other 6 in both), so listing both doubles every share. Two
+    blocks of different tables repeat each other when they have the same commodity,
+    vintage and period, the same partners (the unassigned "Other" counted as one partner)
+    and the same shares, a number matching a bound within ``rounding`` points. The block
+    of the table earlier in ``prefer`` is kept, and its rows name the other in
+    ``also_in``. Blocks that differ (titanium mineral concentrates: Australia in Figure 3,
+    Mozambique in the commodity section) are both kept.
+
+    Parameters
+    ----------
+    shares
+        Rows of ``import_shares`` (``commodity_id`` or ``commodity``, ``vintage``, ``form``,
+        ``period``, ``source_id``, ``partner_iso3`` or ``partner``, ``partner_kind``,
+        ``value`` or ``share_pct``, ``qualifier``, ``low``, ``high``).
+
+    Returns
+    -------
+    DataFrame
+        The rows kept, in their order, with ``also_in`` (a list of ``source_id: form``).
+    """
+    if shares is None or shares.empty:
+        out = shares.copy() if shares is not None else pd.DataFrame()
+        out["also_in"] = pd.Series(dtype=object)
+        return out
+    df = shares.copy()
+    cid = "commodity_id" if "commodity_id" in df.columns else "commodity"
+    partner = "partner_iso3" if "partner_iso3" in df.columns else "partner"
+    value = "value" if "value" in df.columns else "share_pct"
+    form = df["form"].fillna("")
+    keys = [df[cid], df["vintage"], form, df["period"], df["source_id"]]
+    block_id = pd.Series(list(zip(*keys)), index=df.index)
+
+    def signature(rows: pd.DataFrame) -> dict:
+        sig = {}
+        for r in rows.itertuples(index=False):
+            who = getattr(r, partner) if getattr(r, "partner_kind") == "country" else "other"
+            v = getattr(r, value)
+            sig[who] = (None if pd.isna(v) else float(v), r.qualifier,
+                        None if pd.isna(r.low) else float(r.low), None if pd.isna(r.high) else float(r.high))
+        return sig
+
+    blocks = {b: signature(df.loc[block_id == b]) for b in dict.fromkeys(block_id)}
+    rank = {src: i for i, src in enumerate(prefer)}
+    order = sorted(blocks, key=lambda b: (rank.get(b[4], len(rank)), str(b[4]), str(b[2])))
+    kept: list[tuple] = []
+    also: dict[tuple, list[str]] = {}
+    for b in order:
+        twin = next((k for k in kept if k[0] == b[0] and k[1] == b[1] and k[3] == b[3] and k[4] != b[4]
+                     and blocks[k].keys() == blocks[b].keys()
+                     and all(_same_share(blocks[k][p], blocks[b][p], rounding) for p in blocks[b])), None)
+        if twin is None:
+            kept.append(b)
+        else:
+            also.setdefault(twin, []).append(f"{b[4]}: {b[2]}" if b[2] else str(b[4]))
+    keep = block_id.isin(set(kept))
+    out = df[keep].copy()
+    out["also_in"] = [also.get(b, []) for b in block_id[keep]]
+    return out
+
+
 def customs_by_partner(trade: pd.DataFrame, commodity_id: str, *, flow: str = "imports") -> pd.DataFrame:
     """USITC customs value by partner and year for the HTS headings mapped to a mineral.
 

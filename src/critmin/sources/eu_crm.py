@@ -32,11 +32,22 @@ CRM-Reports-Datasets (SOURCES.md §7). Files in ``eu_crm2023/``:
 ``dimension_ScreenedMatGroupings.csv`` (the REE/HREE/LREE/PGM groupings of the screened
 materials) is not read: it only regroups names and has no figures.
 
-Material names -> ``commodity_id`` by the explicit dict :data:`EU_MATERIALS` (keys are
-normalised: case-folded, whitespace and line breaks collapsed). Materials critmin does
-not model (biotic materials, hydrogen, aggregates, limestone, phosphorus) are listed in
-:data:`EU_UNMAPPED_MATERIALS` with the reason and keep ``commodity_id`` null; the rows are
-kept with the publisher's ``material``. A name in neither dict fails.
+Material names. The four files spell one material several ways ("Natural Rubber" and
+"Natural rubber", "Baryte" and "Barytes", "Boron" and "Borate", "Kaolin clay" and
+"Kaolin", "Phosphorus" and "Phosphorous", "HREEs" and "Heavy Rare earths Elements"), and
+the EU sourcing file names the extraction stage of titanium "Titanium ores". Every
+spelling goes to one ``material``, the name of the 2023 assessment (Annex 4,
+``dimension_CRMsOverTime.csv``), by :data:`EU_MATERIAL_NAMES`, so that a material's
+supply shares, EU sourcing and published scores meet (``source_row`` still points at the
+publisher's spelling). Each material then maps to one critmin ``commodity_id`` and
+``form`` by :data:`EU_MATERIALS` and :data:`EU_MATERIAL_FORMS`: two EU materials of one
+commodity are told apart by their form (bentonite and kaolin clay are forms of clays, as
+in USGS's Clays chapter; titanium metal is titanium in the form of sponge metal; HREEs and
+LREEs are heavy and light rare earths), and no two materials share a commodity and form.
+Keys are normalised (case-folded, whitespace and line breaks collapsed). Materials critmin
+does not model (biotic materials, hydrogen, aggregates, limestone, phosphorus) are listed
+in :data:`EU_UNMAPPED_MATERIALS` with the reason and keep ``commodity_id`` null; the rows
+are kept. A name in neither dict fails.
 
 A share or score that is not a number, bound or the codes above fails with file, row and
 field; a file that does not end with a line break is reported as truncated.
@@ -157,6 +168,32 @@ EU_MATERIALS: dict[str, str] = {
     "zirconium": "zirconium",
 }
 
+#: Every published spelling (normalised) -> the material's name in the 2023 assessment.
+#: Spellings not listed here are already that name (after whitespace is collapsed).
+EU_MATERIAL_NAMES: dict[str, str] = {
+    "barytes": "Baryte",
+    "borate": "Boron",
+    "kaolin": "Kaolin clay",
+    "natural graphite": "Natural graphite",
+    "natural rubber": "Natural Rubber",
+    "natural teak wood": "Natural Teak wood",
+    "phosphate rock": "Phosphate rock",
+    "phosphorous": "Phosphorus",
+    "heavy rare earths elements": "HREEs",
+    "titanium ores": "Titanium",  # the EU sourcing file's name for titanium's extraction stage
+}
+
+#: The form of its commodity an EU material measures, where the commodity has more than
+#: one EU material or the material is a part of it (normalised material name -> form, as
+#: USGS names the form).
+EU_MATERIAL_FORMS: dict[str, str] = {
+    "bentonite": "Bentonite",
+    "kaolin clay": "Kaolin",
+    "titanium metal": "sponge metal",
+    "hrees": "heavy rare earths",
+    "lrees": "light rare earths",
+}
+
 #: EU CRM materials critmin deliberately does not map (commodity_id stays null), with why.
 EU_UNMAPPED_MATERIALS: dict[str, str] = {
     "natural rubber": "biotic material",
@@ -195,6 +232,17 @@ _SPACE_RE = re.compile(r"\s+")
 def material_key(name: str) -> str:
     """Normalised EU material name: case-folded, whitespace (line breaks too) collapsed."""
     return _SPACE_RE.sub(" ", name).strip().casefold()
+
+
+def material_name(name: str) -> str:
+    """The material's name in the 2023 assessment, for any of its published spellings."""
+    collapsed = _SPACE_RE.sub(" ", name).strip()
+    return EU_MATERIAL_NAMES.get(material_key(collapsed), collapsed)
+
+
+def material_form(name: str) -> str:
+    """The form of its commodity an EU material measures (``''``: the commodity as a whole)."""
+    return EU_MATERIAL_FORMS.get(material_key(material_name(name)), "")
 
 
 def material_commodity(name: str, *, file: Path | str, row: int) -> str | None:
@@ -248,6 +296,28 @@ def _check_map() -> None:
     both = set(EU_MATERIALS) & set(EU_UNMAPPED_MATERIALS)
     if both:
         raise ValueError(f"EU material names both mapped and unmapped: {sorted(both)}")
+    for problem in material_map_problems():
+        raise ValueError(problem)
+
+
+def material_map_problems() -> list[str]:
+    """Spellings of one material mapped to different commodities, and materials sharing a
+    commodity and form; an empty list when the map is consistent."""
+    problems = []
+    commodity_of: dict[str, str] = {}
+    for key, cid in EU_MATERIALS.items():
+        name = material_key(material_name(key))
+        if commodity_of.setdefault(name, cid) != cid:
+            problems.append(f"EU material {name!r} maps to {commodity_of[name]!r} and {cid!r} (spelling {key!r})")
+    for key in EU_UNMAPPED_MATERIALS:
+        if material_key(material_name(key)) in commodity_of:
+            problems.append(f"EU material {material_name(key)!r} is both mapped and unmapped")
+    owners: dict[tuple[str, str], str] = {}
+    for name, cid in commodity_of.items():
+        other = owners.setdefault((cid, material_form(name)), name)
+        if other != name:
+            problems.append(f"EU materials {other!r} and {name!r} both map to {cid!r} in form {material_form(name)!r}")
+    return problems
 
 
 def _require_final_newline(path: Path) -> None:
@@ -282,8 +352,8 @@ def read_assessment(path: Path, data_dir: Path) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     seen: set[tuple[str, int]] = set()
     for n, r in rows:
-        material = _SPACE_RE.sub(" ", r["Material"]).strip()
-        commodity = material_commodity(material, file=path, row=n)
+        material = material_name(r["Material"])
+        commodity = material_commodity(r["Material"], file=path, row=n)
         year_text = r["Year"]
         if not (year_text.isdigit() and len(year_text) == 4):
             raise SourceError(path, "not a year", row=n, field="Year", found=year_text, expected="an assessment year such as 2023")
@@ -301,7 +371,8 @@ def read_assessment(path: Path, data_dir: Path) -> list[dict[str, object]]:
                     raise SourceError(path, "not a score", row=n, field=indicator, found=raw, expected="a number or '-' (not assessed)")
             out.append(
                 {
-                    "material": material, "commodity_id": commodity, "year": int(year_text), "indicator": indicator,
+                    "material": material, "commodity_id": commodity, "form": material_form(material),
+                    "year": int(year_text), "indicator": indicator,
                     **parsed_columns(parsed), "source_id": SOURCE_ID, "source_file": source_file, "source_row": n,
                 }
             )
@@ -318,8 +389,8 @@ def read_supply_shares(path: Path, data_dir: Path, scope: str) -> list[dict[str,
     out: list[dict[str, object]] = []
     countries: dict[str, object] = {}
     for n, r in rows:
-        material = _SPACE_RE.sub(" ", r["Material"]).strip()
-        commodity = material_commodity(material, file=path, row=n)
+        material = material_name(r["Material"])
+        commodity = material_commodity(r["Material"], file=path, row=n)
         stage = STAGES.get(r["Stage"])
         if stage is None:
             raise SourceError(path, "unknown stage", row=n, field="Stage", found=r["Stage"], expected="E (extraction) or P (processing)")
@@ -334,7 +405,8 @@ def read_supply_shares(path: Path, data_dir: Path, scope: str) -> list[dict[str,
             raise SourceError(path, "not a trade factor", row=n, field="t", found=r["t"], expected="a number such as 1.0 or 0.8")
         out.append(
             {
-                "material": material, "commodity_id": commodity, "scope": scope, "stage": stage,
+                "material": material, "commodity_id": commodity, "form": material_form(material), "scope": scope,
+                "stage": stage,
                 "country_iso3": ref.iso3, "country_name": ref.name, "country_kind": ref.kind,
                 **parsed_columns(parsed), "trade_factor": t_parsed.value,
                 "source_id": SOURCE_ID, "source_file": source_file, "source_row": n,
@@ -353,8 +425,8 @@ def read_material_use(path: Path, data_dir: Path) -> list[dict[str, object]]:
     source_file = relative_to_data(path, data_dir)
     out: list[dict[str, object]] = []
     for n, r in rows:
-        material = _SPACE_RE.sub(" ", r["Material"]).strip()
-        commodity = material_commodity(material, file=path, row=n)
+        material = material_name(r["Material"])
+        commodity = material_commodity(r["Material"], file=path, row=n)
         application = _SPACE_RE.sub(" ", r["Application"]).strip()
         if not application:
             raise SourceError(path, "no application", row=n, field="Application", expected="an application name")
@@ -364,7 +436,8 @@ def read_material_use(path: Path, data_dir: Path) -> list[dict[str, object]]:
             raise SourceError(path, "not a number", row=n, field=va_column, found=r[va_column], expected="value added in million euro, or blank")
         out.append(
             {
-                "material": material, "commodity_id": commodity, "application": application,
+                "material": material, "commodity_id": commodity, "form": material_form(material),
+                "application": application,
                 **parsed_columns(parsed), "nace_sector": r["NACE sector"] or None, "value_added_meur": va.value,
                 "source_id": SOURCE_ID, "source_file": source_file, "source_row": n,
             }

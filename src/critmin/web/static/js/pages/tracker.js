@@ -1,4 +1,4 @@
-/* Tracker: the dates that matter (relative to today), export controls in force, agreements. */
+/* Tracker: the dates that matter (relative to today), export controls with their status today, agreements. */
 "use strict";
 
 (function () {
@@ -12,23 +12,34 @@
     return days > 0 ? `in ${span}` : `${span} ago`;
   }
 
+  const STATUS_TEXT = {
+    in_force: "in force",
+    suspended: "suspended",
+    suspension_lapsed: "suspension lapsed",
+    announced: "announced",
+    expired: "expired",
+    lifted: "lifted",
+  };
+  const IN_EFFECT = ["in_force", "suspension_lapsed"];
+
   async function dates(main) {
     const data = await CM.api("/tracker/dates");
     const card = CM.card("Dates that matter", null, {
       full: true,
       testid: "dates",
-      subtitle: `Relative to today, ${data.today}. Grey: passed; orange: next.`,
-      source: "Proclamation of 14 January 2026 (Section 232, processed critical minerals); MOFCOM announcements 2025 Nos. 70 and 72",
+      subtitle: `Relative to today, ${data.today}. Grey: passed; orange: next. ` +
+        (data.next ? `Next: ${data.next.date}, ${data.next.title}.` : data.next_message.charAt(0).toUpperCase() + data.next_message.slice(1) + "."),
+      source: "The register: Proclamation 11001 of 14 January 2026 (Section 232, processed critical minerals); MOFCOM announcements 2025 Nos. 70 and 72; your entries (critmin tracker add)",
     });
     main.appendChild(card);
-    CM.charts.timeline(card.body, data);
+    if (data.items.length) CM.charts.timeline(card.body, data);
     const list = CM.el("ul", { class: "dates" });
     for (const it of data.items) {
       list.appendChild(
         CM.el("li", { class: `${it.status}${it.is_next ? " next" : ""}`, "data-date": it.date, "data-status": it.status }, [
           CM.el("span", { class: "when", text: it.precision === "month" ? it.date.slice(0, 7) : it.date }),
-          CM.el("span", {}, [CM.el("strong", { text: it.title }), " ", CM.el("span", { class: "muted", text: it.detail })]),
-          CM.el("span", { class: "rel", text: `${it.is_next ? "NEXT · " : ""}${relative(it.days_from_today)}` }),
+          CM.el("span", {}, [CM.el("strong", { text: it.title }), " ", CM.el("span", { class: "muted", text: it.detail || "" })]),
+          CM.el("span", { class: "rel", text: `${it.is_next ? "NEXT · " : ""}${it.status === "superseded" ? "superseded" : relative(it.days_from_today)}` + (it.verification && it.verification !== "official" && it.verification !== "corroborated" ? ` · ${it.verification}` : "") }),
         ])
       );
     }
@@ -36,46 +47,46 @@
   }
 
   async function controls(grid) {
-    const [res, summary] = await Promise.all([CM.api("/tracker/export-controls?limit=10000"), CM.api("/tracker/summary")]);
-    const byMeasure = {};
-    for (const r of res.items) {
-      const m = (byMeasure[`${r.country_iso3}|${r.measure_id}`] ||= { ...r, minerals: [], materialList: [] });
-      if (r.commodity_id && !m.minerals.includes(r.commodity_id)) m.minerals.push(r.commodity_id);
-      if (r.materials && !m.materialList.includes(r.materials)) m.materialList.push(r.materials);
-      m.materials = m.materialList.join("; ");
-    }
-    const rows = Object.values(byMeasure);
+    const res = await CM.api("/tracker/status");
+    const rows = res.measures;
+    const counts = res.counts;
+    const effect = rows.filter((r) => IN_EFFECT.includes(r.status)).length;
     const status = CM.el("select", { "aria-label": "Status filter" }, [
-      CM.el("option", { value: "", text: "all statuses" }),
-      ...Object.keys(summary.measures_by_status).map((s) => CM.el("option", { value: s, text: `${s} (${summary.measures_by_status[s]})`, selected: s === "active" })),
+      CM.el("option", { value: "effect", text: `in effect today (${effect})`, selected: true }),
+      CM.el("option", { value: "", text: `all (${rows.length})` }),
+      ...Object.keys(counts).map((s) => CM.el("option", { value: s, text: `${STATUS_TEXT[s] || s} (${counts[s]})` })),
     ]);
-    const card = CM.card("Export controls (in force by default; pick a status)", null, {
+    const check = rows.filter((r) => r.needs_check);
+    const card = CM.card("Export controls, status today", null, {
       full: true,
       testid: "controls",
-      subtitle: `${summary.measures} measures by ${summary.countries_with_measures} countries; ${Object.entries(summary.measures_by_status).map(([k, v]) => `${v} ${k}`).join(", ")}.`,
+      subtitle: `Status on ${res.today}, computed from each measure's dates and the recorded suspensions: ` +
+        Object.entries(counts).map(([k, v]) => `${v} ${STATUS_TEXT[k] || k}`).join(", ") + "." +
+        (check.length ? ` ${check.length} to check: a suspension or end date has passed and no later entry is recorded.` : ""),
       actions: [status, CM.downloadLink("/tracker/export-controls?limit=10000")],
-      source: "MOFCOM and GAC announcements (compiled; rows marked secondary need verification); USGS MCS 2026 table 4",
+      source: "MOFCOM and GAC announcements (compiled; rows marked secondary or unverified need verification); USGS MCS 2026 table 4; MOFCOM announcements 2025 Nos. 70 and 72",
     });
     grid.appendChild(card);
     const holder = CM.el("div");
     card.body.appendChild(holder);
     const draw = () => {
       CM.clear(holder);
-      const shown = rows.filter((r) => !status.value || (r.status || "unknown").toLowerCase().startsWith(status.value));
+      const shown = rows.filter((r) => !status.value || (status.value === "effect" ? IN_EFFECT.includes(r.status) : r.status === status.value));
       holder.appendChild(
         CM.table(
           [
-            { key: "country_name", label: "Country", format: (v, r) => v || r.country_iso3 },
-            { key: "measure_id", label: "Measure" },
-            { key: "materials", label: "Materials" },
+            { key: "country", label: "Country", format: (v, r) => CM.countryName(v) + (r.target ? ` → ${CM.countryName(r.target)}` : "") },
+            { key: "id", label: "Measure" },
+            { key: "materials", label: "Materials", format: (v) => v.join("; ") },
             { key: "minerals", label: "Minerals", format: (v) => CM.el("span", {}, v.map((id) => CM.el("a", { class: "tag", href: "/minerals/" + encodeURIComponent(id), text: id }))) },
-            { key: "control_type", label: "Type" },
-            { key: "announced_date", label: "Announced" },
-            { key: "effective_date", label: "Effective" },
-            { key: "status", label: "Status" },
+            { key: "type", label: "Type" },
+            { key: "effective", label: "Effective", format: (v, r) => v || r.announced || "–" },
+            { key: "status", label: "Status today", format: (v, r) => CM.el("span", { title: r.explanation, class: r.needs_check ? "warn" : null }, [(STATUS_TEXT[v] || v) + (r.until ? ` until ${r.until}` : r.since && v !== "in_force" ? ` since ${r.since}` : "") + (r.needs_check ? " ⚠" : "")]) },
+            { key: "next_date", label: "Next date", format: (v, r) => (v ? `${v} (${r.next_what})` : "–") },
+            { key: "verification", label: "Checked" },
           ],
           shown,
-          { testid: "controls-table", compact: true, sortKey: "effective_date", sortDir: -1 }
+          { testid: "controls-table", compact: true, sortKey: "effective", sortDir: -1, rowAttrs: (r) => ({ "data-status": r.status }) }
         )
       );
     };
@@ -113,10 +124,16 @@
 
   CM.pages.tracker = async function (main) {
     await CM.loadCountries();
-    await CM.section(main, "dates", () => dates(main));
+    const top = CM.el("div");
     const grid = CM.el("div", { class: "grid" });
-    main.appendChild(grid);
-    await CM.section(grid, "export controls", () => controls(grid));
-    await CM.section(grid, "agreements", () => agreements(grid));
+    const left = CM.el("div", { style: "display: contents" });
+    const right = CM.el("div", { style: "display: contents" });
+    grid.append(left, right);
+    main.append(top, grid);
+    await Promise.all([
+      CM.section(top, "dates", () => dates(top)),
+      CM.section(left, "export controls", () => controls(left)),
+      CM.section(right, "agreements", () => agreements(right)),
+    ]);
   };
 })();
