@@ -948,7 +948,9 @@ def geopolrisk(importer: str = "USA", year: int | None = None, list_year: int | 
     if mineral is not None:
         ids = [vc.lookup(mineral).commodity_id]
     elif list_year is not None:
-        ids = sorted(c for c, m in inputs.minerals.items() if m.listed(list_year))
+        # from the catalogue, so a listed mineral without any data is shown as insufficient, not left out
+        cat = tables["commodities"]
+        ids = sorted(cat.loc[cat[f"on_list_{list_year}"].astype(bool) & ~cat["is_group"].astype(bool), "commodity_id"])
     df = risk.rank(inputs, "geopolrisk", None, commodities=ids)
     return df.assign(importer=imp)
 

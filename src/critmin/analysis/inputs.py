@@ -536,6 +536,12 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
         if cid in minerals:
             minerals[cid].export_control_countries = countries
 
+    # every listed mineral has an entry, so a ranking shows one without data as insufficient
+    # (for an importer other than the US, some have no data at all)
+    for cid, years in on_list.items():
+        if any(years.values()):
+            get(cid)
+
     wgi, wgi_info = gov.estimates(tables.get("governance", pd.DataFrame()), gov.SIX)
     pv, pv_info = gov.estimates(tables.get("governance", pd.DataFrame()), ("PV",))
     return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen, importer, trade_year)
