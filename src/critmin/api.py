@@ -765,6 +765,210 @@ def tables() -> pd.DataFrame:
     )
 
 
+# ---------------------------------------------------------------- world trade (CEPII BACI)
+
+TRADE_MEASURES = ("value", "gross_t", "content_t")
+_TRADE_COLS = ("year, hs6, exporter_code, exporter_iso3, exporter_kind, exporter_name, importer_code, importer_iso3, "
+               "importer_kind, importer_name, value_usd, quantity_kg, quantity_qualifier")
+
+
+def _country_arg(code: str | None, what: str) -> str | None:
+    """An ISO3 code or a bloc name (EU27) as the user typed it, checked."""
+    from critmin.analysis import trade as tr
+    from critmin.vocab import countries as vk
+
+    if code is None:
+        return None
+    text = str(code).strip()
+    if text.upper() in tr.BLOCS:
+        return text.upper()
+    try:
+        return vk.resolve_code(text)
+    except Exception:
+        pass
+    try:
+        ref = vk.resolve_country(text)
+        if ref.iso3:
+            return ref.iso3
+    except Exception:
+        pass
+    raise CritminError(f"unknown {what} {code!r}; give an ISO3 code such as USA, CHN, JPN, or EU27")
+
+
+def trade_codes(mineral: str, stage: str | None = None) -> pd.DataFrame:
+    """The HS1992 codes of BACI read as ``mineral`` (at ``stage``), from the concordance."""
+    from critmin.vocab import hs6_concordance as hc
+
+    commodity = vc.lookup(mineral)
+    if stage is not None and stage not in ("mine", "processing", "products", "scrap"):
+        raise CritminError(f"unknown stage {stage!r}; choose mine, processing, products or scrap")
+    ids = [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
+    t = hc.table()
+    rows = t[t["commodity_id"].isin(ids) & (t["scope"] == "in_scope")]
+    if stage is not None:
+        rows = rows[rows["stage"].str.split("|").map(lambda s: stage in s)]
+    return rows.reset_index(drop=True)
+
+
+def trade(
+    mineral: str,
+    stage: str | None = None,
+    importer: str | None = None,
+    exporter: str | None = None,
+    year: int | None = None,
+    measure: str = "value",
+    over_time: bool = False,
+) -> pd.DataFrame:
+    """World trade of a mineral from CEPII BACI (HS1992, 1995-2024).
+
+    Parameters
+    ----------
+    mineral
+        A mineral id, name or symbol. Its codes come from the concordance
+        (:func:`trade_codes`); an element inside a group (neodymium) is traded only as the
+        group's codes (rare-earth compounds), which are then said to be the group's.
+    stage
+        ``mine`` or ``processing`` (default both).
+    importer, exporter
+        ISO3 codes, or ``EU27`` (extra-EU trade only).
+    year
+        Default the latest year with data for the codes.
+    measure
+        ``value`` (US$), ``gross_t`` (tonnes as traded) or ``content_t`` (tonnes of the
+        content basis; refused for codes without a defensible factor).
+    over_time
+        One row per year: the share of ``exporter`` in world exports (or of ``importer``
+        in world imports, or of ``exporter`` in ``importer``'s imports), 1995-2024.
+
+    Returns
+    -------
+    DataFrame
+        Partner shares (columns of :data:`critmin.analysis.trade.SHARE_COLUMNS` plus
+        ``role``, ``commodity_id``, ``stage``, ``codes``): world exporters (no country
+        given), an importer's sources, an exporter's destinations, or one flow by code
+        (both given). ``attrs['note']`` says which codes were read and how.
+    """
+    from critmin.analysis import trade as tr
+
+    if measure not in TRADE_MEASURES:
+        raise CritminError(f"unknown measure {measure!r}; choose value, gross_t or content_t")
+    commodity = vc.lookup(mineral)
+    codes_df = trade_codes(commodity.commodity_id, stage)
+    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & {"mine", "processing"}))]
+    if codes_df.empty:
+        from critmin.vocab import hs6_concordance as hc
+
+        mixed = [e.hs6 for e in hc.entries().values() if commodity.commodity_id in e.members and e.commodity_id != commodity.commodity_id]
+        why = (f"; {', '.join(mixed)} {'mixes' if len(mixed) == 1 else 'mix'} it with other minerals and "
+               f"{'is' if len(mixed) == 1 else 'are'} never read as its figure") if mixed else ""
+        raise CritminError(f"no HS1992 code of the BACI extract reads as {commodity.commodity_id}"
+                           + (f" at the {stage} stage" if stage else "") + why)
+    codes = list(codes_df["hs6"])
+    imp, exp = _country_arg(importer, "importer"), _country_arg(exporter, "exporter")
+    sql = f"SELECT {_TRADE_COLS} FROM world_trade WHERE hs6 IN (SELECT unnest(?))"
+    params: list = [codes]
+    if year is not None and not over_time:
+        sql += " AND year = ?"
+        params.append(int(year))
+    rows = store.query(sql, params)
+    if rows.empty:
+        raise CritminError(f"no BACI flows of HS {', '.join(codes)}" + (f" in {year}" if year else ""))
+    if year is None and not over_time:
+        rows = rows[rows["year"] == rows["year"].max()]
+    world = rows
+    if imp is not None:
+        rows = tr.importer_rows(rows, imp)
+    if exp is not None:
+        rows = tr.exporter_rows(rows, exp)
+    try:
+        if over_time:
+            if exp is not None:
+                base = tr.importer_rows(world, imp) if imp is not None else world
+                out = tr.country_share_series(base, exp, "exporter", measure)
+                role = f"{exp} share of {'world' if imp is None else imp} imports" if imp else f"{exp} share of world exports"
+            elif imp is not None:
+                out = tr.country_share_series(world, imp, "importer", measure)
+                role = f"{imp} share of world imports"
+            else:
+                raise CritminError("over_time needs an exporter or an importer")
+        elif imp is not None and exp is None:
+            out, role = tr.partner_shares(rows, "exporter", measure), f"sources of {imp}'s imports"
+        elif exp is not None and imp is None:
+            out, role = tr.partner_shares(rows, "importer", measure), f"destinations of {exp}'s exports"
+        elif exp is not None and imp is not None:
+            rows = rows.assign(exporter_name=rows["hs6"], exporter_iso3=rows["hs6"])
+            out, role = tr.partner_shares(rows, "exporter", measure), f"{exp} to {imp} by HS code"
+        else:
+            out, role = tr.partner_shares(rows, "exporter", measure), "world exporters"
+    except ValueError as exc:
+        raise CritminError(str(exc)) from None
+    out = out.assign(role=role, commodity_id=commodity.commodity_id, stage=stage or "all", codes=", ".join(codes))
+    mixed = codes_df[codes_df["mixed"]]
+    notes = [f"HS1992 codes {', '.join(codes)} ({'; '.join(codes_df['form'])})"]
+    if len(mixed):
+        notes.append(f"{', '.join(mixed['hs6'])} mix several minerals: read as {', '.join(sorted(set(mixed['commodity_id'])))} as a whole")
+    if commodity.group_id and commodity.commodity_id not in set(codes_df["commodity_id"]):
+        notes.append(f"{commodity.commodity_id} is traded only within the {commodity.group_id} codes")
+    out.attrs["note"] = "; ".join(notes)
+    return out.reset_index(drop=True)
+
+
+def us_import_sources_compared(mineral: str, years: tuple[int, ...] = (2021, 2022, 2023, 2024)) -> pd.DataFrame:
+    """US import sources of a mineral from BACI (pooled ``years``) next to the USGS published
+    shares (MCS 2026, 2021-24) and the USITC customs values of the same years."""
+    from critmin.analysis import dependency as dep
+    from critmin.analysis import trade as tr
+
+    commodity = vc.lookup(mineral)
+    codes = list(trade_codes(commodity.commodity_id)["hs6"])
+    rows = store.query(f"SELECT {_TRADE_COLS} FROM world_trade WHERE importer_iso3 = 'USA' AND hs6 IN (SELECT unnest(?))",
+                       [codes or ["------"]])
+    imp = imports(commodity.commodity_id)
+    shares = imp["shares"].rename(columns={"partner": "partner_iso3", "share_pct": "value"})
+    customs = imp["customs"].rename(columns={"partner": "partner_iso3", "customs_value_usd": "value"})
+    customs = customs[customs["period"] == "annual"] if not customs.empty else customs
+    _ = dep  # customs values come from the trade table as the imports() view reads them
+    return tr.us_import_comparison(rows, shares, customs, commodity.commodity_id, years)
+
+
+def geopolrisk(importer: str = "USA", year: int | None = None, list_year: int | None = 2025,
+               mineral: str | None = None) -> pd.DataFrame:
+    """GeoPolRisk for any importer (ISO3 or ``EU27``) and year on bilateral trade (BACI),
+    with the breakdown; the US also uses the USGS published import shares and salient
+    statistics where BACI has no code of a stage. See
+    :func:`critmin.analysis.risk.geopolrisk.score_bilateral`."""
+    from critmin.analysis import inputs as ai
+    from critmin.analysis import risk
+
+    _check_list(list_year)
+    imp = _country_arg(importer, "importer") or "USA"
+    tables = ai.read_tables(importer=imp)
+    inputs = ai.build_inputs(tables, importer=imp, year=year)
+    ids = None
+    if mineral is not None:
+        ids = [vc.lookup(mineral).commodity_id]
+    elif list_year is not None:
+        # from the catalogue, so a listed mineral without any data is shown as insufficient, not left out
+        cat = tables["commodities"]
+        ids = sorted(cat.loc[cat[f"on_list_{list_year}"].astype(bool) & ~cat["is_group"].astype(bool), "commodity_id"])
+    df = risk.rank(inputs, "geopolrisk", None, commodities=ids)
+    return df.assign(importer=imp)
+
+
+def production_compared(mineral: str | None = None) -> pd.DataFrame:
+    """USGS MCS and World Mining Data production side by side per mineral, stage, country and
+    year, flagged where they differ by more than 10% (never merged); see
+    :func:`critmin.analysis.reconciliation.production_reconciliation`."""
+    from critmin.analysis import reconciliation as rec
+
+    cid = vc.lookup(mineral).commodity_id if mineral is not None else None
+    where = "WHERE commodity_id = ?" if cid else ""
+    params = [cid] if cid else []
+    prod = store.query(f"SELECT * FROM production {where}", params)
+    wmd = store.query(f"SELECT * FROM wmd_production {where}", params)
+    return rec.production_reconciliation(prod, wmd, cid)
+
+
 def exposure(bill, scenarios=(), rules=(), year: int = 2026):
     """A company's exposure from its bill of materials (see :func:`critmin.exposure.assess`).
 
@@ -781,4 +985,5 @@ __all__ = [
     "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages", "member_rows", "tracker",
     "tracker_add", "tracker_validate",
     "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
+    "trade", "trade_codes", "us_import_sources_compared", "geopolrisk", "production_compared",
 ]

@@ -131,10 +131,10 @@ def _check_list(list_year: int | None) -> None:
         raise CritminError(f"unknown list year {list_year}; choose 2018, 2022 or 2025")
 
 
-def _load_inputs():
+def _load_inputs(importer: str = "USA", year: int | None = None):
     from critmin.analysis import inputs as ai
 
-    return ai.build_inputs(ai.read_tables())
+    return ai.build_inputs(ai.read_tables(importer=importer), importer=importer, year=year)
 
 
 def ranking_table(inputs, method: str, stage: str | None, list_year: int | None, top: int | None,
@@ -163,16 +163,23 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
         inputs_file: Optional[Path] = typer.Option(None, "--inputs", exists=True, dir_okay=False,
                                                    help="CSV of caller-supplied parameters: commodity_id, eol_rir, "
                                                         "substitution_index, economic_vulnerability, eu_import_reliance."),
+        importer: str = typer.Option("USA", "--importer", help="GeoPolRisk only: the importer (ISO3 or EU27) on bilateral trade."),
+        year: Optional[int] = typer.Option(None, "--year", help="GeoPolRisk only: trade year (default the latest)."),
         fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     ) -> None:
         """Rank minerals by a supply-risk method, with the breakdown of every score."""
 
         def go():
             from critmin.analysis import risk
+            from critmin.api import _country_arg
+            from critmin.errors import CritminError
 
             _check_list(list_year)
+            imp = _country_arg(importer, "importer")
+            if (imp != "USA" or year is not None) and method is not Method.geopolrisk:
+                raise CritminError("--importer and --year apply to --method geopolrisk (the other methods use US-published reliance)")
             overrides = read_caller_inputs(inputs_file) if inputs_file else None
-            df = ranking_table(_load_inputs(), method.value, stage.value if stage else None, list_year, top, overrides)
+            df = ranking_table(_load_inputs(imp, year), method.value, stage.value if stage else None, list_year, top, overrides)
             terms = [c for c in df.columns if c.startswith("term_") and c != "term_weights"]
             if fmt is not Format.table:
                 emit(df.drop(columns=["term_weights"], errors="ignore"), fmt)
@@ -271,7 +278,7 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
                      columns=[c for c in view.columns if c not in ("first_vintage", "last_vintage")])
                 return
             nir = pd.DataFrame([{"commodity_id": c, "nir_display": m.nir_display} for c, m in inputs.minerals.items() if m.nir_display])
-            df = conc.processing_gap(inputs.concentration, nir, inputs.eu_concentration)
+            df = conc.processing_gap(inputs.concentration, nir, inputs.eu_concentration, inputs.stage_view)
             if keep is not None:
                 df = df[df["commodity_id"].isin(keep)]
             if fmt is not Format.table:

@@ -40,7 +40,7 @@ def commodities_table(critical_lists: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-_ISO3_COLUMNS = ("country_iso3", "partner_iso3", "iso3", "leading_country_iso3")
+_ISO3_COLUMNS = ("country_iso3", "partner_iso3", "iso3", "leading_country_iso3", "exporter_iso3", "importer_iso3")
 
 
 def countries_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

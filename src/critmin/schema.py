@@ -253,6 +253,44 @@ TABLES: dict[str, Table] = {
             not_null=("dataset", "exporter_iso3", "importer_iso3", "hs", "year"),
         ),
         _t(
+            "world_trade",
+            "Bilateral trade between all countries in the HS1992 mineral products of CEPII BACI, "
+            "1995-2024: one row per year, exporter, importer and HS6 code, as CEPII published it. "
+            "value_usd is US dollars (FOB; CEPII's thousands of dollars to three decimals, stored "
+            "exactly as whole dollars); quantity_kg kilograms (CEPII's metric tons to three "
+            "decimals, stored exactly), null when not reported (quantity_qualifier 'missing', "
+            "never 0). Countries are ISO3 with BACI's own "
+            "numeric code kept; an aggregate without ISO3 (the Southern African Customs Union "
+            "before 2000, Belgium-Luxembourg before 1999) keeps iso3 null and says what it is in "
+            "*_kind. Read hs6 through critmin.vocab.hs6_concordance (mineral, stage, content factor).",
+            {
+                "year": INT, "exporter_code": INT, "exporter_iso3": STR, "exporter_kind": STR, "exporter_name": STR,
+                "importer_code": INT, "importer_iso3": STR, "importer_kind": STR, "importer_name": STR,
+                "hs6": STR, "value_usd": INT, "quantity_kg": INT, "quantity_qualifier": STR,
+                "source_id": STR, "source_file": STR, "source_table": STR, "source_row": INT,
+            },
+            key=("year", "exporter_code", "importer_code", "hs6"),
+            not_null=("year", "exporter_code", "exporter_kind", "importer_code", "importer_kind", "hs6",
+                      "value_usd", "quantity_qualifier"),
+        ),
+        _t(
+            "wmd_production",
+            "World Mining Data (Austrian Federal Ministry of Finance) production by country, "
+            "2018-2024, one row per sheet, country and year. stage mine | processing (plant "
+            "output: aluminium, gallium, germanium, indium, selenium, tellurium, rhenium, cadmium) "
+            "| unspecified; content_basis from the sheet name (Li2O, REO, ...). The sheet's "
+            "'Total' row is kept as country_kind 'world'. A blank cell is qualifier 'missing'; "
+            "data_source r -> exact, e -> estimated.",
+            {
+                "commodity_id": STR, "sheet": STR, "form": STR, "content_basis": STR, "stage": STR,
+                "country_iso3": STR, "country_name": STR, "country_kind": STR, "year": INT,
+                **VALUE_COLUMNS, "estimated": BOOL, "data_source": STR, "unit": STR, "notes": STR,
+                "source_id": STR, "source_file": STR, "source_table": STR, "source_row": INT,
+            },
+            key=("sheet", "country_name", "year"),
+            not_null=("commodity_id", "sheet", "stage", "country_name", "country_kind", "year", "qualifier", "unit"),
+        ),
+        _t(
             "myb_trade",
             "USGS Minerals Yearbook tables of US trade by country and HTS10 (rare earths 2022).",
             {

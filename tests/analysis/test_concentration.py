@@ -157,3 +157,93 @@ def test_eu_concentration_table_bounds_and_material_choice():
     assert r["hhi_max"] == pytest.approx(0.49 + 0.001**2 + (1 - 0.701) ** 2)
     assert r["status"] == "partial" and r["unknown_countries"] == ["PRK"]
     assert r["stage"] == "processing" and math.isnan(r["year"])
+
+
+# ---------------------------------------------------------------- audit defect: incomparable or withheld sibling series
+# Issue 9, item 8: forms published for different countries became one-country series
+# (boron mining "Argentina 100%", processing "Turkey 100%", HHI 1.0 with status ok; the
+# withheld US share shown as 0.0); tellurium: US refinery share 0.0 where US output is
+# withheld in a sibling series, Sweden's concentrate series 100%.
+
+
+def _boron_like():
+    """MCS 2024 boron: each form is its own series, one country each, world total XX."""
+    return production(
+        prod_rows("boron", "mine", [("ARG", "Argentina", 130)], label="boron, crude ore", vintage=2024, year=2023),
+        prod_rows("boron", "mine", [("PER", "Peru", 200)], label="crude borates", vintage=2024, year=2023),
+        prod_rows("boron", "processing", [("TUR", "Türkiye", 2200)], label="refined borates", vintage=2024, year=2023),
+        prod_rows("boron", "processing", [("DEU", "Germany", 60)], label="boron compounds", vintage=2024, year=2023),
+        prod_rows("boron", "unspecified", [("USA", "United States", "W")], label="borates", vintage=2024, year=2023),
+        prod_rows("boron", "unspecified", [], label="boron total all types", vintage=2024, year=2023, world="XX"),
+    )
+
+
+def test_fragment_series_of_different_forms_are_not_complete():
+    t = conc.concentration_table(_boron_like())
+    for label in ("boron, crude ore", "crude borates", "refined borates", "boron compounds"):
+        r = t[t["series_label"] == label].iloc[0]
+        assert r["status"] == "insufficient_data", label
+        assert math.isnan(r["hhi"]) and math.isnan(r["top1_share"]) and math.isnan(r["us_share"]), label
+        assert "series" in r["status_reason"], label
+    assert conc.latest(t).empty  # no usable boron series at all
+
+
+def _tellurium_like():
+    """MCS 2026 tellurium: world total 981 covers Sweden's concentrate series; US withheld
+    in a sibling series."""
+    main = [("CHN", "China", 750), ("JPN", "Japan", 70), ("RUS", "Russia", 64), ("CAN", "Canada", 27),
+            ("UZB", "Uzbekistan", 18), ("ZAF", "South Africa", 5), ("BGR", "Bulgaria", 1),
+            (None, "Other countries", "NA", "other")]
+    return production(
+        prod_rows("tellurium", "processing", main, label="Refinery production", world=981),
+        prod_rows("tellurium", "processing", [("SWE", "Sweden", 46)], label="Refinery production: concentrate"),
+        prod_rows("tellurium", "processing", [("USA", "United States", "W")], label="Refinery production: copper telluride"),
+    )
+
+
+def test_withheld_sibling_series_makes_the_main_series_partial():
+    t = conc.concentration_table(_tellurium_like())
+    main = t[t["series_label"] == "Refinery production"].iloc[0]
+    assert main["us_status"] == "withheld_or_bounded" and math.isnan(main["us_share"])
+    assert main["status"] == "partial" and "USA" in main["unknown_countries"]
+    # Sweden's concentrate is inside the world total (935 + 46 = 981): folded in, not 100%
+    assert main["listed_share"] == pytest.approx(981 / 981)
+    assert main["china_share"] == pytest.approx(750 / 981)
+    for label in ("Refinery production: concentrate", "Refinery production: copper telluride"):
+        r = t[t["series_label"] == label].iloc[0]
+        assert r["status"] == "insufficient_data" and math.isnan(r["hhi"]), label
+    lat = conc.latest(t)
+    assert len(lat) == 1 and lat.iloc[0]["series_label"] == "Refinery production"
+
+
+def test_sibling_that_does_not_fit_the_total_stays_unknown():
+    df = production(
+        prod_rows("x", "processing", [("CHN", "China", 90), ("JPN", "Japan", 10)], world=100),
+        prod_rows("x", "processing", [("SWE", "Sweden", 40)], label="Refinery production: concentrate"),
+    )
+    main = conc.concentration_table(df).query("series_label == 'Refinery production'").iloc[0]
+    assert main["status"] == "partial" and main["unknown_countries"] == ["SWE"]
+    assert main["china_share"] == pytest.approx(0.9)
+
+
+def test_single_complete_series_without_world_total_still_uses_sum_of_rows():
+    df = production(prod_rows("x", "mine", [("AUS", "Australia", 30), ("CHL", "Chile", 10)]))
+    r = conc.concentration_table(df).iloc[0]
+    assert r["status"] == "ok" and r["share_basis"] == "sum_of_rows" and r["hhi"] == pytest.approx(0.75**2 + 0.25**2)
+
+
+def test_real_boron_and_tellurium_are_not_reported_as_complete(raw_data_dir):
+    from critmin.sources.usgs_mcs2026 import read_mcs2026
+    from critmin.sources.usgs_mcs_world import read_mcs2024_world
+
+    prod = pd.concat([read_mcs2024_world(raw_data_dir).tables["production"],
+                      read_mcs2026(raw_data_dir).tables["production"]], ignore_index=True)
+    t = conc.concentration_table(prod[prod["commodity_id"].isin(["boron", "tellurium"])])
+    usable = conc.latest(t)
+    for _, r in usable.iterrows():
+        # nothing is a one-country 100% series any more
+        assert not (r["commodity_id"] == "boron" and r["hhi"] == 1.0)
+    te = usable[(usable["commodity_id"] == "tellurium") & (usable["stage"] == "processing")].iloc[0]
+    assert te["vintage"] == 2026 and te["us_status"] == "withheld_or_bounded" and math.isnan(te["us_share"])
+    assert te["status"] == "partial"
+    assert not ((t["commodity_id"] == "tellurium") & (t["top1_country"] == "SWE") & (t["top1_share"] == 1.0)).any()

@@ -20,6 +20,25 @@ HHI
     ``r = 1 - sum_i s_i``: the true value lies in ``[hhi, hhi_max]``.
 Top-1, top-3
     The largest share and the sum of the three largest, over listed countries.
+Sibling series
+    USGS publishes some minerals as several series of one stage, one per form and often
+    one country each (MCS 2024 boron: "crude ore" Argentina, "crude borates" Peru,
+    "refined borates" Türkiye; MCS 2026 tellurium: "Refinery production" with a world
+    total, plus "Refinery production: concentrate" Sweden and "...: copper telluride" United
+    States, withheld). Such a series is a *fragment*, not a market, and is never reported
+    as complete (:func:`fold_fragments`):
+
+    * a series without a world total of its own, published beside other series of the
+      same stage (or of no stage) in the same release and year, none of which lists any
+      of its countries, is a fragment: status ``insufficient_data`` with the reason in
+      ``status_reason`` -- no share, no HHI (ilmenite beside rutile lists mostly the same
+      countries and stays a series of its own);
+    * when one series of the stage has a world total, the fragments of that stage are
+      folded into it: a withheld figure makes its country unknown (status ``partial``; a
+      withheld US figure gives ``us_status = 'withheld_or_bounded'``, never 0), a number
+      counts as that country's production when it fits inside the world total (Sweden's
+      46 t of concentrate: 935 + 46 = 981 t, the published total), else the country is
+      unknown as well.
 China's share
     China (CHN) alone: USGS reports Hong Kong separately for production, and counts it
     with China only for import sources. When China is not listed among the producers of a
@@ -51,7 +70,7 @@ CONCENTRATION_COLUMNS = [
     "vintage", "commodity_id", "stage", "year", "form", "series_label", "unit", "primary",
     "world_total", "share_basis", "n_producers", "hhi", "hhi_max", "top1_share", "top1_country",
     "top3_share", "china_share", "china_listed", "us_share", "us_status", "listed_share",
-    "other_share", "unknown_countries", "status", "source_id",
+    "other_share", "unknown_countries", "status", "source_id", "status_reason",
 ]
 
 
@@ -111,7 +130,124 @@ def top_share(shares, k: int = 1) -> float:
     return float(arr[:k].sum())
 
 
-def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
+def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """Rows as plain dicts (missing values as None), built from object arrays: pandas'
+    own ``to_dict('records')`` is several times slower on Arrow-backed strings, and the
+    small-group logic here walks rows one by one."""
+    cols = list(columns or df.columns)
+    arrays = [df[c].to_numpy(dtype=object, na_value=None) for c in cols]
+    return [dict(zip(cols, vals)) for vals in zip(*arrays)]
+
+
+_FAMILY = ["vintage", "commodity_id", "year"]
+#: Rounding slack when a fragment's figure is checked against a host's world total.
+FOLD_TOLERANCE = 0.005
+
+
+def fold_fragments(production: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, str]]:
+    """Production rows of the two stages with sibling fragments folded into their host.
+
+    Parameters
+    ----------
+    production
+        Rows of the ``production`` table (any stages; ``measure == 'production'`` used).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The rows of stages ``mine`` and ``processing``, plus, for every fragment folded
+        into a host series, copies of its country rows under the host's key (a copy whose
+        figure does not fit the host's world total, or whose unit differs, gets qualifier
+        ``text``: its country is unknown there). And ``{series key: reason}`` for every
+        fragment series, which :func:`concentration_table` reports as
+        ``insufficient_data``. See the module docstring, "Sibling series".
+    """
+    df = production
+    if "measure" in df.columns:
+        df = df[df["measure"] == "production"]
+    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
+    reasons: dict[tuple, str] = {}
+    staged = df[df["stage"].isin(STAGES + ("unspecified",))]
+    if staged.empty:
+        return df[df["stage"].isin(STAGES)], reasons
+    # A family (release, mineral, year) with one series per stage is the common case: only
+    # the crowded ones are looked at, row by row as plain records (small groups, where
+    # pandas indexing would cost far more than the logic).
+    counts = staged.groupby(_FAMILY + ["stage"])["series_label"].nunique()
+    per_family = counts.groupby(level=[0, 1, 2]).sum()
+    crowded = set(per_family[per_family > 1].index)
+    if not crowded:
+        return df[df["stage"].isin(STAGES)], reasons
+    fam_key = list(zip(staged["vintage"], staged["commodity_id"], staged["year"]))
+    sub = staged[[k in crowded for k in fam_key]]
+    families: dict[tuple, list[dict]] = {}
+    for r in records(sub):
+        v = r["value"]
+        r["_num"] = r["qualifier"] in NUMERIC and v is not None and v == v
+        r["_v"] = float(v) if r["_num"] else 0.0
+        families.setdefault((r["vintage"], r["commodity_id"], r["year"]), []).append(r)
+    extra: list[dict] = []
+    for fam, rows in families.items():
+        series: dict[tuple, dict] = {}
+        for r in rows:
+            d = series.setdefault((r["stage"], r["form"], r["series_label"], r["unit"]), {"rows": [], "countries": [], "world": []})
+            d["rows"].append(r)
+            if r["country_kind"] == "country":
+                d["countries"].append(r)
+            elif r["country_kind"] == "world" and r["_num"]:
+                d["world"].append(r)
+        for d in series.values():
+            d["total"] = d["world"][0]["_v"] if len(d["world"]) == 1 and d["world"][0]["_v"] > 0 else None
+            d["who"] = {c["country_iso3"] if isinstance(c["country_iso3"], str) else c["country_name"] for c in d["countries"]}
+        for stage in STAGES:
+            pool = {k: v for k, v in series.items() if k[0] in (stage, "unspecified")}
+            if len(pool) < 2:
+                continue
+            own = {k: v for k, v in pool.items() if k[0] == stage}
+            hosts = {k: v for k, v in own.items() if v["total"] is not None and v["countries"]}
+            # A fragment has no world total of its own and shares no country with its
+            # siblings: a form published for other countries (boron), not a market of its
+            # own (ilmenite beside rutile lists mostly the same countries).
+            fragments = {
+                k: v for k, v in own.items()
+                if v["total"] is None and v["who"] and not v["who"] & set().union(*(w["who"] for kk, w in pool.items() if kk != k))
+            }
+            if not fragments:
+                continue
+            labels = "; ".join(f"'{k[2]}'" for k in pool)
+            if not hosts:
+                for k, v in fragments.items():
+                    reasons[(*fam, *k)] = (
+                        f"one of {len(pool)} series published for different forms or countries in MCS{fam[0]} "
+                        f"({labels}); no world total covers them, so '{k[2]}' ({', '.join(sorted(v['who']))}) "
+                        "is not a market share"
+                    )
+                continue
+            host_key = max(hosts, key=lambda k: (len(hosts[k]["countries"]), k[2]))
+            host = hosts[host_key]
+            room = host["total"] * (1 + FOLD_TOLERANCE) - sum(r["_v"] for r in host["rows"] if r["country_kind"] != "world")
+            for k, v in fragments.items():
+                for r in v["countries"]:
+                    if r["country_iso3"] in host["who"] or r["country_name"] in host["who"]:
+                        continue
+                    c = dict(r, stage=host_key[0], form=host_key[1], series_label=host_key[2], unit=host_key[3])
+                    if c["_num"] and k[3] == host_key[3] and c["_v"] <= room:
+                        room -= c["_v"]
+                    elif c["_num"]:
+                        c["qualifier"] = "text"  # does not fit the host's total: its country is unknown there
+                    extra.append(c)
+                reasons[(*fam, *k)] = (
+                    f"fragment of '{host_key[2]}' (one of {len(pool)} series in MCS{fam[0]}: {labels}); "
+                    f"its countries are counted in that series"
+                )
+    out = df[df["stage"].isin(STAGES)]
+    if extra:
+        add = pd.DataFrame(extra)[list(out.columns)]
+        out = pd.concat([out, add.astype(out.dtypes.to_dict(), errors="ignore")], ignore_index=True)
+    return out, reasons
+
+
+def concentration_table(production: pd.DataFrame, folded: tuple[pd.DataFrame, dict] | None = None) -> pd.DataFrame:
     """HHI, top-1, top-3, China's and the US share for every production series.
 
     Parameters
@@ -128,18 +264,18 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
         then the most listed producers, then the first label alphabetically. ``status`` is
         ``ok``, ``partial`` (some listed country withheld: listed in
         ``unknown_countries``; the HHI lies in ``[hhi, hhi_max]``) or ``insufficient_data``
-        (no usable total, or no country listed: no shares are computed). A country listed
-        twice in one series (USGS splits some countries by detail) is summed. A world total
-        rounded below the sum of the published rows is raised to that sum (the rounding
-        would otherwise give shares adding up to more than 1).
+        (no usable total, no country listed, or a fragment among sibling series: no shares
+        are computed; ``status_reason`` says which). A country listed twice in one series
+        (USGS splits some countries by detail) is summed. A world total rounded below the
+        sum of the published rows is raised to that sum (the rounding would otherwise give
+        shares adding up to more than 1). Sibling series are handled by
+        :func:`fold_fragments` first.
     """
-    df = production
-    if "measure" in df.columns:
-        df = df[df["measure"] == "production"]
-    df = df[df["stage"].isin(STAGES)]
+    if production.empty or not production["stage"].isin(STAGES).any():
+        return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
+    df, fragment_reasons = folded if folded is not None else fold_fragments(production)
     if df.empty:
         return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
-    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
     gid = df.groupby(SERIES_KEY, sort=True, dropna=False).ngroup().to_numpy()
     keys = df[SERIES_KEY].assign(_g=gid).drop_duplicates("_g").set_index("_g").sort_index()
     n_groups = len(keys)
@@ -238,6 +374,22 @@ def concentration_table(production: pd.DataFrame) -> pd.DataFrame:
     status = np.where(~has_total, "insufficient_data", np.where([bool(u) for u in unknown_lists], "partial", "ok"))
     out["status"] = status
     out["source_id"] = source
+    reason = np.where(~has_total, np.where(n_country_rows > 0, "no usable world total", "no country listed"), "")
+    reason = np.where((status == "partial"), "figures of " + pd.Series([", ".join(u) for u in unknown_lists]).to_numpy(object)
+                      + " not known (withheld, not available or not comparable)", reason)
+    out["status_reason"] = reason
+    if fragment_reasons:
+        keys = list(zip(*(out[c] for c in ["vintage", "commodity_id", "year", "stage", "form", "series_label", "unit"])))
+        frag = np.array([k in fragment_reasons for k in keys])
+        stat_cols = ["world_total", "hhi", "hhi_max", "top1_share", "top3_share", "china_share", "us_share",
+                     "listed_share", "other_share"]
+        out.loc[frag, stat_cols] = np.nan
+        out.loc[frag, "top1_country"] = None
+        out.loc[frag, "n_producers"] = 0
+        out.loc[frag, "share_basis"] = ""
+        out.loc[frag, "status"] = "insufficient_data"
+        out.loc[frag, "status_reason"] = [fragment_reasons[k] for k, f in zip(keys, frag) if f]
+        has_total = has_total & ~frag
     # Top-1 among zero-share producers only is meaningless.
     out.loc[out["n_producers"] == 0, ["top1_share", "top1_country", "top3_share"]] = [np.nan, None, np.nan]
 
@@ -271,7 +423,7 @@ GAP_MIN_PROCESSING_HHI = 0.25
 
 
 def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
-                   eu: pd.DataFrame | None = None) -> pd.DataFrame:
+                   eu: pd.DataFrame | None = None, view: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mining versus processing concentration per mineral.
 
     Parameters
@@ -281,6 +433,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
     eu
         Optional :func:`eu_concentration_table`: used for a stage USGS has no usable data
         for (``<stage>_origin`` says which source each stage came from).
+    view
+        Optional :func:`stage_view` already chosen (with World Mining Data and BACI export
+        shares); used instead of ``concentration`` and ``eu`` when given.
     nir
         Optional published net import reliance, one row per commodity (columns
         ``commodity``/``commodity_id``, ``nir_display``), added for context.
@@ -303,9 +458,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
         A stage without usable data leaves its columns null and the flags False, with the
         reason in ``note``.
     """
-    lat = stage_view(concentration, eu)
+    lat = view if view is not None else stage_view(concentration, eu)
     cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage",
-            "series_label", "status", "origin"]
+            "series_label", "status", "origin", "derived_from"]
     mine = lat[lat["stage"] == "mine"].set_index("commodity_id")[cols].add_prefix("mine_")
     proc = lat[lat["stage"] == "processing"].set_index("commodity_id")[cols].add_prefix("processing_")
     out = mine.join(proc, how="outer")
@@ -439,13 +594,209 @@ def eu_concentration_table(eu_supply_shares: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
 
 
-def stage_view(usgs: pd.DataFrame, eu: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The concentration used per (commodity, stage): the latest usable USGS series, else
-    the EU CRM 2023 shares. Adds ``origin`` (``usgs_mcs`` or ``eu_crm_2023``)."""
-    a = latest(usgs).assign(origin="usgs_mcs")
-    if eu is None or eu.empty:
-        return a
-    b = eu[eu["status"] != "insufficient_data"].assign(origin="eu_crm_2023")
-    have = set(zip(a["commodity_id"], a["stage"]))
-    b = b[[(c, s) not in have for c, s in zip(b["commodity_id"], b["stage"])]]
-    return pd.concat([a, b], ignore_index=True).sort_values(["commodity_id", "stage"]).reset_index(drop=True)
+#: How each origin's concentration was derived (``derived_from`` of :func:`stage_view`).
+DERIVED_FROM = {
+    "usgs_mcs": "usgs_production",
+    "wmd": "wmd_production",
+    "eu_crm_2023": "eu_crm_2023_shares",
+    "baci_exports": "baci_exports",
+}
+WMD_SERIES_PREFIX = "World Mining Data"
+EXPORTS_SERIES_PREFIX = "BACI world exports by value"
+
+
+def wmd_concentration_table(wmd: pd.DataFrame) -> pd.DataFrame:
+    """Concentration of production from World Mining Data, in the columns of
+    :func:`concentration_table` (``vintage`` null; ``series_label`` names the sheet).
+
+    Shares are ``q_i / Total`` with the sheet's own Total row. A country listed without a
+    figure for the year (blank cell) is unknown: status ``partial``, its share never 0.
+    Where several sheets map to one commodity and stage (bentonite and kaolin for clays),
+    the one with the most producers is ``primary``.
+
+    References
+    ----------
+    Reichl, C. and Schatz, M., World Mining Data, Austrian Federal Ministry of Finance,
+    table 6.4.
+    """
+    if wmd is None or wmd.empty:
+        return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
+    key = ["commodity_id", "stage", "sheet", "year"]
+    df = wmd[wmd["stage"].isin(STAGES)]
+    num = df["qualifier"].isin(NUMERIC) & df["value"].notna()
+    groups = df.groupby(key, sort=True).agg(
+        form=("form", "first"), basis=("content_basis", "first"), unit=("unit", "first"), source_id=("source_id", "first"),
+    )
+    world = df[(df["country_kind"] == "world") & num].groupby(key)["value"].agg(["sum", "size"])
+    total = world["sum"].where(world["size"] == 1).reindex(groups.index)
+    c = df[df["country_kind"] == "country"]
+    cnum = c[num.loc[c.index]]
+    unk_rows = c[~num.loc[c.index]]
+    unknown: dict = {}
+    for k, iso in zip(zip(*(unk_rows[col] for col in key)), unk_rows["country_iso3"]):
+        if isinstance(iso, str):
+            unknown.setdefault(k, []).append(iso)
+    unknown = pd.Series({k: sorted(v) for k, v in unknown.items()}, dtype=object)
+    if len(unknown):
+        unknown.index = pd.MultiIndex.from_tuples(unknown.index, names=key)
+    shares = cnum.groupby(key + ["country_iso3"])["value"].sum().reset_index()
+    shares["s"] = shares["value"] / total.reindex(pd.MultiIndex.from_frame(shares[key])).to_numpy()
+    shares = shares[shares["s"].notna()].sort_values(key + ["s"], ascending=[True] * 4 + [False])
+    shares["_rank"] = shares.groupby(key).cumcount()
+    shares["_s2"] = shares["s"] ** 2
+    shares["_pos"] = (shares["s"] > 0).astype(int)
+    g = shares.groupby(key)
+    stats = pd.DataFrame({
+        "hhi": g["_s2"].sum(),
+        "listed": g["s"].sum(),
+        "n_producers": g["_pos"].sum(),
+        "top3": shares[shares["_rank"] < 3].groupby(key)["s"].sum(),
+    })
+    top = shares[shares["_rank"] == 0].set_index(key)
+    cn = shares[shares["country_iso3"] == CHINA].set_index(key)["s"]
+    us = shares[shares["country_iso3"] == USA].set_index(key)["s"]
+    cu = c[c["country_iso3"].isin([CHINA, USA])]
+    listed_map: dict = {}
+    for k, iso in zip(zip(*(cu[col] for col in key)), cu["country_iso3"]):
+        listed_map.setdefault(k, set()).add(iso)
+    listed_any = pd.Series(listed_map, dtype=object)
+    if len(listed_any):
+        listed_any.index = pd.MultiIndex.from_tuples(listed_any.index, names=key)
+    out = groups.join(stats).join(total.rename("total"))
+    out["unknown"] = unknown.reindex(out.index) if len(unknown) else None
+    out["top1_country"] = top["country_iso3"].reindex(out.index)
+    out["top1_share"] = top["s"].reindex(out.index)
+    out["unknown"] = out["unknown"].apply(lambda u: u if isinstance(u, list) else [])
+    ok = out["total"].notna() & (out["total"] > 0) & out["hhi"].notna()
+    listed_set = [x if isinstance(x, set) else set() for x in (listed_any.reindex(out.index) if len(listed_any) else [None] * len(out))]
+    res = pd.DataFrame({
+        "vintage": np.nan,
+        "commodity_id": out.index.get_level_values(0), "stage": out.index.get_level_values(1),
+        "year": out.index.get_level_values(3).astype(int), "form": out["form"].fillna("").to_numpy(),
+        "series_label": [f"{WMD_SERIES_PREFIX}: {sh}" for sh in out.index.get_level_values(2)],
+        "unit": [u + (f", {b}" if isinstance(b, str) and b != "gross weight" else "") for u, b in zip(out["unit"], out["basis"])],
+        "primary": False,
+        "world_total": out["total"].where(ok).to_numpy(),
+        "share_basis": np.where(ok, "world_total", ""),
+        "n_producers": out["n_producers"].fillna(0).astype(int).where(ok, 0).to_numpy(),
+        "hhi": out["hhi"].where(ok).to_numpy(),
+        "hhi_max": (out["hhi"] + (1 - out["listed"]).clip(lower=0) ** 2).where(ok).to_numpy(),
+        "top1_share": out["top1_share"].where(ok).to_numpy(),
+        "top1_country": out["top1_country"].where(ok, None).to_numpy(),
+        "top3_share": out["top3"].where(ok).to_numpy(),
+        "china_share": np.where(ok, np.where([CHINA in u for u in out["unknown"]], np.nan, cn.reindex(out.index).fillna(0.0)), np.nan),
+        "china_listed": [CHINA in x for x in listed_set],
+        "us_share": np.where(ok, np.where([USA in u for u in out["unknown"]], np.nan, us.reindex(out.index).fillna(0.0)), np.nan),
+        "us_status": ["withheld_or_bounded" if USA in u else ("listed" if USA in x else "not_listed") for u, x in zip(out["unknown"], listed_set)],
+        "listed_share": out["listed"].where(ok).to_numpy(),
+        "other_share": np.where(ok, 0.0, np.nan),
+        "unknown_countries": list(out["unknown"]),
+        "status": np.where(ok, np.where([bool(u) for u in out["unknown"]], "partial", "ok"), "insufficient_data"),
+        "source_id": out["source_id"].to_numpy(),
+        "status_reason": np.where(ok, ["no figure for " + ", ".join(u) + " this year" if u else "" for u in out["unknown"]], "no usable Total"),
+    })
+    res = res[CONCENTRATION_COLUMNS].reset_index(drop=True)
+    order = res.sort_values(["commodity_id", "stage", "year", "n_producers", "series_label"], ascending=[True, True, True, False, True])
+    res.loc[order.index[~order.duplicated(["commodity_id", "stage", "year"]).to_numpy()], "primary"] = True
+    return res
+
+
+def export_concentration_table(exports: pd.DataFrame, pairs: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Concentration of world exports by value, per commodity (or group) and stage, in the
+    columns of :func:`concentration_table`; ``origin`` ``baci_exports``.
+
+    Parameters
+    ----------
+    exports
+        Rows of ``world_trade`` (or its sum by year, hs6 and exporter: columns ``year, hs6,
+        exporter_iso3, exporter_kind, exporter_name, value_usd``).
+    pairs
+        ``(commodity_id, stage)`` to compute; default every pair the concordance has codes
+        for. Only each pair's latest year with data is computed.
+
+    Export value is the unit every product of a stage shares (rare-earth metals and
+    compounds), so these are shares of world export value, a proxy for the concentration
+    of production: a country that consumes its own output (China's rare-earth compounds)
+    weighs less in exports than in production. The label says so.
+    """
+    from critmin.vocab import hs6_concordance as hc
+
+    if exports is None or exports.empty:
+        return pd.DataFrame(columns=CONCENTRATION_COLUMNS)
+    if pairs is None:
+        pairs = sorted({(e.commodity_id, st) for e in hc.entries().values() if e.commodity_id and e.scope == "in_scope"
+                        for st in e.stages if st in STAGES})
+    iso = exports["exporter_iso3"].to_numpy(dtype=object, na_value=None)
+    name = exports["exporter_name"].to_numpy(dtype=object, na_value=None)
+    key = np.array([i if i is not None else n for i, n in zip(iso, name)], dtype=object)
+    hs6 = exports["hs6"].to_numpy(dtype=object)
+    years = exports["year"].to_numpy(dtype=np.int64)
+    value = exports["value_usd"].to_numpy(dtype=float)
+    by_code: dict[str, np.ndarray] = {}
+    for i, c in enumerate(hs6):
+        by_code.setdefault(c, []).append(i)
+    by_code = {c: np.array(v) for c, v in by_code.items()}
+    source = str(exports["source_id"].iloc[0]) if "source_id" in exports.columns else "cepii_baci_hs92"
+    rows = []
+    for cid, stage in pairs:
+        codes = hc.codes_for(cid, stage)
+        idx = [by_code[c] for c in codes if c in by_code]
+        if not idx:
+            continue
+        idx = np.concatenate(idx)
+        year = int(years[idx].max())
+        idx = idx[years[idx] == year]
+        tot = float(value[idx].sum())
+        if tot <= 0:
+            continue
+        partners, inv = np.unique(key[idx].astype(str), return_inverse=True)
+        amounts = np.bincount(inv, weights=value[idx])
+        order = np.lexsort((partners, -amounts))
+        sh = pd.Series(amounts[order] / tot, index=partners[order])
+        mixed_stage = [c for c in codes if hc.entry(c).stage_mixed]
+        label = f"{EXPORTS_SERIES_PREFIX}, HS {'+'.join(codes)} ({', '.join(hc.entry(c).form for c in codes)})"
+        reason = ("stage-mixed code " + ", ".join(mixed_stage) + ": " + "; ".join(hc.entry(c).note for c in mixed_stage)) if mixed_stage else ""
+        rows.append({
+            "vintage": np.nan, "commodity_id": cid, "stage": stage, "year": year, "form": ", ".join(hc.entry(c).form for c in codes),
+            "series_label": label, "unit": "share of world export value (US$)", "primary": True, "world_total": tot,
+            "share_basis": "export_value", "n_producers": int((sh > 0).sum()), "hhi": float((sh ** 2).sum()),
+            "hhi_max": float((sh ** 2).sum()), "top1_share": float(sh.iloc[0]), "top1_country": sh.index[0],
+            "top3_share": float(sh.head(3).sum()), "china_share": float(sh.get(CHINA, 0.0)), "china_listed": CHINA in sh.index,
+            "us_share": float(sh.get(USA, 0.0)), "us_status": "listed" if USA in sh.index else "not_listed",
+            "listed_share": 1.0, "other_share": 0.0, "unknown_countries": [], "status": "ok", "source_id": source,
+            "status_reason": reason,
+        })
+    return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
+
+
+def stage_view(usgs: pd.DataFrame, eu: pd.DataFrame | None = None, wmd: pd.DataFrame | None = None,
+               exports: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The concentration used per (commodity, stage), first usable of, in order:
+
+    1. the latest usable USGS MCS series (``origin`` ``usgs_mcs``);
+    2. World Mining Data production, the latest usable year (``wmd``; plant output for the
+       processing stage: aluminium, gallium, germanium, indium, selenium, tellurium,
+       rhenium, cadmium);
+    3. the EU CRM 2023 published shares (``eu_crm_2023``);
+    4. world export value shares from BACI (``baci_exports``; a proxy, see
+       :func:`export_concentration_table`).
+
+    ``derived_from`` says which in words a user can act on: ``usgs_production``,
+    ``wmd_production``, ``eu_crm_2023_shares``, ``baci_exports``.
+    """
+    parts = [latest(usgs).assign(origin="usgs_mcs")]
+    if wmd is not None and not wmd.empty:
+        w = wmd[wmd["primary"] & (wmd["status"] != "insufficient_data")].sort_values(["commodity_id", "stage", "year"])
+        parts.append(w.groupby(["commodity_id", "stage"], as_index=False).tail(1).assign(origin="wmd"))
+    if eu is not None and not eu.empty:
+        parts.append(eu[eu["status"] != "insufficient_data"].assign(origin="eu_crm_2023"))
+    if exports is not None and not exports.empty:
+        parts.append(exports[exports["status"] != "insufficient_data"].assign(origin="baci_exports"))
+    chosen, have = [], set()
+    for part in parts:
+        part = part[[(c, s) not in have for c, s in zip(part["commodity_id"], part["stage"])]]
+        have |= set(zip(part["commodity_id"], part["stage"]))
+        chosen.append(part)
+    out = pd.concat([c for c in chosen if not c.empty] or [parts[0]], ignore_index=True)
+    out["derived_from"] = out["origin"].map(DERIVED_FROM)
+    return out.sort_values(["commodity_id", "stage"]).reset_index(drop=True)

@@ -37,14 +37,47 @@ TABLE_COLUMNS: dict[str, list[str] | None] = {
     "critical_salient": None,
     "eu_crm_supply_shares": None,
     "eu_crm_assessment": None,
+    "wmd_production": ["commodity_id", "sheet", "form", "content_basis", "stage", "country_iso3", "country_name",
+                       "country_kind", "year", "value", "qualifier", "low", "high", "unit", "source_id"],
+    "world_exports": None,
+    "imports": None,
+}
+
+#: Tables read by an aggregating query over ``world_trade`` instead of whole: the latest
+#: year of every code's exports, summed by exporter (for export concentration), and one
+#: importer's flows since :data:`IMPORTS_SINCE` (for GeoPolRisk on bilateral trade).
+IMPORTS_SINCE = 2015
+_TRADE_COLS = ("year, hs6, exporter_code, exporter_iso3, exporter_kind, exporter_name, importer_code, importer_iso3, "
+               "importer_kind, importer_name, value_usd, quantity_kg, quantity_qualifier")
+TRADE_QUERIES: dict[str, str] = {
+    "world_exports": (
+        "SELECT t.year, t.hs6, t.exporter_iso3, t.exporter_kind, t.exporter_name, sum(t.value_usd) AS value_usd, "
+        "any_value(t.source_id) AS source_id FROM world_trade t "
+        "JOIN (SELECT hs6, max(year) AS year FROM world_trade GROUP BY hs6) m ON t.hs6 = m.hs6 AND t.year = m.year "
+        "GROUP BY t.year, t.hs6, t.exporter_iso3, t.exporter_kind, t.exporter_name"
+    ),
 }
 
 
-def read_tables(names: list[str] | None = None, snapshot_dir=None) -> dict[str, pd.DataFrame]:
+def imports_query(importer: str, since: int = IMPORTS_SINCE) -> tuple[str, list]:
+    """SQL and parameters for one importer's flows (a bloc: its members' imports, intra-bloc
+    flows included here and removed by :func:`critmin.analysis.trade.importer_rows`)."""
+    from critmin.analysis import trade as tr
+
+    if importer in tr.BLOCS:
+        members = sorted(tr.bloc_members(importer))
+        marks = ", ".join("?" for _ in members)
+        return (f"SELECT {_TRADE_COLS} FROM world_trade WHERE year >= ? AND (importer_iso3 IN ({marks}) "
+                "OR importer_code = 58)", [since, *members])
+    return f"SELECT {_TRADE_COLS} FROM world_trade WHERE year >= ? AND importer_iso3 = ?", [since, importer]
+
+
+def read_tables(names: list[str] | None = None, snapshot_dir=None, importer: str = "USA") -> dict[str, pd.DataFrame]:
     """Read the tables the analysis needs from the snapshot (the one place that does I/O).
 
     A table the snapshot does not have comes back empty, with no columns, so a partly
-    built snapshot still gives every answer it can.
+    built snapshot still gives every answer it can. ``world_exports`` and ``imports``
+    (``importer``'s flows) are read by aggregating queries over ``world_trade``.
     """
     from critmin import store
     from critmin.snapshot import load_manifest
@@ -53,6 +86,13 @@ def read_tables(names: list[str] | None = None, snapshot_dir=None) -> dict[str, 
     have = set(manifest["tables"])
     out = {}
     for name in names or list(TABLE_COLUMNS):
+        if name in TRADE_QUERIES or name == "imports":
+            if "world_trade" not in have:
+                out[name] = pd.DataFrame()
+                continue
+            sql, params = (TRADE_QUERIES[name], []) if name in TRADE_QUERIES else imports_query(importer)
+            out[name] = store.query(sql, params, snapshot_dir=snapshot_dir)
+            continue
         if name not in have:
             out[name] = pd.DataFrame()
             continue
@@ -71,7 +111,7 @@ class StageData:
     hhi_max: float | None
     china_share: float | None
     feoc_share: float | None
-    vintage: int
+    vintage: int | None
     year: int | None
     series_label: str
     unit: str
@@ -79,6 +119,8 @@ class StageData:
     unknown_countries: list[str]
     source_id: str | None
     origin: str = "usgs_mcs"
+    derived_from: str = "usgs_production"
+    status_reason: str = ""
 
 
 @dataclass
@@ -97,9 +139,14 @@ class MineralInputs:
     import_shares: list[tuple[str | None, Interval]] | None = None
     import_period: str | None = None
     import_source: str | None = None
+    import_form: str = ""
     import_fraction: Interval | None = None
     import_fraction_year: int | None = None
     export_control_countries: frozenset[str] = frozenset()
+    importer: str = "USA"
+    trade_blocks: dict = field(default_factory=dict)
+    domestic: dict = field(default_factory=dict)
+    stage_fractions: dict = field(default_factory=dict)
     on_list: dict[int, bool] = field(default_factory=dict)
     group_id: str | None = None
     via_group: list[str] = field(default_factory=list)
@@ -124,12 +171,15 @@ class RiskInputs:
     groups: dict[str, frozenset[str]]
     eu_concentration: pd.DataFrame
     stage_view: pd.DataFrame
+    importer: str = "USA"
+    trade_year: int | None = None
 
 
-def _shares_by_series(production: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str, str], dict[str, Interval]]:
+def _shares_by_series(production: pd.DataFrame, chosen: pd.DataFrame, folded=None) -> dict[tuple[str, str], dict[str, Interval]]:
     """Country shares of the chosen series, keyed by (commodity, stage), in one pass."""
     if chosen.empty:
         return {}
+    production, _ = folded if folded is not None else conc.fold_fragments(production)
     p = production[(production["measure"] == "production") & (production["country_kind"] == "country")]
     p = p.assign(form=p["form"].fillna(""), unit=p["unit"].fillna(""), series_label=p["series_label"].fillna(""))
     p = p[p["qualifier"].isin(conc.NUMERIC) & p["value"].notna()]
@@ -184,33 +234,78 @@ def _pick_nir(nir: pd.DataFrame) -> dict[str, dict]:
 _ALL_FORM = ("", "all", "all forms")
 
 
-def _pick_import_shares(import_shares: pd.DataFrame) -> dict[str, dict]:
-    """Per commodity, one block of import shares (form, period, source).
+_FORM_STOP = {"of", "and", "the", "content", "all", "forms", "form", "other", "including", "in"}
 
-    Preference: a complete block (no withheld share), then the commodity-wide one (form
-    blank, "All" or "All forms"), then the block with the most partners, then the MCS 2026
+
+def _form_words(text: str | None, commodity_id: str) -> frozenset[str]:
+    """Significant words of a published form, without the commodity's own name."""
+    import re
+
+    if not isinstance(text, str):
+        return frozenset()
+    name = {w for w in re.split(r"[^a-z0-9]+", commodity_id.replace("-", " ").lower()) if w}
+    words = {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
+    words = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
+    name = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in name}
+    return frozenset(words - _FORM_STOP - name)
+
+
+def _pick_import_shares(import_shares: pd.DataFrame, nir_picked: Mapping[str, dict] | None = None) -> dict[str, dict]:
+    """Per commodity, the block of import shares (form, period, source) that the published
+    net import reliance describes.
+
+    Preference, in order: a complete block (no withheld share); a block whose form is the
+    form of the reliance used (:func:`_pick_nir`: copper "refined" -> "Refined copper", not
+    "Copper content of matte, ash, and precipitate"); the block whose partners best match
+    the import sources published with that reliance (Jaccard overlap of the names); the
+    commodity-wide block (form blank, "All", "All forms"); the most partners; the MCS 2026
     data file over its Figure 3 (same numbers where both exist).
     """
     if import_shares is None or import_shares.empty:
         return {}
+    from critmin.vocab import countries as vk
+
+    nir_picked = nir_picked or {}
     df = import_shares[import_shares["vintage"] == import_shares["vintage"].max()]
     blocks: dict[tuple, dict] = {}
     for r in df.to_dict("records"):
         form = r["form"] if isinstance(r["form"], str) else ""
         key = (r["commodity_id"], form, r["period"], r["source_id"])
-        b = blocks.setdefault(key, {"shares": [], "complete": True})
+        b = blocks.setdefault(key, {"shares": [], "complete": True, "partners": set()})
+        if r["partner_kind"] == "country" and isinstance(r.get("partner_iso3"), str):
+            b["partners"].add(r["partner_iso3"])
         iv = from_published(r["value"], r["qualifier"], r["low"], r["high"], cap=100.0)
         if iv is None:
             b["complete"] = False
             continue
         b["shares"].append((r["partner_iso3"] if r["partner_kind"] == "country" else None, Interval(iv.low / 100, iv.high / 100)))
+    nir_sources: dict[str, set[str]] = {}
+    for cid, n in nir_picked.items():
+        isos = set()
+        for name in list(n.get("import_sources") if n.get("import_sources") is not None else []):
+            try:
+                ref = vk.resolve_country(str(name))
+            except Exception:  # a name the NIR reader kept as published; it simply does not count
+                continue
+            if ref.iso3:
+                isos.add(ref.iso3)
+        nir_sources[cid] = isos
     out: dict[str, dict] = {}
     for (cid, form, period, source), b in sorted(blocks.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
-        score = (b["complete"], form.strip().lower() in _ALL_FORM, len(b["shares"]), source == "usgs_mcs2026")
+        n = nir_picked.get(cid)
+        nir_form = _form_words(n.get("form"), cid) if n else frozenset()
+        words = _form_words(form, cid)
+        form_match = bool(nir_form) and bool(words) and (nir_form <= words or words <= nir_form)
+        if n and not nir_form and not words:
+            form_match = True  # both commodity-wide
+        published = nir_sources.get(cid, set())
+        overlap = len(b["partners"] & published) / len(b["partners"] | published) if published and b["partners"] else 0.0
+        score = (b["complete"], form_match, round(overlap, 6), form.strip().lower() in _ALL_FORM, len(b["shares"]),
+                 source == "usgs_mcs2026")
         cur = out.get(cid)
         if cur is None or score > cur["_score"]:
             out[cid] = {"_score": score, "shares": b["shares"] if b["complete"] else None, "period": period,
-                        "source": source, "form": form}
+                        "source": source, "form": form, "matches_nir_form": form_match, "nir_sources_overlap": overlap}
     return out
 
 
@@ -238,17 +333,68 @@ def _export_controls(export_controls: pd.DataFrame, commodities: pd.DataFrame) -
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
-    """Assemble :class:`RiskInputs` from the snapshot tables (pure)."""
+def _wmd_shares(wmd: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str, str], dict[str, Interval]]:
+    """Country shares of the World Mining Data sheet and year chosen per (commodity, stage)."""
+    out: dict[tuple[str, str], dict[str, Interval]] = {}
+    if wmd is None or wmd.empty or chosen.empty:
+        return out
+    for r in chosen.itertuples(index=False):
+        sheet = r.series_label.split(": ", 1)[1]
+        g = wmd[(wmd["sheet"] == sheet) & (wmd["year"] == r.year) & (wmd["country_kind"] == "country")
+                & wmd["qualifier"].isin(conc.NUMERIC)]
+        tot = r.world_total
+        if not tot or tot != tot:
+            continue
+        out[(r.commodity_id, r.stage)] = {iso: Interval.exact(float(v / tot)) for iso, v in g.groupby("country_iso3")["value"].sum().items()}
+    return out
+
+
+def _export_shares(exports: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str, str], dict[str, Interval]]:
+    """Exporter shares of world export value behind each ``baci_exports`` concentration."""
+    from critmin.vocab import hs6_concordance as hc
+
+    out: dict[tuple[str, str], dict[str, Interval]] = {}
+    if exports is None or exports.empty or chosen.empty:
+        return out
+    for r in chosen.itertuples(index=False):
+        g = exports[exports["hs6"].isin(hc.codes_for(r.commodity_id, r.stage)) & (exports["year"] == r.year)]
+        g = g[g["exporter_iso3"].notna()]  # an aggregate exporter has no country share
+        out[(r.commodity_id, r.stage)] = {iso: Interval.exact(float(v / r.world_total))
+                                          for iso, v in g.groupby("exporter_iso3")["value_usd"].sum().items()}
+    return out
+
+
+def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year: int | None = None) -> RiskInputs:
+    """Assemble :class:`RiskInputs` from the snapshot tables (pure).
+
+    ``importer`` (ISO3 or ``EU27``) and ``year`` choose the bilateral trade GeoPolRisk is
+    computed on (``tables['imports']`` must hold that importer's flows; default the latest
+    year of each mineral's codes). The US-published inputs (net import reliance, USGS
+    import shares, salient statistics) are used only when the importer is the US.
+    """
+    from critmin.analysis import domestic_supply as ds
+    from critmin.analysis import trade as tr
+    from critmin.vocab import hs6_concordance as hc
+
     production = tables.get("production", pd.DataFrame())
     commodities = tables.get("commodities", pd.DataFrame())
-    concentration = conc.concentration_table(production) if not production.empty else pd.DataFrame(columns=conc.CONCENTRATION_COLUMNS)
+    folded = conc.fold_fragments(production) if not production.empty else None
+    concentration = conc.concentration_table(production, folded) if not production.empty else pd.DataFrame(columns=conc.CONCENTRATION_COLUMNS)
     eu_shares = tables.get("eu_crm_supply_shares", pd.DataFrame())
     eu_conc = conc.eu_concentration_table(eu_shares)
-    chosen = conc.stage_view(concentration, eu_conc)
-    shares = _shares_by_series(production, chosen[chosen["origin"] == "usgs_mcs"]) if not production.empty else {}
+    wmd = tables.get("wmd_production", pd.DataFrame())
+    # stage_view takes WMD's latest usable year; every sheet has a Total row every year, so
+    # the last two years suffice (a quarter of the work)
+    wmd_conc = conc.wmd_concentration_table(wmd[wmd["year"] >= wmd["year"].max() - 1] if not wmd.empty else wmd)
+    exports = tables.get("world_exports", pd.DataFrame())
+    exp_conc = conc.export_concentration_table(exports)
+    chosen = conc.stage_view(concentration, eu_conc, wmd_conc, exp_conc)
+    shares = _shares_by_series(production, chosen[chosen["origin"] == "usgs_mcs"], folded) if not production.empty else {}
     shares.update(_eu_shares(eu_shares, chosen[chosen["origin"] == "eu_crm_2023"]))
+    shares.update(_wmd_shares(wmd, chosen[chosen["origin"] == "wmd"]))
+    shares.update(_export_shares(exports, chosen[chosen["origin"] == "baci_exports"]))
     feoc = dep.FEOC
+    us = importer == "USA"
 
     names = {}
     on_list: dict[str, dict[int, bool]] = {}
@@ -282,25 +428,32 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
             fe = float(sum(iv.low for c, iv in s.items() if c in feoc))
         get(r["commodity_id"]).stages[r["stage"]] = StageData(
             shares=s, hhi=_f(r["hhi"]), hhi_max=_f(r["hhi_max"]), china_share=_f(r["china_share"]), feoc_share=fe,
-            vintage=int(r["vintage"]), year=None if pd.isna(r["year"]) else int(r["year"]),
+            vintage=None if pd.isna(r["vintage"]) else int(r["vintage"]), year=None if pd.isna(r["year"]) else int(r["year"]),
             series_label=r["series_label"], unit=r["unit"], status=r["status"],
             unknown_countries=list(r["unknown_countries"]), source_id=r["source_id"], origin=r["origin"],
+            derived_from=r["derived_from"], status_reason=r.get("status_reason") or "",
         )
 
     # Salient-table import fraction first for own ids; group fallback comes after.
-    for cid, r in _pick_nir(tables.get("nir", pd.DataFrame())).items():
+    nir_picked = _pick_nir(tables.get("nir", pd.DataFrame())) if us else {}
+    for cid, r in nir_picked.items():
         m = get(cid)
         m.nir = r["_iv"]
         m.nir_display = r.get("raw") or ""
         m.nir_vintage, m.nir_year, m.nir_form = int(r["vintage"]), int(r["year"]), r.get("form") or ""
         m.nir_source = r.get("source_id")
 
-    for cid, r in _pick_import_shares(tables.get("import_shares", pd.DataFrame())).items():
+    for cid, r in (_pick_import_shares(tables.get("import_shares", pd.DataFrame()), nir_picked) if us else {}).items():
         m = get(cid)
         m.import_shares, m.import_period, m.import_source = r["shares"], r["period"], r["source"]
+        m.import_form = r["form"]
 
-    salient = tables.get("salient", pd.DataFrame())
+    salient = tables.get("salient", pd.DataFrame()) if us else pd.DataFrame()
     if not salient.empty:
+        preferred = {cid: r.get("form") if isinstance(r.get("form"), str) else "" for cid, r in nir_picked.items()}
+        for (cid, stage), sf in ds.us_stage_import_fraction(salient, preferred).items():
+            if cid in minerals or cid in names:
+                get(cid).stage_fractions[stage] = sf
         fr = dep.import_fraction(salient)
         fr = fr[fr["import_fraction"].notna()].sort_values(["commodity_id", "vintage", "year"])
         for cid, g in fr.groupby("commodity_id"):
@@ -309,6 +462,39 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
                 m = get(cid)
                 m.import_fraction = Interval.exact(float(last["import_fraction"]))
                 m.import_fraction_year = int(last["year"])
+
+    # Bilateral trade (BACI): the importer's imports of each mineral's codes per stage, and
+    # its production of the stage in the imports' unit.
+    imports = tables.get("imports", pd.DataFrame())
+    trade_year = None
+    if not imports.empty:
+        imports = tr.importer_rows(imports, importer)
+        members = tr.bloc_members(importer) if importer in tr.BLOCS else frozenset({importer})
+        index = ds.ProductionIndex(concentration, folded[0] if folded is not None else None, wmd)
+        arrays = tr.ImportArrays(imports)
+        for cid in sorted({e.commodity_id for e in hc.entries().values() if e.commodity_id and e.scope == "in_scope"}):
+            for stage in conc.STAGES:
+                codes = hc.codes_for(cid, stage, include_stage_mixed=stage == "mine")
+                block = tr.trade_block(arrays, importer, cid, stage, codes, year) if codes else None
+                if block is None:
+                    continue
+                m = get(cid)
+                m.importer = importer
+                m.trade_blocks[stage] = block
+                trade_year = max(trade_year or 0, block.year)
+                want = block.basis if block.measure() == "content_t" else None
+                m.domestic[stage] = ds.importer_production(members, cid, stage, block.year, index, want, other_stage_ok=True)
+        for m in minerals.values():
+            m.importer = importer
+            if m.import_shares is None and m.trade_blocks:
+                # Import sources from BACI where USGS publishes none (for the methods that
+                # take import shares): the stage with the larger import value.
+                b = max(m.trade_blocks.values(), key=lambda b: b.total_value)
+                amt = b.value_usd.sum(axis=1) if b.measure() == "value" else b.gross_t.sum(axis=1)
+                if amt.sum() > 0:
+                    m.import_shares = [(iso, Interval.exact(float(a / amt.sum()))) for iso, a in zip(b.partners, amt)]
+                    m.import_period, m.import_source = str(b.year), b.source_id
+                    m.import_form = f"HS {', '.join(b.codes)} ({b.measure()})"
 
     # An element published only inside its group (neodymium in rare earths) takes the
     # group's figures, and says so in ``via_group``.
@@ -326,6 +512,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
             m.via_group.append(f"net import reliance of {gid}")
         if m.import_shares is None and grp.import_shares is not None:
             m.import_shares, m.import_period, m.import_source = grp.import_shares, grp.import_period, grp.import_source
+            m.import_form = grp.import_form
             m.via_group.append(f"import sources of {gid}")
         if m.import_fraction is None and grp.import_fraction is not None:
             m.import_fraction, m.import_fraction_year = grp.import_fraction, grp.import_fraction_year
@@ -334,14 +521,30 @@ def build_inputs(tables: Mapping[str, pd.DataFrame]) -> RiskInputs:
             if stage not in m.stages:
                 m.stages[stage] = sd
                 m.via_group.append(f"{stage}-stage production of {gid}")
+        for stage, b in grp.trade_blocks.items():
+            if stage not in m.trade_blocks:
+                m.trade_blocks[stage] = b
+                if stage in grp.domestic:
+                    m.domestic[stage] = grp.domestic[stage]
+                m.via_group.append(f"{stage}-stage imports of {gid} (BACI)")
+        for stage, sf in grp.stage_fractions.items():
+            if stage not in m.stage_fractions:
+                m.stage_fractions[stage] = sf
+                m.via_group.append(f"{stage}-stage import fraction of {gid}")
 
     for cid, countries in _export_controls(tables.get("export_controls", pd.DataFrame()), commodities).items():
         if cid in minerals:
             minerals[cid].export_control_countries = countries
 
+    # every listed mineral has an entry, so a ranking shows one without data as insufficient
+    # (for an importer other than the US, some have no data at all)
+    for cid, years in on_list.items():
+        if any(years.values()):
+            get(cid)
+
     wgi, wgi_info = gov.estimates(tables.get("governance", pd.DataFrame()), gov.SIX)
     pv, pv_info = gov.estimates(tables.get("governance", pd.DataFrame()), ("PV",))
-    return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen)
+    return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen, importer, trade_year)
 
 
 def _f(x) -> float | None:

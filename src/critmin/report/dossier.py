@@ -209,11 +209,15 @@ def _production(d: Dossier, commodity, m, inputs: RiskInputs, tables: dict) -> N
             hl.append(False)
         if sd.origin == "usgs_mcs":
             when, source = f"{sd.year}", f"USGS Mineral Commodity Summaries {sd.vintage}, world production ({sd.series_label}; {sd.unit})"
+        elif sd.origin == "wmd":
+            when, source = f"{sd.year}", f"World Mining Data, table 6.4 ({sd.series_label}; {sd.unit})"
+        elif sd.origin == "baci_exports":
+            when, source = f"{sd.year}", f"CEPII BACI, share of world export value ({sd.series_label}); a proxy for production"
         else:
             when, source = "EU CRM 2023", f"European Commission, Study on the critical raw materials for the EU 2023 ({sd.series_label})"
         d.cite(sd.source_id)
         svg = charts.share_bars(labels, shares, hl, title=f"{STAGE_TITLE[stage]}, share of world total, {when}",
-                                xlabel="percent of world production", source=source, bounds=bounds, width=5.6)
+                                xlabel="percent of world export value" if sd.origin == "baci_exports" else "percent of world production", source=source, bounds=bounds, width=5.6)
         notes = []
         if sd.unknown_countries:
             notes.append("withheld or bounded: " + ", ".join(_country_name(c) for c in sd.unknown_countries))

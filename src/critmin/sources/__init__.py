@@ -85,6 +85,8 @@ READERS: tuple[str, ...] = (
     "critmin.sources.usgs_ds140:read_ds140",
     "critmin.sources.eu_crm:read_eu_crm",
     "critmin.sources.usgs_myb:read_myb_rare_earths",
+    "critmin.sources.cepii_baci:read_baci",
+    "critmin.sources.world_mining_data:read_wmd",
     "critmin.sources.busch2024_intensity:read_batpac",
     "critmin.sources.busch2024_deposits:read_busch2024_deposits",
 )

@@ -102,9 +102,7 @@ def evaluate(method: str, m, stage: str, inputs, overrides: Mapping | None = Non
                                     commodity_id=m.commodity_id, stage=stage,
                                     sources=src + [inputs.wgi_info.get("source_id")] + caller)
     if method == geopolrisk.METHOD:
-        hhi = None if sd is None or sd.hhi is None else sd.hhi
-        return geopolrisk.score(hhi, m.import_shares, inputs.pv, m.import_fraction, commodity_id=m.commodity_id,
-                                stage=stage, sources=src + [m.import_source, inputs.pv_info.get("source_id")])
+        return _geopolrisk(m, stage, sd, inputs, src)
     # eu_crm, US adaptation: GS = world production shares, sourcing = US import sources.
     gs = [eu_crm.Share(c, iv) for c, iv in (shares or {}).items()]
     sourcing = None
@@ -124,6 +122,68 @@ def evaluate(method: str, m, stage: str, inputs, overrides: Mapping | None = Non
                       r.missing, r.sources, r.notes + (note,))
 
 
+def _stage_hhi(sd) -> tuple[Interval | None, str]:
+    """HHI of the stage; where some producers are unknown, the interval [hhi, hhi_max]."""
+    if sd is None or sd.hhi is None:
+        return None, ""
+    hi = sd.hhi_max if sd.status == "partial" and sd.hhi_max is not None and sd.hhi_max > sd.hhi else sd.hhi
+    when = sd.year if sd.year is not None else sd.vintage
+    return Interval(sd.hhi, hi), f"HHI from {sd.derived_from} ({sd.series_label}, {when})"
+
+
+def _geopolrisk(m, stage: str, sd, inputs, src: list[str]) -> RiskResult:
+    """GeoPolRisk of one stage: on bilateral trade (BACI) where the importer has recorded
+    imports of the stage's HS codes, else on the USGS published import shares (US only).
+
+    ``F/(p+F)``: from BACI imports and the importer's production of the stage in the same
+    unit where that production is known; else (US) from the USGS salient statistics of the
+    stage; else, on the USGS path, the stage-blind salient fraction as before.
+    """
+    hhi, hhi_note = _stage_hhi(sd)
+    block = m.trade_blocks.get(stage)
+    sf = m.stage_fractions.get(stage)
+    pv_src = inputs.pv_info.get("source_id")
+    if block is not None:
+        prod = m.domestic.get(stage)
+        p = prod.amount if prod is not None else None
+        r = geopolrisk.score_bilateral(
+            hhi, block, inputs.pv, p,
+            import_fraction=sf.fraction if sf is not None else None,
+            fraction_source=(f"USGS salient {sf.year}: {sf.production_detail} vs {'; '.join(sf.import_details)} "
+                             f"({sf.unit})") if sf is not None else "",
+            production_note=prod.note if prod is not None else "", hhi_note=hhi_note,
+            sources=_stage_sources(m, stage) + [block.source_id, prod.source if prod else None,
+                                                sf.source_id if sf is not None and p is None else None, pv_src],
+        )
+        if m.via_group and any("BACI" in v for v in m.via_group):
+            r = RiskResult(r.method, r.version, m.commodity_id, r.stage, r.status, r.score, r.low, r.high, r.terms,
+                           r.missing, r.sources, r.notes + tuple(v for v in m.via_group if "BACI" in v or "import fraction" in v))
+        return r
+    if m.importer != "USA":
+        return finish(geopolrisk.METHOD, geopolrisk.VERSION_BILATERAL, m.commodity_id, stage, None, {},
+                      [f"recorded imports of the {stage}-stage HS codes by {m.importer} (BACI)"], [pv_src])
+    frac = sf.fraction if sf is not None and sf.fraction is not None else m.import_fraction
+    shares = m.import_shares if _form_fits_stage(m.import_form, stage) else None
+    r = geopolrisk.score(None if hhi is None else hhi, shares, inputs.pv, frac, commodity_id=m.commodity_id,
+                         stage=stage, sources=src + [m.import_source, pv_src])
+    extra = (f"import shares: {m.import_source} ({m.import_form or 'all forms'}, {m.import_period})",)
+    if hhi_note:
+        extra += (hhi_note,)
+    if shares is None and m.import_shares is not None:
+        extra += (f"the published import shares are for '{m.import_form}', not the {stage} stage",)
+    return RiskResult(r.method, r.version, r.commodity_id, r.stage, r.status, r.score, r.low, r.high,
+                      {**r.terms, "derived_from": "usgs_import_shares"}, r.missing, r.sources, r.notes + extra)
+
+
+def _form_fits_stage(form: str, stage: str) -> bool:
+    """Whether published import shares for ``form`` describe ``stage`` (a form without
+    stage words, or "All forms", fits both)."""
+    from critmin.analysis.domestic_supply import classify
+
+    c = classify(form or "", "imports")
+    return c in ("unspecified", "total") or c == stage
+
+
 def evaluate_all_stages(method: str, m, inputs, overrides: Mapping | None = None) -> RiskResult:
     """The higher of the two stages (the EU rule, used for every method when no stage is
     asked for). A stage without data is skipped; if both lack data, the mine-stage result
@@ -133,7 +193,17 @@ def evaluate_all_stages(method: str, m, inputs, overrides: Mapping | None = None
     if not known:
         with_data = [r for r in results if m.stages.get(r.stage) is not None]
         return (with_data or results)[0]
-    return max(known, key=lambda r: (r.high, r.low))
+    best = max(known, key=lambda r: (r.high, r.low))
+    # Say when the other stage could not be scored (nickel: the processing stage the US
+    # imports, with refinery output withheld), so a mine-stage score is not read as the whole.
+    other = [r for r in results if r.status == INSUFFICIENT and r.stage != best.stage
+             and (m.trade_blocks.get(r.stage) is not None or m.stages.get(r.stage) is not None)]
+    if other:
+        o = other[0]
+        note = f"{o.stage} stage not scored: {'; '.join(o.missing)}"
+        best = RiskResult(best.method, best.version, best.commodity_id, best.stage, best.status, best.score, best.low,
+                          best.high, best.terms, best.missing, best.sources, best.notes + (note,))
+    return best
 
 
 def rank(
