@@ -1,0 +1,119 @@
+"""Batched semismooth Newton with Armijo line search and smoothing continuation (chain kernel).
+
+The complementarity conditions (buyer of last resort, export quotas, minimum
+import prices, contract caps) are written with exact ``min``/``max``; Newton
+uses an element of their B-subdifferential (Qi and Sun 1993). Every member
+carries its own status from :mod:`.status`. A member on which plain Newton
+stalls is re-solved by smoothing continuation: each kink replaced by
+``(a + b +- sqrt((a - b)^2 + 4 delta^2))/2`` with ``delta`` driven to exactly 0,
+warm-started stage by stage (Chen, Qi and Sun 1998), so the answer is the
+exact problem's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .chain import YearInputs, evaluate, jacobian
+from .linalg import solve_stack
+from .status import STATUS_CONVERGED, STATUS_LINE_SEARCH, STATUS_MAX_ITER, STATUS_SINGULAR
+
+_ARMIJO = 1e-4
+_MAX_STEP = 3.0  # largest change of a log price in one step
+_HALVINGS = 30
+CONTINUATION = (0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 1e-4, 1e-5, 1e-6, 0.0)
+
+
+def _merit(F: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    return np.where(valid, 0.5 * np.einsum("ij,ij->i", F, F), np.inf)
+
+
+def newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve every member of ``y`` from ``u0``; returns ``u``, status and iterations per member.
+
+    Converged members are dropped from the working arrays once they are the
+    majority, so a stubborn member does not make the whole batch iterate.
+    """
+    n = u0.shape[0]
+    S, R = y.base.n_stages, y.base.n_regions
+    nz = S * R
+    u = u0.copy()
+    status = np.full(n, STATUS_MAX_ITER)
+    iterations = np.zeros(n, dtype=np.int64)
+    index = np.arange(n)
+    sub, us = y, u0.copy()
+    st = evaluate(sub, us)
+    merit = _merit(st.F, st.valid)
+    live = np.ones(n, bool)
+    for it in range(max_iter + 1):
+        done = live & st.valid & (np.max(np.abs(st.F), axis=1, initial=0.0) <= tol)
+        if done.any():
+            status[index[done]] = STATUS_CONVERGED
+            u[index[done]] = us[done]
+            live &= ~done
+        if not live.any() or it == max_iter:
+            break
+        if live.sum() < 0.5 * len(live):
+            keep = np.nonzero(live)[0]
+            sub, index, us, merit = sub.take(keep), index[keep], us[keep], merit[keep]
+            live = np.ones(len(keep), bool)
+            st = evaluate(sub, us)
+        iterations[index[live]] += 1
+        step, ok = solve_stack(jacobian(sub, st), st.F)
+        step[~live] = 0.0
+        largest = np.max(np.abs(step[:, :nz]), axis=1, initial=0.0)
+        step *= np.minimum(1.0, _MAX_STEP / np.maximum(largest, 1e-300))[:, None]
+        alpha = np.ones(len(live))
+        u_new = us + step
+        st_new = evaluate(sub, u_new)
+        merit_new = _merit(st_new.F, st_new.valid)
+        accept = ~live | (ok & (merit_new <= (1 - 2 * _ARMIJO * alpha) * merit))
+        backtracked = False
+        tries = 0
+        while not accept[ok].all() and tries < _HALVINGS:
+            backtracked = True
+            tries += 1
+            redo = np.nonzero(ok & ~accept)[0]
+            alpha[redo] *= 0.5
+            ut = us[redo] + alpha[redo, None] * step[redo]
+            st_t = evaluate(sub.take(redo), ut)
+            m_t = _merit(st_t.F, st_t.valid)
+            good = m_t <= (1 - 2 * _ARMIJO * alpha[redo]) * merit[redo]
+            u_new[redo], merit_new[redo] = ut, m_t
+            accept[redo[good]] = True
+        failed = ~accept
+        if failed.any():
+            backtracked = True
+            status[index[failed & ~ok]] = STATUS_SINGULAR
+            status[index[failed & ok]] = STATUS_LINE_SEARCH
+            u[index[failed]] = us[failed]
+            live &= ~failed
+            u_new[failed] = us[failed]
+        us, merit = u_new, merit_new
+        st = evaluate(sub, us) if backtracked else st_new
+    if live.any():
+        u[index[live]] = us[live]
+    return u, status, iterations
+
+
+def solve_with_fallback(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`newton`, then smoothing continuation from the base point for the members that failed."""
+    u, status, iterations = newton(y, u0, tol, max_iter)
+    retry = np.nonzero(status != STATUS_CONVERGED)[0]
+    if not len(retry):
+        return u, status, iterations
+    sub = y.take(retry)
+    us = np.zeros((len(retry), u0.shape[1]))
+    good_u = us.copy()
+    st_sub = None
+    for delta in CONTINUATION:
+        sub.smoothing = delta
+        us_new, st_sub, it = newton(sub, good_u, tol if delta == 0 else 1e-9, max_iter)
+        iterations[retry] += it
+        good = st_sub == STATUS_CONVERGED
+        good_u[good] = us_new[good]
+        us = us_new
+    u[retry] = us
+    status[retry] = st_sub
+    return u, status, iterations
