@@ -105,6 +105,8 @@ class ChainBase:
     kappa: np.ndarray  # (S, R) base feed cost share
     producing: np.ndarray  # (S, R) bool
     has_use: np.ndarray  # (S, R) bool: base use > 0
+    region_names: tuple[str, ...] = ()
+    stage_names: tuple[str, ...] = ()
 
     @classmethod
     def from_market(cls, market: ChainMarket) -> "ChainBase":
@@ -125,7 +127,8 @@ class ChainBase:
         kappa = np.stack([market.input_cost_share(s) for s in range(S)])
         scale = np.where(producing, Q0, np.maximum(Q0.max(axis=1, keepdims=True), 1e-300))
         has_use = np.stack([st.use > 0 for st in market.stages])
-        return cls(p0, Q0, scale, D0, P0, c0, log_c0, log_s0, s0, a, kappa, producing, has_use)
+        return cls(p0, Q0, scale, D0, P0, c0, log_c0, log_s0, s0, a, kappa, producing, has_use, market.regions,
+                   tuple(st.name for st in market.stages))
 
     @property
     def n_stages(self) -> int:

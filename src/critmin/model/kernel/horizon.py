@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -147,14 +147,24 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
         nc = dict(nc_stage=empty.astype(np.intp), nc_region=empty.astype(np.intp), nc_market=empty.astype(np.intp),
                   nc_K=empty, nc_cost=empty, nc_input=empty, nc_eta=empty, nc_floor=empty, nc_upside=empty,
                   nc_cap=empty, nc_t1=empty, nc_x1=empty, nc_tau=empty)
-    # a destination with possible use but no permitted supplier cannot be served
+    names = base.region_names or tuple(str(r) for r in range(R))
+    stages = base.stage_names or tuple(str(s) for s in range(S))
     if not allowed.all():
-        permitted = np.isfinite(np.broadcast_to(log_s0, (n, S, R, R))).any(axis=2)  # (N, S, R)
+        routes = np.isfinite(np.broadcast_to(log_s0, (n, S, R, R)))
+        # a destination with possible use but no permitted supplier cannot be served
+        permitted = routes.any(axis=2)  # (N, S, R)
         may_use = D_scale > 0
         if S > 1:
             may_use[:, :-1] |= (base.a[1:] * base.Q0[1:] > 0)[None]
         for i, s, d in zip(*np.nonzero(~permitted & may_use)):
-            fail(int(i), f"stage {s}: region {d} has no permitted supplier left (every origin it buys from is banned)")
+            fail(int(i), f"{names[d]} has no permitted supplier of {stages[s]} left (every origin it buys from "
+                         "is banned)")
+        # an origin whose every outlet is banned can sell nothing: its price would fall to zero
+        outlet = routes.any(axis=3)
+        rescued = np.isfinite(blr) | (off_q > 0)
+        for i, s, o in zip(*np.nonzero(~outlet & base.producing[None] & ~np.broadcast_to(rescued, outlet.shape))):
+            fail(int(i), f"{names[o]} has no permitted outlet for its {stages[s]} output (every buyer of it is "
+                         "banned): its price would fall to zero; add a buyer of last resort or allow a destination")
         if (~permitted).any():  # keep the shares defined where nothing is used
             log_s0 = np.where((~permitted)[:, :, None, :], base.log_s0[None], log_s0)
     y = YearInputs(
@@ -225,8 +235,50 @@ def _verify(y: YearInputs, st) -> np.ndarray:
     return out
 
 
+def _compact(inst: ChainInstruments) -> tuple[ChainInstruments, np.ndarray, np.ndarray]:
+    """Drop quota slots that never bind anyone (cap inf throughout) and projects with no capacity in any year.
+
+    An unused slot would only add a decoupled row to every Newton system; dropping it keeps
+    a member's arithmetic identical to a run without the slot (a no-op equals the baseline bit for bit).
+    """
+    keep_q = np.nonzero(np.isfinite(inst.quota_cap).any(axis=(0, 1)))[0]
+    keep_j = np.nonzero((inst.nc_capacity > 0).any(axis=(0, 1)))[0]
+    if len(keep_q) == inst.n_quotas and len(keep_j) == inst.n_projects:
+        return inst, keep_q, keep_j
+    changes = {name: getattr(inst, name)[..., keep_q] if name != "quota_dest" else inst.quota_dest[:, keep_q]
+               for name in ("quota_stage", "quota_origin", "quota_cap", "quota_dest")}
+    changes.update({name: getattr(inst, name)[..., keep_j]
+                    for name in ("nc_stage", "nc_region", "nc_market", "nc_capacity", "nc_cost", "nc_input", "nc_eta",
+                                 "nc_floor", "nc_cap", "nc_upside", "nc_payer")})
+    return replace(inst, **changes), keep_q, keep_j
+
+
 def _solve_block(base: ChainBase, inst: ChainInstruments, tol: float, max_iter: int, clearing_tol: float,
                  keep_flows: bool) -> HorizonSolution:
+    full_k, full_j = inst.n_quotas, inst.n_projects
+    inst, keep_q, keep_j = _compact(inst)
+    sol = _solve_compact(base, inst, tol, max_iter, clearing_tol, keep_flows)
+    if len(keep_q) == full_k and len(keep_j) == full_j:
+        return sol
+    n, T = sol.p.shape[:2]
+    nz = base.n_stages * base.n_regions
+    u = np.zeros((n, T, nz + full_k))
+    u[:, :, :nz] = sol.u[:, :, :nz]
+    u[:, :, nz + keep_q] = sol.u[:, :, nz:]
+    u[np.isnan(sol.u[:, :, 0])] = np.nan
+    q_ship = np.full((n, T, full_k), np.nan)
+    q_ship[:, :, keep_q] = sol.q_ship
+    out = {}
+    for name in ("y", "nb", "ye"):
+        arr = np.zeros((n, T, full_j)) if name == "y" else np.full((n, T, full_j), np.nan)
+        arr[:, :, keep_j] = getattr(sol, name)
+        arr[~sol.converged] = np.nan
+        out[name] = arr
+    return replace(sol, u=u, q_ship=q_ship, **out)
+
+
+def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter: int, clearing_tol: float,
+                   keep_flows: bool) -> HorizonSolution:
     n, T = inst.size, inst.n_years
     S, R = base.n_stages, base.n_regions
     K, J = inst.n_quotas, inst.n_projects
@@ -263,6 +315,16 @@ def _solve_block(base: ChainBase, inst: ChainInstruments, tol: float, max_iter: 
         clr = _verify(y, state)
         not_cleared = (st_code == STATUS_CONVERGED) & ~(clr <= clearing_tol)
         st_code[not_cleared] = STATUS_NOT_CLEARED
+        # tonnes the origin shares allocate cannot be negative: fixed deliveries (offtakes, new capacity)
+        # above a destination's use at every price leave no equilibrium in physical tonnes
+        use_scale = np.maximum(np.abs(state.U).reshape(len(alive), -1).max(axis=1), 1e-300)
+        negative = state.Rs < -clearing_tol * use_scale[:, None, None]
+        over = (st_code == STATUS_CONVERGED) & negative.any(axis=(1, 2))
+        for row in np.nonzero(over)[0]:
+            s_, d_ = np.argwhere(negative[row])[0]
+            st_code[row] = STATUS_NO_EQUILIBRIUM
+            reasons[row] = (f"deliveries of offtakes and new capacity into {base.region_names[d_]} ({base.stage_names[s_]}) "
+                            "exceed its use at any price the market can reach")
         iterations[alive, t] = its
         clearing[alive, t] = clr
         year = inst.years[t]

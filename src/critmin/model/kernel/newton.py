@@ -61,7 +61,7 @@ def newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int) -> tuple[np
         iterations[index[live]] += 1
         step, ok = solve_stack(jacobian(sub, st), st.F)
         step[~live] = 0.0
-        largest = np.max(np.abs(step[:, :nz]), axis=1, initial=0.0)
+        largest = np.max(np.abs(step), axis=1, initial=0.0)  # log prices and scaled rents alike
         step *= np.minimum(1.0, _MAX_STEP / np.maximum(largest, 1e-300))[:, None]
         alpha = np.ones(len(live))
         u_new = us + step
