@@ -132,10 +132,11 @@ def random_policies(market: ChainMarket, inst: ChainInstruments, rng: np.random.
             inst.expand_years("offtake_to_stock")[i, :, s, o] = rng.uniform() < 0.3
 
 
-def random_batch(market: ChainMarket, rng: np.random.Generator, n: int, years: int = 1) -> ChainInstruments:
+def random_batch(market: ChainMarket, rng: np.random.Generator, n: int, years: int = 1,
+                 kinds: tuple[str, ...] = EVERY_INSTRUMENT) -> ChainInstruments:
     """``n`` members with random instrument mixes over ``years`` years (member 0 is the baseline)."""
     inst = ChainInstruments.baseline(market, range(market.base_year + 1, market.base_year + 1 + years), n)
-    inst = inst.with_quota_slots(1).with_project_slots(1).materialise(n)
+    inst = inst.with_quota_slots(int("quota" in kinds)).with_project_slots(int("project" in kinds)).materialise(n)
     for i in range(1, n):
-        random_policies(market, inst, rng, i)
+        random_policies(market, inst, rng, i, kinds)
     return inst

@@ -11,18 +11,20 @@ from critmin.model.kernel.chain import ChainBase, evaluate, jacobian
 from critmin.model.kernel.horizon import initial_lags, prepare_year, solve_horizon
 from critmin.model.kernel.status import STATUS_CONVERGED
 
-from chain_factories import generated_market, random_batch
+from chain_factories import EVERY_INSTRUMENT, TRADE_AND_SHIFTS, generated_market, random_batch
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.parametrize("kinds", [EVERY_INSTRUMENT, TRADE_AND_SHIFTS + ("floor", "blr")], ids=["general", "plain"])
 @SETTINGS
-@given(st.integers(0, 2**32 - 1))
-def test_analytic_jacobian_matches_finite_differences_with_every_instrument(seed):
+@given(seed=st.integers(0, 2**32 - 1))
+def test_analytic_jacobian_matches_finite_differences_with_every_instrument(kinds, seed):
+    """Both assemblies: the general one (quotas, projects, offtakes) and the stage-block one."""
     rng = np.random.default_rng(seed)
     market = generated_market(rng)
     base = ChainBase.from_market(market)
-    inst = random_batch(market, rng, 8)
+    inst = random_batch(market, rng, 8, kinds=kinds)
     y, reasons = prepare_year(base, inst, 0, initial_lags(base, inst))
     ok = np.array([not r for r in reasons])
     y = y.take(np.nonzero(ok)[0])
@@ -141,3 +143,24 @@ def test_failed_members_are_all_nan_with_a_reason_naming_the_year():
     assert sol.status[1] != STATUS_CONVERGED
     assert sol.messages[1].startswith("2027: ") and "B has no permitted supplier" in sol.messages[1]
     assert np.isnan(sol.p[1]).all() and np.isnan(sol.X[1]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compiled_newton_agrees_with_the_numpy_reference(seed, monkeypatch):
+    """The compiled common-case Newton (large batches) and the numpy reference: same statuses, same prices."""
+    pytest.importorskip("numba")
+    from critmin.model.kernel import newton as newton_module
+
+    rng = np.random.default_rng(seed)
+    market = generated_market(rng, regions=int(rng.integers(3, 8)), stages=int(rng.integers(1, 4)))
+    inst = random_batch(market, rng, 300, years=3, kinds=TRADE_AND_SHIFTS + ("floor", "blr"))
+    base = ChainBase.from_market(market)
+    monkeypatch.setattr(newton_module, "COMPILED_MIN_MEMBERS", 1)
+    fast = solve_horizon(base, inst, keep_flows=False, workers=1)
+    monkeypatch.setattr(newton_module, "COMPILED_MIN_MEMBERS", 10**9)
+    ref = solve_horizon(base, inst, keep_flows=False, workers=1)
+    np.testing.assert_array_equal(fast.status, ref.status)
+    ok = ref.status == STATUS_CONVERGED
+    assert ok.mean() > 0.8
+    np.testing.assert_allclose(fast.u[ok], ref.u[ok], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fast.S[ok], ref.S[ok], rtol=1e-9)

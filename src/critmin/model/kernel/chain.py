@@ -107,6 +107,8 @@ class ChainBase:
     has_use: np.ndarray  # (S, R) bool: base use > 0
     region_names: tuple[str, ...] = ()
     stage_names: tuple[str, ...] = ()
+    no_trade_cost: bool = False  # no per-tonne delivery cost at the base
+    log_mult0: np.ndarray | None = None  # (S, R, R) ln((1 + x0)(1 + t0))
 
     @classmethod
     def from_market(cls, market: ChainMarket) -> "ChainBase":
@@ -127,8 +129,10 @@ class ChainBase:
         kappa = np.stack([market.input_cost_share(s) for s in range(S)])
         scale = np.where(producing, Q0, np.maximum(Q0.max(axis=1, keepdims=True), 1e-300))
         has_use = np.stack([st.use > 0 for st in market.stages])
+        tau0 = np.stack([st.trade_cost for st in market.stages])
+        mult0 = np.stack([(1 + st.base_export_tax) * (1 + st.base_tariff) for st in market.stages])
         return cls(p0, Q0, scale, D0, P0, c0, log_c0, log_s0, s0, a, kappa, producing, has_use, market.regions,
-                   tuple(st.name for st in market.stages))
+                   tuple(st.name for st in market.stages), not np.any(tau0), np.log(mult0))
 
     @property
     def n_stages(self) -> int:
@@ -187,6 +191,7 @@ class YearInputs:
     nc_t1: np.ndarray  # (N, J) 1 + duty on the route r_j -> m_j
     nc_x1: np.ndarray  # (N, J) 1 + export tax on the route
     nc_tau: np.ndarray  # (N, J) trade cost on the route
+    lw: np.ndarray | None = None  # (N, S, R, R) ln(mult / base mult) when delivered cost is p * mult (fast path)
     smoothing: float = 0.0
 
     @property
@@ -259,7 +264,6 @@ class ChainState:
     ye: np.ndarray  # (N, J) receipts per tonne of new capacity (strike rules applied)
     U: np.ndarray  # (N, S, R) physical use
     Rs: np.ndarray  # (N, S, R) tonnes allocated by the shares
-    X: np.ndarray  # (N, S, R, R)
     sales: np.ndarray
     excess: np.ndarray  # S - off - sales
     blr_w: np.ndarray  # weight of the price branch of the BLR min
@@ -268,6 +272,12 @@ class ChainState:
     q_w: np.ndarray  # weight of the mu branch
     F: np.ndarray  # (N, S*R + K)
     valid: np.ndarray  # (N,)
+    mult: np.ndarray | None = None
+
+    @property
+    def X(self) -> np.ndarray:
+        """Bilateral tonnes ``X[n, s, o, d] = R_{s,d} pi_{s,o,d}`` (formed only when asked)."""
+        return self.Rs[:, :, None, :] * self.pi
 
 
 def evaluate(y: YearInputs, u: np.ndarray) -> ChainState:
@@ -290,22 +300,38 @@ def evaluate(y: YearInputs, u: np.ndarray) -> ChainState:
             for k in range(K):
                 lam[nn, y.q_stage[:, k], y.q_origin[:, k]] += lam_k[:, k]
             add = add + lam * y.tariff1
-        v = p[..., None] * y.mult + add
-        if y.mip is not None:
-            c, w_mip = _smax(v, y.mip, delta * y.mip)
+        if y.lw is not None and not K and y.mip is None:
+            # no per-tonne costs, rents or minimum prices: c = p (1+x)(1+t), so ln(c/c0) needs no logarithm
+            ell = z[..., None] + y.lw
+            e = 1.0
+            w_mip = 1.0
+            c = v = None
         else:
-            c, w_mip = v, 1.0
-        ell = np.log(c) - base.log_c0
-        # d ell / d z_o = (d c / d v)(p (1+x)(1+t)) / c
-        e = w_mip * p[..., None] * y.mult / c
+            v = p[..., None] * y.mult + add
+            if y.mip is not None:
+                c, w_mip = _smax(v, y.mip, delta * y.mip)
+            else:
+                c, w_mip = v, 1.0
+            ell = np.log(c) - base.log_c0
+            # d ell / d z_o = (d c / d v)(p (1+x)(1+t)) / c
+            e = w_mip * p[..., None] * y.mult / c
         sig = y.sigma[:, :, None, :]
         tt = y.log_s0 - sig * ell
-        m = np.max(tt, axis=2)
-        m = np.where(np.isfinite(m), m, 0.0)
-        expo = np.exp(tt - m[:, :, None, :])
+        # log-sum-exp without a shift (one pass less); members whose terms over- or underflow are redone shifted
+        expo = np.exp(tt)
         tot = expo.sum(axis=2)
-        L = m + np.log(tot)
-        pi = expo / tot[:, :, None, :]
+        L = np.log(tot)
+        bad = ~(np.isfinite(L) & (tot > 0))
+        if bad.any():
+            rows = np.nonzero(bad.any(axis=(1, 2)))[0]
+            sub = tt[rows]
+            m = np.max(sub, axis=2)
+            m = np.where(np.isfinite(m), m, 0.0)
+            e_sub = np.exp(sub - m[:, :, None, :])
+            t_sub = e_sub.sum(axis=2)
+            expo[rows], tot[rows], L[rows] = e_sub, t_sub, m + np.log(t_sub)
+        expo *= (1.0 / tot)[:, :, None, :]
+        pi = expo
         lP = -(L - y.L0) / y.sigma
         D = y.D_scale * np.exp(-y.eps * lP)
         # existing producers
@@ -392,8 +418,7 @@ def evaluate(y: YearInputs, u: np.ndarray) -> ChainState:
                 feed = np.where(sj > 0, y.nc_input[:, j] * yv[:, j], 0.0)
                 U[nn, up[:, j], rj] += feed
                 Rs[nn, up[:, j], rj] += feed
-        X = Rs[:, :, None, :] * pi
-        sales = X.sum(axis=3)
+        sales = np.matmul(pi, Rs[..., None])[..., 0]  # sum_d X_od without forming X
         excess = Sx - off - sales
         clearing = excess / base.scale
         blr_w = np.zeros((n, S, R))
@@ -412,7 +437,7 @@ def evaluate(y: YearInputs, u: np.ndarray) -> ChainState:
             nn = np.arange(n)
             for k in range(K):
                 sk, ok = y.q_stage[:, k], y.q_origin[:, k]
-                row = X[nn, sk, ok]  # (N, R)
+                row = Rs[nn, sk] * pi[nn, sk, ok]  # (N, R) flows of the quota's exporter
                 q_ship[:, k] = (row * y.q_dest[:, k]).sum(axis=1)
                 # d ell / d mu_k on the quota's routes: (dc/dv)(1+t) lam / c
                 wm = w_mip[nn, sk, ok] if isinstance(w_mip, np.ndarray) else 1.0
@@ -422,10 +447,17 @@ def evaluate(y: YearInputs, u: np.ndarray) -> ChainState:
             Fq, q_w = _smin(mu, slack, delta)
             Fq = np.where(y.q_active, Fq, mu)
             q_w = np.where(y.q_active, q_w, 1.0)
-        F = np.concatenate([Fo.reshape(n, S * R), Fq], axis=1)
-        valid = np.all(np.isfinite(F), axis=1) & np.all(v > 0, axis=(1, 2, 3))
+        F = np.concatenate([Fo.reshape(n, S * R), Fq], axis=1) if K else Fo.reshape(n, S * R)
+        valid = np.all(np.isfinite(F), axis=1)
+        if v is not None:
+            valid &= np.all(v > 0, axis=(1, 2, 3))
     return ChainState(z, mu, p, c, e, lP, pi, D, Sx, E, dS_z, dS_in, pe, off, off_w, yv, dy_P, dy_in, nb, ye, U, Rs,
-                      X, sales, excess, blr_w, q_rho, q_ship, q_w, F, valid)
+                      sales, excess, blr_w, q_rho, q_ship, q_w, F, valid, y.mult)
+
+
+def delivered_cost(st: "ChainState") -> np.ndarray:
+    """Delivered cost of every route (computed on the fast path only when asked)."""
+    return st.c if st.c is not None else st.p[..., None] * st.mult
 
 
 def jacobian(y: YearInputs, st: ChainState) -> np.ndarray:
@@ -439,6 +471,8 @@ def jacobian(y: YearInputs, st: ChainState) -> np.ndarray:
     n = st.z.shape[0]
     S, R = base.n_stages, base.n_regions
     K, J = y.n_quotas, y.n_projects
+    if not K and not J and y.off_q is None:
+        return _jacobian_plain(y, st)
     nU = S * R + K
     nn = np.arange(n)
     col = np.arange(S * R).reshape(S, R)
@@ -510,4 +544,58 @@ def jacobian(y: YearInputs, st: ChainState) -> np.ndarray:
         unit = np.zeros((n, nU))
         unit[:, S * R + k] = 1.0
         Jm[:, S * R + k] = a * unit + (1 - a) * (-dship / y.q_scale[:, k, None])
+    return Jm
+
+
+def _jacobian_plain(y: YearInputs, st: ChainState) -> np.ndarray:
+    """The Jacobian without quotas, projects or offtakes, by stage blocks (the common case, and the fast one).
+
+    Same derivatives as the general assembly, grouped so that each stage needs one
+    batched (R x R) product: with ``Ce_s[d, k] = pi_kd e_kd`` (= d lnP_{s,d}/d z_{s,k}),
+    ``J[s, s] = diag(dS/dz + sum_d sigma X e) - (sigma X + pi g) Ce_s``, where ``g_d`` is the
+    response of the tonnes allocated in d to its price; ``J[s, s+1] = -pi_s a dS_{s+1}/dz`` and
+    ``J[s, s-1] = (dS_s/d lnP_{s-1}) Ce_{s-1}`` row by row.
+    """
+    base = y.base
+    n = st.z.shape[0]
+    S, R = base.n_stages, base.n_regions
+    SR = S * R
+    Jm = np.zeros((n, SR, SR))
+    eps = y.eps if y.eps.shape[0] == n else np.broadcast_to(y.eps, (n, S, R))
+    sig = y.sigma if y.sigma.shape[0] == n else np.broadcast_to(y.sigma, (n, S, R))
+    e = st.e
+    pie = st.pi * e if isinstance(e, np.ndarray) else st.pi
+    rsig = st.Rs * sig  # sigma_d R_d: sigma X_od = pi_od rsig_d
+    if isinstance(e, np.ndarray):
+        diag_sXe = (st.pi * e * rsig[:, :, None, :]).sum(axis=3)
+    else:
+        diag_sXe = np.matmul(st.pi, rsig[..., None])[..., 0]
+    g = -eps * st.D  # d R_{s,d} / d lnP_{s,d} from final use
+    if S > 1:
+        g = g.copy()
+        g[:, :-1] += base.a[1:] * st.dS_in[:, 1:]  # derived demand of the next stage responds to its feed price
+    w = rsig + g  # (sigma X + pi g)_od = pi_od w_d
+    idx = np.arange(R)
+    for s in range(S):
+        rows = slice(s * R, (s + 1) * R)
+        Ce = pie[:, s].transpose(0, 2, 1)  # (N, R_d, R_k)
+        M = st.pi[:, s] * w[:, s, None, :]
+        block = np.matmul(M, Ce)
+        np.negative(block, out=block)
+        block[:, idx, idx] += st.dS_z[:, s] + diag_sXe[:, s]
+        Jm[:, rows, rows] = block
+        if s + 1 < S:
+            Jm[:, rows, (s + 1) * R:(s + 2) * R] = -st.pi[:, s] * (base.a[s + 1] * st.dS_z[:, s + 1])[:, None, :]
+        if s > 0:
+            up = pie[:, s - 1].transpose(0, 2, 1)  # rows o: d lnP_{s-1,o} / d z_{s-1,k}
+            Jm[:, rows, (s - 1) * R:s * R] = st.dS_in[:, s, :, None] * up
+    Jm /= base.scale.reshape(1, SR, 1)
+    if y.blr is not None:
+        a = st.blr_w.reshape(n, SR, 1)
+        price = np.zeros((n, SR, SR))
+        price[:, np.arange(SR), np.arange(SR)] = (st.p / base.p0).reshape(n, SR)
+        Jm = a * price + (1 - a) * Jm
+    if y.fixed.any():
+        fixed = np.broadcast_to(y.fixed, (n, S, R)).reshape(n, SR)
+        Jm = np.where(fixed[:, :, None], np.eye(SR)[None], Jm)
     return Jm

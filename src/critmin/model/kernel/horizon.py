@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..chain.instruments import ChainInstruments
-from .chain import ChainBase, YearInputs, evaluate
+from .chain import ChainBase, YearInputs, delivered_cost, evaluate
 from .newton import solve_with_fallback
 from .status import STATUS_CONVERGED, STATUS_INFEASIBLE, STATUS_NAMES, STATUS_NO_EQUILIBRIUM, STATUS_NOT_CLEARED, STATUS_TEXT
 
@@ -87,8 +87,8 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
     mip = mip if np.any(mip > 0) else None
     allowed = at("allowed", t)
     log_s0 = np.where(allowed, base.log_s0, -np.inf) if not allowed.all() else base.log_s0[None]
-    with np.errstate(divide="ignore"):
-        L0 = np.log(base.s0.sum(axis=1))[None]  # (1, S, R), over all base shares
+    # computed exactly as the kernel's log-sum-exp at the base, so that lnP is exactly 0 there
+    L0 = np.log(np.exp(base.log_s0).sum(axis=1))[None]  # (1, S, R), over all base shares
     lamS = _lam(inst.supply_short, inst.supply_long)
     lamD = _lam(inst.demand_short, inst.demand_long)
     phi = inst.floor_eligible
@@ -167,7 +167,12 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
                          "banned): its price would fall to zero; add a buyer of last resort or allow a destination")
         if (~permitted).any():  # keep the shares defined where nothing is used
             log_s0 = np.where((~permitted)[:, :, None, :], base.log_s0[None], log_s0)
+    lw = None
+    # fast path: no per-tonne delivery costs now or at the base, so ln(c/c0) = z + ln(mult/mult0)
+    if not np.any(add) and base.no_trade_cost:
+        lw = np.log(mult) - base.log_mult0
     y = YearInputs(
+        lw=lw,
         base=base, mult=mult, add=add, tariff1=tariff1, mip=mip, log_s0=log_s0, L0=L0,
         sigma=inst.substitution, eps=inst.demand_short, eta=inst.supply_short,
         D_scale=D_scale, E_scale=E_scale, O_scale=O_scale,
@@ -296,6 +301,7 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
     clearing = np.full((n, T), np.nan)
     lags = initial_lags(base, inst)
     u_prev = np.zeros((n, nU))
+    u_prev2 = u_prev
     alive = np.arange(n)
     for t in range(T):
         if not len(alive):
@@ -305,11 +311,13 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
         bad = np.array([bool(r) for r in reasons])
         ok_rows = np.nonzero(~bad)[0]
         u = u_prev.copy()
+        # warm start: last year's solution moved on by last year's change (paths of partial adjustment are smooth)
+        start = u_prev if t < 2 else u_prev + (u_prev - u_prev2)
         st_code = np.full(len(alive), STATUS_INFEASIBLE)
         its = np.zeros(len(alive), dtype=np.int64)
         if len(ok_rows):
             ys = y if len(ok_rows) == len(alive) else y.take(ok_rows)
-            u_s, code, it = solve_with_fallback(ys, u_prev[ok_rows], tol, max_iter)
+            u_s, code, it = solve_with_fallback(ys, start[ok_rows], tol, max_iter)
             u[ok_rows], st_code[ok_rows], its[ok_rows] = u_s, code, it
         state = evaluate(y, u)
         clr = _verify(y, state)
@@ -353,8 +361,9 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
         u_all[idx, t] = u[rows]
         if keep_flows:
             X[idx, t] = state.X[rows]
-            c[idx, t] = state.c[rows]
+            c[idx, t] = delivered_cost(state)[rows]
         lags = Lags(state.E[rows], state.S[rows] - state.E[rows], state.D[rows])
+        u_prev2 = (u_prev if t else u)[rows]
         u_prev = u[rows]
         alive = idx
     failed = status != STATUS_CONVERGED

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .chain import YearInputs, evaluate, jacobian
+from . import linalg
 from .linalg import solve_stack
 from .status import STATUS_CONVERGED, STATUS_LINE_SEARCH, STATUS_MAX_ITER, STATUS_SINGULAR
 
@@ -96,8 +97,57 @@ def newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int) -> tuple[np
     return u, status, iterations
 
 
+#: Smallest batch whose common-case years run in the compiled Newton (below it the load is not worth it).
+COMPILED_MIN_MEMBERS = 256
+
+
+def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int):
+    """The compiled per-member Newton (:mod:`.chain_numba`) when it covers this year, else None."""
+    if (y.n_quotas or y.n_projects or y.off_q is not None or y.smoothing or u0.shape[0] < COMPILED_MIN_MEMBERS
+            or linalg._load_compiled() is False):
+        return None
+    from . import chain_numba
+
+    n = u0.shape[0]
+    base = y.base
+    S, R = base.n_stages, base.n_regions
+
+    def full(arr, shape, fill=None):
+        if arr is None:
+            return np.broadcast_to(np.float64(fill), (n,) + shape)
+        return np.broadcast_to(arr, (n,) + shape)
+
+    z = np.ascontiguousarray(u0[:, : S * R], dtype=np.float64).copy()
+    status = np.empty(n, dtype=np.int64)
+    iterations = np.zeros(n, dtype=np.int64)
+    chain_numba.newton_members(
+        np.arange(n), z, status, iterations, tol, max_iter, S, R,
+        full(base.p0, (S, R)), full(y.mult, (S, R, R)), full(y.add, (S, R, R)), full(y.mip, (S, R, R), 0.0),
+        full(y.log_s0, (S, R, R)), full(y.L0, (S, R)), base.log_c0,
+        np.log(full(y.mult, (S, R, R))) + np.log(base.p0)[None, :, :, None] - base.log_c0, full(y.sigma, (S, R)), full(y.eps, (S, R)),
+        full(y.eta, (S, R)), full(y.D_scale, (S, R)), full(y.E_scale, (S, R)), full(y.O_scale, (S, R)),
+        full(y.floor, (S, R), 0.0), full(y.upside, (S, R), 0.0), full(y.cap, (S, R), np.inf),
+        full(y.blr, (S, R), np.nan), full(y.stock, (S, R)), full(y.fixed, (S, R)), base.a, base.kappa, base.scale)
+    return z, status, iterations
+
+
 def solve_with_fallback(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton (compiled for the common case on large batches, else numpy), then the numpy reference with
+    smoothing continuation from the base point for the members that failed."""
+    compiled = _compiled_newton(y, u0, tol, max_iter)
+    if compiled is not None:
+        u, status, iterations = compiled
+        redo = np.nonzero(status != STATUS_CONVERGED)[0]
+        if len(redo):
+            u_r, st_r, it_r = solve_with_fallback_numpy(y.take(redo), u0[redo], tol, max_iter)
+            u[redo], status[redo], iterations[redo] = u_r, st_r, iterations[redo] + it_r
+        return u, status, iterations
+    return solve_with_fallback_numpy(y, u0, tol, max_iter)
+
+
+def solve_with_fallback_numpy(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`newton`, then smoothing continuation from the base point for the members that failed."""
     u, status, iterations = newton(y, u0, tol, max_iter)
     retry = np.nonzero(status != STATUS_CONVERGED)[0]
