@@ -220,6 +220,12 @@ def _lu_solve(A, b, x):  # pragma: no cover
     return True
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _row(arr, i):  # pragma: no cover
+    """Member ``i``'s slice of an array whose leading axis is the batch or 1 (shared by every member)."""
+    return arr[i] if arr.shape[0] > 1 else arr[0]
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult,
                    sigma, eps, eta, Dsc, Esc, Osc, floor, upside, cap, blr, stock, fixed, a, kappa, scale):  # pragma: no cover
@@ -246,8 +252,8 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
         z = Z[i]
         st = STATUS_MAX_ITER
         its = 0
-        ok = _residual(z, F, S, R, p0[i], mult[i], add[i], mip[i], log_s0[i], L0[i], log_c0, lmult[i], price, sigma[i],
-                       eps[i], eta[i], Dsc[i], Esc[i], Osc[i], floor[i], upside[i], cap[i], blr[i], stock[i], fixed[i],
+        ok = _residual(z, F, S, R, _row(p0, i), _row(mult, i), _row(add, i), _row(mip, i), _row(log_s0, i), _row(L0, i), log_c0, _row(lmult, i), price, _row(sigma, i),
+                       _row(eps, i), _row(eta, i), _row(Dsc, i), _row(Esc, i), _row(Osc, i), _row(floor, i), _row(upside, i), _row(cap, i), _row(blr, i), _row(stock, i), _row(fixed, i),
                        a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw)
         if not ok:
             status[i] = STATUS_LINE_SEARCH
@@ -267,7 +273,7 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
                 break
             its += 1
             # the buffers hold the current point's intermediates (from its accepted residual): no new residual
-            _jacobian(z, Jm, S, R, p0[i], sigma[i], eps[i], fixed[i], a, scale, pi, e, D, dSz, dSin, Rs, blrw)
+            _jacobian(z, Jm, S, R, _row(p0, i), _row(sigma, i), _row(eps, i), _row(fixed, i), a, scale, pi, e, D, dSz, dSin, Rs, blrw)
             for k in range(SR):
                 rhs[k] = -F[k]
             if not _lu_solve(Jm, rhs, step):
@@ -285,9 +291,9 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
             for h in range(_HALVINGS + 1):
                 for k in range(SR):
                     zt[k] = z[k] + alpha * step[k]
-                good = _residual(zt, Fn, S, R, p0[i], mult[i], add[i], mip[i], log_s0[i], L0[i], log_c0,
-                                 lmult[i], price, sigma[i], eps[i], eta[i], Dsc[i], Esc[i], Osc[i], floor[i], upside[i], cap[i], blr[i],
-                                 stock[i], fixed[i], a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw)
+                good = _residual(zt, Fn, S, R, _row(p0, i), _row(mult, i), _row(add, i), _row(mip, i), _row(log_s0, i), _row(L0, i), log_c0,
+                                 _row(lmult, i), price, _row(sigma, i), _row(eps, i), _row(eta, i), _row(Dsc, i), _row(Esc, i), _row(Osc, i), _row(floor, i), _row(upside, i), _row(cap, i), _row(blr, i),
+                                 _row(stock, i), _row(fixed, i), a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw)
                 if good:
                     mt = 0.0
                     for k in range(SR):

@@ -97,14 +97,18 @@ def newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int) -> tuple[np
     return u, status, iterations
 
 
-#: Smallest batch whose common-case years run in the compiled Newton (below it the load is not worth it).
+#: Smallest batch that loads the compiled Newton in a process that has not loaded it yet (loading costs
+#: ``import numba`` and the cached machine code, a few tenths of a second; a short CLI run never pays it).
 COMPILED_MIN_MEMBERS = 256
 
 
 def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int):
     """The compiled per-member Newton (:mod:`.chain_numba`) when it covers this year, else None."""
-    if (y.n_quotas or y.n_projects or y.off_q is not None or y.smoothing or u0.shape[0] < COMPILED_MIN_MEMBERS
-            or linalg._load_compiled() is False):
+    import sys
+
+    loaded = "critmin.model.kernel.chain_numba" in sys.modules  # once loaded (a large batch did), every size uses it
+    if (y.n_quotas or y.n_projects or y.off_q is not None or y.smoothing
+            or (u0.shape[0] < COMPILED_MIN_MEMBERS and not loaded) or linalg._load_compiled() is False):
         return None
     from . import chain_numba
 
@@ -112,22 +116,28 @@ def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int):
     base = y.base
     S, R = base.n_stages, base.n_regions
 
-    def full(arr, shape, fill=None):
+    def member(arr, shape, fill=None):
+        """The array with a leading member axis of n or 1, float64 (bool for masks); ``fill`` when absent."""
         if arr is None:
-            return np.broadcast_to(np.float64(fill), (n,) + shape)
-        return np.broadcast_to(arr, (n,) + shape)
+            return np.full((1,) + shape, fill, dtype=np.float64)
+        arr = np.asarray(arr)
+        if arr.ndim == len(shape):
+            arr = arr[None]
+        return arr
 
     z = np.ascontiguousarray(u0[:, : S * R], dtype=np.float64).copy()
     status = np.empty(n, dtype=np.int64)
     iterations = np.zeros(n, dtype=np.int64)
+    mult = member(y.mult, (S, R, R))
     chain_numba.newton_members(
         np.arange(n), z, status, iterations, tol, max_iter, S, R,
-        full(base.p0, (S, R)), full(y.mult, (S, R, R)), full(y.add, (S, R, R)), full(y.mip, (S, R, R), 0.0),
-        full(y.log_s0, (S, R, R)), full(y.L0, (S, R)), base.log_c0,
-        np.log(full(y.mult, (S, R, R))) + np.log(base.p0)[None, :, :, None] - base.log_c0, full(y.sigma, (S, R)), full(y.eps, (S, R)),
-        full(y.eta, (S, R)), full(y.D_scale, (S, R)), full(y.E_scale, (S, R)), full(y.O_scale, (S, R)),
-        full(y.floor, (S, R), 0.0), full(y.upside, (S, R), 0.0), full(y.cap, (S, R), np.inf),
-        full(y.blr, (S, R), np.nan), full(y.stock, (S, R)), full(y.fixed, (S, R)), base.a, base.kappa, base.scale)
+        member(base.p0, (S, R)), mult, member(y.add, (S, R, R)), member(y.mip, (S, R, R), 0.0),
+        member(y.log_s0, (S, R, R)), member(y.L0, (S, R)), base.log_c0,
+        np.log(mult) + np.log(base.p0)[None, :, :, None] - base.log_c0, member(y.sigma, (S, R)),
+        member(y.eps, (S, R)), member(y.eta, (S, R)), member(y.D_scale, (S, R)), member(y.E_scale, (S, R)),
+        member(y.O_scale, (S, R)), member(y.floor, (S, R), 0.0), member(y.upside, (S, R), 0.0),
+        member(y.cap, (S, R), np.inf), member(y.blr, (S, R), np.nan), member(y.stock, (S, R)),
+        member(y.fixed, (S, R)), base.a, base.kappa, base.scale)
     return z, status, iterations
 
 
