@@ -216,12 +216,15 @@ def test_errors_name_the_field(ree):
 
 
 def test_a_failed_member_is_null_with_a_reason_and_counted(ree):
-    batch = stack_scenarios(ree, [("fine", None), ("no supplier", {"export_restrictions": [
-        {"exporter": o, "importers": ["AUS"], "stage": "processing", "kind": "ban"} for o in ["CHN", "ROW", "USA"]]
-        + [{"exporter": "CHN", "importers": ["AUS"], "stage": "mine", "kind": "ban"}]})], ONE_YEAR)
+    zero = ree.with_stage("processing", flows=np.array([[0, 0, 0, 0], [10, 180, 0, 30], [1, 0, 8, 1], [1, 0, 0, 30.0]]))
+    batch = stack_scenarios(zero, [("fine", None), ("no supplier", {"export_restrictions": [
+        {"exporter": o, "importers": ["USA"], "stage": "processing", "kind": "ban"} for o in ["CHN", "AUS", "ROW"]]})],
+        ONE_YEAR)
     summary = batch.summary()
-    assert summary.attrs["failed"] >= 0
-    bad = [r for r in batch if not r.converged]
-    for r in bad:
-        assert r.message and r.quantities()["use"].isna().all() and r.prices()["use_price"].isna().all()
-    assert summary.attrs["members"] == 2
+    assert summary.attrs == {"failed": 1, "members": 2}
+    assert summary.loc["fine", "status"] == "converged"
+    bad = batch[1]
+    assert bad.status == "infeasible" and bad.message == "2026: USA has no permitted supplier of processing left " \
+        "(every origin it buys from is banned)"
+    assert bad.quantities()["use"].isna().all() and bad.prices()["use_price"].isna().all()
+    assert np.isnan(summary.loc["no supplier", "fiscal_cost_total"])
