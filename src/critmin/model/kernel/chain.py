@@ -467,6 +467,11 @@ def jacobian(y: YearInputs, st: ChainState) -> np.ndarray:
     unknowns directly and of the destination prices, so
     ``dF = direct + (dF/d lnP) C``, assembled stage by stage (see docs/model.md).
     """
+    with np.errstate(invalid="ignore", over="ignore"):  # members with a non-finite state fail the line search
+        return _jacobian(y, st)
+
+
+def _jacobian(y: YearInputs, st: ChainState) -> np.ndarray:
     base = y.base
     n = st.z.shape[0]
     S, R = base.n_stages, base.n_regions

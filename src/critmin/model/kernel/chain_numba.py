@@ -29,8 +29,9 @@ _HALVINGS = 30
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _residual(z, F, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult, price, sigma, eps, eta, Dsc, Esc, Osc,
-              floor, upside, cap, blr, stock, fixed, a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw):  # pragma: no cover
-    """Residuals ``F`` (and the Jacobian ``Jm`` when ``want_jac``) of one member at log prices ``z``."""
+              floor, upside, cap, blr, stock, fixed, a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw, Ebuf,
+              pebuf, salesbuf):  # pragma: no cover
+    """Residuals ``F`` of one member at log prices ``z``; the intermediates stay in the buffers."""
     for s in range(S):
         for o in range(R):
             price[s, o] = p0[s, o] * math.exp(z[s * R + o])
@@ -90,6 +91,7 @@ def _residual(z, F, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult, price, 
             dEz = eta[s, o] * Ep
             dEin = eta[s, o] * Ep
             E = Ep
+            pebuf[s, o] = price[s, o]
             F_ = floor[s, o]
             if F_ > 0.0 and Esc[s, o] > 0.0:
                 p = price[s, o]
@@ -97,6 +99,7 @@ def _residual(z, F, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult, price, 
                 wtop = 1.0 if p >= F_ else 0.0
                 above = p - F_ if p > F_ else 0.0
                 pe = top - upside[s, o] * above
+                pebuf[s, o] = pe
                 dpe = wtop - (upside[s, o] if p > F_ else 0.0)
                 Ee = Esc[s, o] * math.exp(eta[s, o] * (math.log(pe / p0[s, o]) + xin))
                 capped = Ee
@@ -111,6 +114,7 @@ def _residual(z, F, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult, price, 
                     dEz = wcap * eta[s, o] * Ee * (p / pe) * dpe
                     dEin = wcap * eta[s, o] * Ee
             Ssup[s, o] = E + Op
+            Ebuf[s, o] = E
             dSz[s, o] = dEz + eta[s, o] * Op
             dSin[s, o] = -kappa[s, o] * (dEin + eta[s, o] * Op)
     for s in range(S):
@@ -125,6 +129,7 @@ def _residual(z, F, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult, price, 
             sales = 0.0
             for d in range(R):
                 sales += Rs[s, d] * pi[s, o, d]
+            salesbuf[s, o] = sales
             clearing = (Ssup[s, o] - sales) / scale[s, o]
             F[i] = clearing
             blrw[s, o] = 0.0
@@ -228,8 +233,14 @@ def _row(arr, i):  # pragma: no cover
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult, add, mip, log_s0, L0, log_c0, lmult,
-                   sigma, eps, eta, Dsc, Esc, Osc, floor, upside, cap, blr, stock, fixed, a, kappa, scale):  # pragma: no cover
-    """Damped semismooth Newton for ``members`` (rows of the per-member arrays); writes ``Z``, status, iterations."""
+                   sigma, eps, eta, Dsc, Esc, Osc, floor, upside, cap, blr, stock, fixed, a, kappa, scale,
+                   out):  # pragma: no cover
+    """Damped semismooth Newton for ``members`` (rows of the per-member arrays); writes ``Z``, status, iterations.
+
+    ``out[i]`` (shape (8, S, R)) receives a converged member's state at its solution: log use price,
+    final use, output, eligible output, tonnes allocated by the shares, sales, receipts of eligible
+    output and the buyer-of-last-resort branch weight (NaN when not converged).
+    """
     SR = S * R
     pi = np.empty((S, R, R))
     price = np.empty((S, R))
@@ -241,6 +252,9 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
     dSin = np.empty((S, R))
     Rs = np.empty((S, R))
     blrw = np.empty((S, R))
+    Ebuf = np.empty((S, R))
+    pebuf = np.empty((S, R))
+    salesbuf = np.empty((S, R))
     F = np.empty(SR)
     Fn = np.empty(SR)
     Jm = np.empty((SR, SR))
@@ -254,7 +268,7 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
         its = 0
         ok = _residual(z, F, S, R, _row(p0, i), _row(mult, i), _row(add, i), _row(mip, i), _row(log_s0, i), _row(L0, i), log_c0, _row(lmult, i), price, _row(sigma, i),
                        _row(eps, i), _row(eta, i), _row(Dsc, i), _row(Esc, i), _row(Osc, i), _row(floor, i), _row(upside, i), _row(cap, i), _row(blr, i), _row(stock, i), _row(fixed, i),
-                       a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw)
+                       a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw, Ebuf, pebuf, salesbuf)
         if not ok:
             status[i] = STATUS_LINE_SEARCH
             continue
@@ -293,7 +307,7 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
                     zt[k] = z[k] + alpha * step[k]
                 good = _residual(zt, Fn, S, R, _row(p0, i), _row(mult, i), _row(add, i), _row(mip, i), _row(log_s0, i), _row(L0, i), log_c0,
                                  _row(lmult, i), price, _row(sigma, i), _row(eps, i), _row(eta, i), _row(Dsc, i), _row(Esc, i), _row(Osc, i), _row(floor, i), _row(upside, i), _row(cap, i), _row(blr, i),
-                                 _row(stock, i), _row(fixed, i), a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw)
+                                 _row(stock, i), _row(fixed, i), a, kappa, scale, pi, lP, e, D, Ssup, dSz, dSin, Rs, blrw, Ebuf, pebuf, salesbuf)
                 if good:
                     mt = 0.0
                     for k in range(SR):
@@ -311,3 +325,17 @@ def newton_members(members, Z, status, iterations, tol, max_iter, S, R, p0, mult
                 F[k] = Fn[k]
         status[i] = st
         iterations[i] = its
+        for s in range(S):
+            for r in range(R):
+                if st == STATUS_CONVERGED:  # the buffers hold the solution's intermediates
+                    out[i, 0, s, r] = lP[s, r]
+                    out[i, 1, s, r] = D[s, r]
+                    out[i, 2, s, r] = Ssup[s, r]
+                    out[i, 3, s, r] = Ebuf[s, r]
+                    out[i, 4, s, r] = Rs[s, r]
+                    out[i, 5, s, r] = salesbuf[s, r]
+                    out[i, 6, s, r] = pebuf[s, r]
+                    out[i, 7, s, r] = blrw[s, r]
+                else:
+                    for k in range(8):
+                        out[i, k, s, r] = math.nan

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..chain.instruments import ChainInstruments
 from .chain import ChainBase, YearInputs, delivered_cost, evaluate
-from .newton import solve_with_fallback
+from .newton import solve_year
 from .status import STATUS_CONVERGED, STATUS_INFEASIBLE, STATUS_NAMES, STATUS_NO_EQUILIBRIUM, STATUS_NOT_CLEARED, STATUS_TEXT
 
 _PRICE_COLLAPSE = np.log(1e-5)
@@ -224,6 +224,22 @@ class HorizonSolution:
         return [STATUS_NAMES[int(s)] for s in self.status]
 
 
+class _Solved:
+    """The year's state as the compiled kernel left it at the solution (the attributes the horizon reads)."""
+
+    def __init__(self, base: ChainBase, y: YearInputs, u: np.ndarray, out: np.ndarray) -> None:
+        n = u.shape[0]
+        S, R = base.n_stages, base.n_regions
+        self.z = u[:, : S * R].reshape(n, S, R)
+        self.p = base.p0 * np.exp(self.z)
+        self.lP, self.D, self.S, self.E, self.Rs, self.sales, self.pe, self.blr_w = (out[:, k] for k in range(8))
+        self.U = self.Rs  # no project or offtake deliveries on the compiled path
+        self.off = np.zeros((n, S, R))
+        self.excess = self.S - self.sales
+        self.q_ship = np.zeros((n, 0))
+        self.y = self.nb = self.ye = np.zeros((n, 0))
+
+
 def _verify(y: YearInputs, st) -> np.ndarray:
     """Relative market-clearing residual per member (BLR purchases and quota overshoot included)."""
     gap = np.abs(st.excess)
@@ -315,11 +331,15 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
         start = u_prev if t < 2 else u_prev + (u_prev - u_prev2)
         st_code = np.full(len(alive), STATUS_INFEASIBLE)
         its = np.zeros(len(alive), dtype=np.int64)
+        compiled_state = None
         if len(ok_rows):
             ys = y if len(ok_rows) == len(alive) else y.take(ok_rows)
-            u_s, code, it = solve_with_fallback(ys, start[ok_rows], tol, max_iter)
+            u_s, code, it, compiled_state = solve_year(ys, start[ok_rows], tol, max_iter)
             u[ok_rows], st_code[ok_rows], its[ok_rows] = u_s, code, it
-        state = evaluate(y, u)
+        if compiled_state is not None and not keep_flows and len(ok_rows) == len(alive):
+            state = _Solved(base, y, u, compiled_state)  # every member solved in compiled code: no re-evaluation
+        else:
+            state = evaluate(y, u)
         clr = _verify(y, state)
         not_cleared = (st_code == STATUS_CONVERGED) & ~(clr <= clearing_tol)
         st_code[not_cleared] = STATUS_NOT_CLEARED

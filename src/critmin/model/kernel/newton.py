@@ -129,6 +129,7 @@ def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int):
     status = np.empty(n, dtype=np.int64)
     iterations = np.zeros(n, dtype=np.int64)
     mult = member(y.mult, (S, R, R))
+    out = np.empty((n, 8, S, R))
     chain_numba.newton_members(
         np.arange(n), z, status, iterations, tol, max_iter, S, R,
         member(base.p0, (S, R)), mult, member(y.add, (S, R, R)), member(y.mip, (S, R, R), 0.0),
@@ -137,23 +138,34 @@ def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int):
         member(y.eps, (S, R)), member(y.eta, (S, R)), member(y.D_scale, (S, R)), member(y.E_scale, (S, R)),
         member(y.O_scale, (S, R)), member(y.floor, (S, R), 0.0), member(y.upside, (S, R), 0.0),
         member(y.cap, (S, R), np.inf), member(y.blr, (S, R), np.nan), member(y.stock, (S, R)),
-        member(y.fixed, (S, R)), base.a, base.kappa, base.scale)
-    return z, status, iterations
+        member(y.fixed, (S, R)), base.a, base.kappa, base.scale, out)
+    return z, status, iterations, out
 
 
 def solve_with_fallback(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Newton (compiled for the common case on large batches, else numpy), then the numpy reference with
     smoothing continuation from the base point for the members that failed."""
+    return solve_year(y, u0, tol, max_iter)[:3]
+
+
+def solve_year(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`solve_with_fallback`, plus the compiled kernel's state at the solution when it solved every member.
+
+    The state (N, 8, S, R) is what :func:`critmin.model.kernel.horizon` records, so that a year solved
+    entirely in compiled code needs no numpy evaluation afterwards; None otherwise.
+    """
     compiled = _compiled_newton(y, u0, tol, max_iter)
     if compiled is not None:
-        u, status, iterations = compiled
+        u, status, iterations, state = compiled
         redo = np.nonzero(status != STATUS_CONVERGED)[0]
         if len(redo):
             u_r, st_r, it_r = solve_with_fallback_numpy(y.take(redo), u0[redo], tol, max_iter)
             u[redo], status[redo], iterations[redo] = u_r, st_r, iterations[redo] + it_r
-        return u, status, iterations
-    return solve_with_fallback_numpy(y, u0, tol, max_iter)
+            state = None
+        return u, status, iterations, state
+    return (*solve_with_fallback_numpy(y, u0, tol, max_iter), None)
 
 
 def solve_with_fallback_numpy(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int
