@@ -396,7 +396,7 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
 
 
 def solve_horizon(base: ChainBase, inst: ChainInstruments, *, tol: float = 1e-10, max_iter: int = 60,
-                  clearing_tol: float = 1e-8, keep_flows: bool = True, block: int = 4096,
+                  clearing_tol: float = 1e-8, keep_flows: bool = True, block: int = 8192,
                   workers: int | None = None) -> HorizonSolution:
     """Solve every member over every year of ``inst.years``; never raises for a member's failure.
 
@@ -416,8 +416,10 @@ def solve_horizon(base: ChainBase, inst: ChainInstruments, *, tol: float = 1e-10
     n = inst.size
     if workers is None:
         workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-    if n > block and workers > 1:
-        block = min(block, -(-n // workers))
+    if workers > 1 and n >= 512 * workers:
+        # equal blocks, at least one per thread (blocks run their whole horizon independently)
+        per = -(-n // workers)
+        block = -(-per // -(-per // block))  # split further only to bound memory
     slices = [slice(i, min(i + block, n)) for i in range(0, n, block)]
     if len(slices) == 1:
         return _solve_block(base, inst if inst.size == n else inst.materialise(n), tol, max_iter, clearing_tol,
