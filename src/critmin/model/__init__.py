@@ -1,4 +1,8 @@
-"""Policy-simulation engine: a multi-region Armington partial-equilibrium model in levels.
+"""Policy-simulation engine.
+
+Two formulations: :mod:`critmin.model.chain` (the default for near-homogeneous goods: stages of
+multi-region markets in physical tonnes, linked by input coefficients, over years) and the
+Armington partial-equilibrium model in levels (one stage, one year) whose API follows.
 
 Public API
 ----------

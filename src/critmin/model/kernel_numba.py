@@ -55,15 +55,17 @@ import math
 import numpy as np
 from numba import njit
 
+from .kernel.status import STATUS_CONVERGED, STATUS_LINE_SEARCH, STATUS_MAX_ITER, STATUS_SINGULAR
+
 _ARMIJO = 1e-4
 _MAX_STEP = 3.0
 _MAX_HALVINGS = 30
 
-# status codes, identical to critmin.model.kernel
-_CONVERGED = 0
-_MAX_ITER = 1
-_LINE_SEARCH = 2
-_SINGULAR = 4
+# status codes from the one table every backend shares
+_CONVERGED = STATUS_CONVERGED
+_MAX_ITER = STATUS_MAX_ITER
+_LINE_SEARCH = STATUS_LINE_SEARCH
+_SINGULAR = STATUS_SINGULAR
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -61,6 +61,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError
 from critmin.sources.base import ReadResult, SourceInfo, frame, read_csv_rows, relative_to_data
+from critmin.sources.expectations import Bounds, Expectation, Shape, Values, expects
 from critmin.vocab.countries import resolve_country
 
 SOURCE_ID = "busch2024-lithium-deposits"
@@ -152,6 +153,21 @@ def _choice(text: str, allowed: tuple[str, ...], path: Path, row: int, field: st
     return text
 
 
+_GRADES = ("grade_reserve_pct_li", "grade_resource_pct_li", "grade_resource_inferred_pct_li")
+EXPECTED = Expectation(
+    files=(RELATIVE_PATH,),
+    shapes=(Shape(RELATIVE_PATH, rows=160, distinct={"status": 4, "resource_type": 3},
+                  doc="SOURCES.md section 10: 160 deposits (92 hard rock, 55 brine, 13 volcano-sedimentary)"),),
+    tables={"lithium_deposits": Values(
+        bounds=(Bounds(0.0, 100.0, columns=_GRADES, doc="grades in % Li"),
+                Bounds(0.0, 1.0, columns=("corporate_tax_rate",), doc="a tax rate is a fraction"),
+                Bounds(-90.0, 90.0, columns=("latitude",), doc="degrees"),
+                Bounds(-180.0, 180.0, columns=("longitude",), doc="degrees")),
+        field="{deposit_name}")},
+)
+
+
+@expects(EXPECTED)
 def read_busch2024_deposits(data_dir: Path) -> ReadResult:
     """Read ``Deposit.csv`` into ``lithium_deposits`` (see the module docstring).
 

@@ -56,6 +56,7 @@ import pandas as pd
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import ReadResult, SourceInfo, require_file, relative_to_data
+from critmin.sources.expectations import Bounds, Expectation, Shape, Values, expects
 from critmin.vocab import countries as vk
 from critmin.vocab import hs6_concordance
 
@@ -234,6 +235,18 @@ def fetch_trade(conn: sqlite3.Connection, path: Path) -> np.ndarray:
     return np.column_stack([rowids, rows])
 
 
+EXPECTED = Expectation(
+    files=(f"{FOLDER}/{FILE}",),
+    shapes=(Shape(f"{FOLDER}/{FILE}", rows=1_264_888, distinct={"hs6": 74},
+                  covers={"year": tuple(range(1995, 2025))},
+                  doc="SOURCES.md section 8: baci_trade 1,264,888 rows, 74 HS92 codes, 1995-2024"),),
+    tables={"world_trade": Values(
+        bounds=(Bounds(0.0, None, columns=("value_usd", "quantity_kg"), doc="trade values and tonnes are non-negative"),),
+        field="v/q (year {year}, exporter {exporter_code}, importer {importer_code}, k {hs6})")},
+)
+
+
+@expects(EXPECTED)
 def read_baci(data_dir: Path) -> ReadResult:
     """CEPII BACI HS92 extract -> ``world_trade`` (see the module docstring)."""
     data_dir = Path(data_dir)

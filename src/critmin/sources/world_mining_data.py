@@ -55,6 +55,7 @@ from pathlib import Path
 
 from critmin.errors import SourceError, UnmappedNameError
 from critmin.sources.base import ReadResult, SourceInfo, frame, relative_to_data, require_file
+from critmin.sources.expectations import Expectation, Shape, Values, expects
 from critmin.values import Qualifier
 from critmin.vocab import countries as vk
 
@@ -299,6 +300,15 @@ def read_sheet(conn: sqlite3.Connection, path: Path, rel: str, table: str, sheet
     return n
 
 
+EXPECTED = Expectation(
+    files=(f"{FOLDER}/{FILE}",),
+    shapes=(Shape(f"{FOLDER}/{FILE}", distinct={"sheet": 59}, covers={"year": tuple(range(2018, 2025))},
+                  doc="SOURCES.md section 9: 65 commodity sheets (fuels outside the catalogue skipped), 2018-2024"),),
+    tables={"wmd_production": Values(field="{sheet}, {country_name}, {year}")},
+)
+
+
+@expects(EXPECTED)
 def read_wmd(data_dir: Path) -> ReadResult:
     """World Mining Data production by country -> ``wmd_production`` (see the module docstring)."""
     data_dir = Path(data_dir)

@@ -81,25 +81,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .instruments import Instruments
-from .market import Market
+from ..instruments import Instruments
+from ..market import Market
+from .status import (STATUS_CONVERGED, STATUS_INFEASIBLE, STATUS_LINE_SEARCH, STATUS_MAX_ITER, STATUS_NAMES,
+                     STATUS_NO_EQUILIBRIUM, STATUS_NOT_CLEARED, STATUS_SINGULAR, STATUS_TEXT)
 
-STATUS_CONVERGED = 0
-STATUS_MAX_ITER = 1
-STATUS_LINE_SEARCH = 2
-STATUS_INFEASIBLE = 3
-STATUS_SINGULAR = 4
-STATUS_NOT_CLEARED = 5
-STATUS_NO_EQUILIBRIUM = 6
-STATUS_NAMES = {
-    STATUS_CONVERGED: "converged",
-    STATUS_MAX_ITER: "max_iterations",
-    STATUS_LINE_SEARCH: "line_search_failed",
-    STATUS_INFEASIBLE: "infeasible",
-    STATUS_SINGULAR: "singular_jacobian",
-    STATUS_NOT_CLEARED: "market_not_cleared",
-    STATUS_NO_EQUILIBRIUM: "no_equilibrium",
-}
 _PRICE_COLLAPSE = np.log(1e-5)  # a producer price below 1e-5 of its base value
 
 _ARMIJO = 1e-4
@@ -138,7 +124,7 @@ def warm_compiled(background: bool = True) -> bool:
         return False
 
     def load() -> None:
-        from . import kernel_numba  # noqa: F401  (importing loads the cached machine code lazily)
+        from .. import kernel_numba  # noqa: F401  (importing loads the cached machine code lazily)
 
         market = Market(("A", "B"), np.array([[1.0, 1.0], [1.0, 1.0]]), np.ones(2), np.full(2, 3.0),
                         np.full(2, 0.5), np.ones(2), np.zeros((2, 2)), np.zeros((2, 2)))
@@ -167,7 +153,7 @@ def use_numba(n: int, backend: str = "auto") -> bool:
         return True
     if backend != "auto":
         raise ValueError(f"backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
-    if f"{__package__}.kernel_numba" in sys.modules:
+    if "critmin.model.kernel_numba" in sys.modules:
         return True
     return n >= NUMBA_MIN_BATCH and numba_available()
 
@@ -757,13 +743,7 @@ class Equilibria:
         return self.z.shape[0]
 
 
-_FAILURE_TEXT = {
-    STATUS_MAX_ITER: "no convergence within the Newton iteration limit, also after smoothing continuation",
-    STATUS_LINE_SEARCH: "the line search could not reduce the residual, also after smoothing continuation "
-                        "(no equilibrium near the path, or a degenerate complementarity)",
-    STATUS_SINGULAR: "the Jacobian stayed singular, also after smoothing continuation "
-                     "(the instruments may leave a price undetermined)",
-}
+_FAILURE_TEXT = STATUS_TEXT
 
 
 def solve(market: Market, inst: Instruments, *, tol: float = 1e-12, max_iter: int = 50,
@@ -988,7 +968,7 @@ def _solve_members(market: Market, prep: Prepared, z: np.ndarray, mu: np.ndarray
     n, r, k = prep.size, prep.n_regions, prep.n_quotas
     todo = np.nonzero(status == STATUS_CONVERGED)[0]
     if len(todo) and compiled:
-        from . import kernel_numba
+        from .. import kernel_numba
 
         if residual is None or clearing is None:
             residual, clearing = np.full(n, np.nan), np.full(n, np.nan)
