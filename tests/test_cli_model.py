@@ -153,3 +153,42 @@ def test_compare_presets_and_files_side_by_side(scenario_file):
     assert r.returncode == 0 and "USA_net_import_reliance_pct" in r.stdout and "USA_import_hhi" in r.stdout
     r = run("compare", "section232-tariff-25", "nope")
     assert r.returncode == 2 and "unknown preset 'nope'" in r.stderr
+
+
+FLOOR_1E9 = {"name": "floor 1e9", "focus": "USA", "market": {"ref": "gallium"},
+             "policies": {"price_floors": [{"region": "CHN", "floor": 1.0e9}]}}
+
+
+def test_a_failed_solve_prints_no_number_in_json_table_or_csv(scenario_file):
+    """Issue 8's example: the World welfare row and the import HHI of a failed solve were 0.0."""
+    path = scenario_file(FLOOR_1E9, "floor.yaml")
+    r = run("simulate", str(path), "--format", "json")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] != "converged" and out["message"]
+    world = next(row for row in out["welfare"] if row["region"] == "World")
+    assert all(v is None for k, v in world.items() if k != "region"), world
+    assert out["indicators"]["import_hhi"] is None and out["indicators"]["base_import_hhi"] == 0.5
+    assert all(row["binds"] is None and row["value"] is None for row in out["binding"])
+    table = run("simulate", str(path))
+    assert table.returncode == 1 and "import_hhi: null" in table.stdout and "no results" in table.stdout
+    assert "\nimport_hhi: 0" not in table.stdout
+    csv_out = run("compare", str(path), "gallium_china_ban", "--format", "csv")
+    assert csv_out.returncode == 0, csv_out.stderr
+    rows = {line.split(",", 1)[0]: line.split(",", 1)[1] for line in csv_out.stdout.splitlines()[1:]}
+    assert rows["USA_import_hhi"].startswith(",") and rows["world_welfare_change"].startswith(",")
+    assert "1 of 2 scenarios did not solve (floor: " in csv_out.stderr
+    js = json.loads(run("compare", str(path), "gallium_china_ban", "--format", "json").stdout)
+    assert js["floor"]["USA_import_hhi"] is None and js["floor"]["world_welfare_change"] is None
+    assert js["floor"]["message"] and js["gallium_china_ban"]["status"] == "converged"
+
+
+def test_non_finite_numbers_and_long_references_exit_2_naming_the_field(scenario_file):
+    path = scenario_file("name: inf\nmarket: {ref: gallium}\npolicies:\n  tariffs:\n    - {importer: USA, rate: .inf}\n")
+    r = run("simulate", str(path))
+    assert r.returncode == 2 and "policies.tariffs.0.rate: Input should be a finite number" in r.stderr, r.stderr
+    path = scenario_file({"name": "long", "market": {"ref": "x" * 300}}, "long.yaml")
+    r = run("simulate", str(path))
+    assert r.returncode == 2 and "market.ref" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run("simulate", "z" * 300 + ".yaml")
+    assert r.returncode == 2 and "not found" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -70,12 +70,17 @@ def simulate_command(
 
 
 def _print_simulation(data: dict) -> None:
+    import math
+
     from critmin.cli import Format, emit
 
     header = data["header"]
     for key, value in header.items():
         if value not in ("", None):
-            shown = f"{value:,.4g}" if isinstance(value, float) else value
+            if isinstance(value, float):
+                shown = f"{value:,.4g}" if math.isfinite(value) else "null"  # a figure the solve did not give
+            else:
+                shown = value
             typer.echo(f"{key}: {shown}")
     result = data["result"]
     if not result.converged:
@@ -119,7 +124,12 @@ def compare_command(
             payload = json_safe({col: frame[col].to_dict() for col in frame.columns})
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         else:
-            emit(frame.reset_index(), fmt, title="Scenarios compared (change from each scenario's own base point)")
+            # a scenario that did not solve shows empty cells, never "nan" (numpy scalars in object columns)
+            table = frame.reset_index().astype(object)
+            emit(table.where(table.notna(), None), fmt,
+                 title="Scenarios compared (change from each scenario's own base point)")
+        if frame.attrs.get("failure_note"):  # every column says its status; this counts them
+            typer.echo(f"note: {frame.attrs['failure_note']}", err=True)
 
     _model_errors(go)
 

@@ -23,7 +23,9 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
         port: int = typer.Option(8000, help="Port."),
         db: Optional[str] = db_option,
-        workers: int = typer.Option(1, help="Worker processes (each has its own response cache)."),
+        workers: int = typer.Option(1, min=1, help="Worker processes (each has its own response cache). On SQLite "
+                                                   "they share the file (WAL, a 30 s lock wait, 503 if still busy); "
+                                                   "for many concurrent writers use PostgreSQL (--db)."),
         log_level: str = typer.Option("warning", help="uvicorn log level: critical, error, warning, info, debug."),
     ) -> None:
         """Start the REST API and the web dashboard (http://HOST:PORT/, API under /api/v1)."""

@@ -186,3 +186,86 @@ def test_every_preset_solves_and_knowledge_base_presets_say_where_their_numbers_
     assert release.prices().loc["USA", "consumer_price"] < ban.prices().loc["USA", "consumer_price"]
     capacity = kb["allied-capacity"]
     assert capacity.indicators()["net_import_reliance_pct"] < capacity.indicators()["base_net_import_reliance_pct"]
+
+
+# --- what a scenario may hold: the same refusals for files, dicts and the REST API -------------------
+
+_GALLIUM = {"name": "edge", "market": {"ref": "gallium"}}
+
+
+@pytest.mark.parametrize("policies, elasticities, field", [
+    ({"tariffs": [{"importer": "USA", "rate": float("inf")}]}, {}, "policies.tariffs.0.rate"),
+    ({"stockpile": [{"region": "USA", "quantity": float("nan")}]}, {}, "policies.stockpile.0.quantity"),
+    ({"capacity": [{"region": "CHN", "add": float("nan")}]}, {}, "policies.capacity.0.add"),
+    ({"demand_shocks": [{"region": "USA", "change": float("inf")}]}, {}, "policies.demand_shocks.0.change"),
+    ({}, {"supply": float("nan")}, "elasticities.supply"),
+    ({}, {"substitution": {"USA": float("-inf")}}, "elasticities.substitution"),
+])
+def test_non_finite_numbers_are_refused_naming_the_field(policies, elasticities, field):
+    scenario = {**_GALLIUM, "policies": policies, "elasticities": elasticities}
+    with pytest.raises(ScenarioError, match="finite number|a supply elasticity is a number") as err:
+        simulate(scenario)
+    assert f"{field}: " in str(err.value) or f"{field}.USA: " in str(err.value), str(err.value)
+
+
+def test_a_perfectly_elastic_supply_is_the_one_infinity_allowed_and_saved_as_a_string():
+    import json as _json
+
+    from critmin.model.scenario import parse_scenario
+
+    yaml_text = "name: elastic\nmarket: {ref: gallium}\nelasticities: {supply: {ROW: .inf}}\n"
+    scenario = parse_scenario(yaml.safe_load(yaml_text))
+    assert scenario.elasticities.supply == {"ROW": float("inf")}
+    saved = _json.loads(scenario.model_dump_json())
+    assert saved["elasticities"]["supply"] == {"ROW": "Infinity"}  # standard JSON, and it round-trips
+    assert parse_scenario(saved).elasticities.supply == {"ROW": float("inf")}
+    assert simulate(scenario).converged
+    with pytest.raises(ScenarioError, match="elasticities.supply: a supply elasticity is a number"):
+        parse_scenario({**_GALLIUM, "elasticities": {"supply": float("-inf")}})
+
+
+def test_non_finite_numbers_in_a_yaml_file_are_refused(tmp_path):
+    path = tmp_path / "inf.yaml"
+    path.write_text("name: inf\nmarket: {ref: gallium}\npolicies:\n  tariffs:\n    - {importer: USA, rate: .inf}\n"
+                    "  stockpile:\n    - {region: USA, quantity: .nan}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "policies.tariffs.0.rate" in str(err.value) and "policies.stockpile.0.quantity" in str(err.value)
+
+
+@pytest.mark.parametrize("update, phrase", [
+    ({"name": "n" * 201}, "name: String should have at most 200 characters"),
+    ({"name": "a\x00b"}, "name: contains a NUL character"),
+    ({"description": "ok\ud800"}, "description: contains a lone surrogate"),
+    ({"market": {"ref": "x" * 300}}, "market.ref: a market name is 1 to 100"),
+    ({"market": {"ref": "../../etc/passwd"}}, "market.ref"),
+    ({"focus": "U" * 65}, "focus"),
+])
+def test_text_limits_name_the_field(update, phrase):
+    with pytest.raises(ScenarioError, match="invalid scenario") as err:
+        simulate({**_GALLIUM, **update})
+    assert phrase in str(err.value)
+
+
+def test_hostile_yaml_files_are_scenario_errors(tmp_path):
+    cases = {
+        "deep.yaml": "name: deep\nmarket: {ref: gallium}\nx: " + "[" * 500 + "]" * 500 + "\n",
+        "twice.yaml": "name: a\nname: b\nmarket: {ref: gallium}\n",
+        "bomb.yaml": "a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+            f"{n}: &{n} [{','.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcde", "bcdef")),
+        "date.yaml": "name: x\nwhen: 2024-13-45\nmarket: {ref: gallium}\n",
+    }
+    phrases = {"deep.yaml": "nested more than 16 levels", "twice.yaml": "appears twice",
+               "bomb.yaml": "more than 200,000 values", "date.yaml": "cannot be read"}
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(tmp_path / name)
+        assert phrases[name] in str(err.value), (name, str(err.value))
+
+
+def test_a_file_name_the_system_refuses_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="not found|unknown preset"):
+        load_scenario("x" * 300 + ".yaml")
+    with pytest.raises(ScenarioError, match="unknown preset"):
+        load_scenario("y" * 300)

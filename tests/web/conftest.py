@@ -219,3 +219,73 @@ SMALL_SCENARIO = {
     },
     "policies": {"tariffs": [{"importer": "USA", "origins": ["CHN"], "rate": 0.25}]},
 }
+
+
+# --- both databases: SQLite and a throwaway PostgreSQL cluster ------------------------------------
+
+#: The storage backends every storage and server test runs against.
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster on loopback for this test process, stopped and deleted at the end.
+
+    Skips (with the reason) when the server binaries or the psycopg driver are missing.
+    """
+    from tests.web.postgres import SKIP_REASON_NO_BINARIES, Cluster, find_binaries
+
+    bindir = find_binaries()
+    if bindir is None:
+        pytest.skip(SKIP_REASON_NO_BINARIES)
+    pytest.importorskip("psycopg", reason="the PostgreSQL tests need the psycopg driver (pip install 'psycopg[binary]')")
+    cluster = Cluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_db_url(db_backend, request, tmp_path):
+    """A function that makes a new, empty database of the backend under test and gives its URL."""
+    counter = iter(range(1_000_000))
+
+    def make() -> str:
+        if db_backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'db{next(counter)}.db'}"
+        return request.getfixturevalue("pg_cluster").url()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def store_app(web_env, db_backend, request, tmp_path_factory):
+    """The app on each backend (for the tests of saving, running, listing, comparing and deleting)."""
+    from critmin.web.app import create_app
+
+    if db_backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('storedb') / 'store.db'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").url("api")
+    created = create_app(url, max_upload_bytes=4096, warm=False)
+    yield created
+    created.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def store_client(store_app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(store_app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def store_key(store_app) -> str:
+    from critmin.web.auth import create_key
+
+    return create_key(store_app.state.engine, "tests")[0]

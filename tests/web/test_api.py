@@ -1,7 +1,8 @@
 """REST API on the tiny snapshot: every endpoint, its numbers, and every kind of bad input.
 
 Each bad request must answer 4xx with a sentence saying what is wrong, never 5xx, and must
-write nothing to the database.
+write nothing to the database. The tests that store (keys, saving, running, listing,
+comparing, deleting, uploading) run on SQLite and on PostgreSQL (``store_client``).
 """
 
 from __future__ import annotations
@@ -230,28 +231,28 @@ def _counts(app):
         (lambda s: s["policies"].update(export_restrictions=[{"exporter": "CHN", "kind": "quota"}]), "needs `quantity`"),
     ],
 )
-def test_malformed_scenarios_are_422_and_write_nothing(client, app, api_key, mutate, phrase):
+def test_malformed_scenarios_are_422_and_write_nothing(store_client, store_app, store_key, mutate, phrase):
     bad = copy.deepcopy(SMALL_SCENARIO)
     mutate(bad)
-    before = _counts(app)
+    before = _counts(store_app)
     for path in ("/scenarios/run", "/scenarios", "/runs", "/scenarios/validate"):
-        r = client.post(API + path, json=bad, headers={"X-API-Key": api_key})
+        r = store_client.post(API + path, json=bad, headers={"X-API-Key": store_key})
         assert r.status_code == 422, (path, r.text)
         assert phrase in r.json()["detail"], (path, r.json()["detail"])
-    assert _counts(app) == before
+    assert _counts(store_app) == before
 
 
-def test_not_json_and_wrong_shapes(client, app, api_key):
-    before = _counts(app)
-    r = client.post(API + "/scenarios/run", content=b"{not json", headers={"content-type": "application/json"})
+def test_not_json_and_wrong_shapes(store_client, store_app, store_key):
+    before = _counts(store_app)
+    r = store_client.post(API + "/scenarios/run", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["detail"]
-    r = client.post(API + "/scenarios", json=[1, 2, 3], headers={"X-API-Key": api_key})
+    r = store_client.post(API + "/scenarios", json=[1, 2, 3], headers={"X-API-Key": store_key})
     assert r.status_code == 422
-    r = client.post(API + "/compare", json={"items": [{"preset": "gallium_china_ban", "run_id": 1}]})
+    r = store_client.post(API + "/compare", json={"items": [{"preset": "gallium_china_ban", "run_id": 1}]})
     assert r.status_code == 422 and "exactly one" in r.json()["detail"]
-    r = client.post(API + "/compare", json={"items": []})
+    r = store_client.post(API + "/compare", json={"items": []})
     assert r.status_code == 422
-    assert _counts(app) == before
+    assert _counts(store_app) == before
 
 
 @pytest.mark.parametrize(
@@ -263,8 +264,8 @@ def test_not_json_and_wrong_shapes(client, app, api_key):
         ({"Authorization": "Bearer cmk_00000000_" + "A" * 43}, "invalid API key"),
     ],
 )
-def test_writes_need_a_valid_key_and_write_nothing(client, app, headers, phrase):
-    before = _counts(app)
+def test_writes_need_a_valid_key_and_write_nothing(store_client, store_app, headers, phrase):
+    before = _counts(store_app)
     for method, path, kw in (
         ("post", "/scenarios", {"json": SMALL_SCENARIO}),
         ("post", "/runs", {"json": SMALL_SCENARIO}),
@@ -272,60 +273,60 @@ def test_writes_need_a_valid_key_and_write_nothing(client, app, headers, phrase)
         ("delete", "/scenarios/1", {}),
         ("post", "/scenarios/upload", {"files": {"file": ("s.yaml", b"name: x\n", "application/yaml")}}),
     ):
-        r = getattr(client, method)(API + path, headers=headers, **kw)
+        r = getattr(store_client, method)(API + path, headers=headers, **kw)
         assert r.status_code == 401, (path, r.text)
         assert phrase in r.json()["detail"]
-    assert _counts(app) == before
+    assert _counts(store_app) == before
 
 
-def test_wrong_secret_for_a_real_key_id_is_refused(client, api_key):
-    key_id = api_key.split("_")[1]
+def test_wrong_secret_for_a_real_key_id_is_refused(store_client, store_key):
+    key_id = store_key.split("_")[1]
     forged = f"cmk_{key_id}_" + "B" * 43
-    r = client.post(API + "/scenarios", json=SMALL_SCENARIO, headers={"X-API-Key": forged})
+    r = store_client.post(API + "/scenarios", json=SMALL_SCENARIO, headers={"X-API-Key": forged})
     assert r.status_code == 401 and "invalid API key" in r.json()["detail"]
 
 
-def test_revoked_key_is_refused(client, app):
+def test_revoked_key_is_refused(store_client, store_app):
     from critmin.web import auth, db
 
-    key, record = auth.create_key(app.state.engine, "to revoke")
-    assert db.revoke_key(app.state.engine, record["key_id"])
-    r = client.post(API + "/scenarios", json=SMALL_SCENARIO, headers={"X-API-Key": key})
+    key, record = auth.create_key(store_app.state.engine, "to revoke")
+    assert db.revoke_key(store_app.state.engine, record["key_id"])
+    r = store_client.post(API + "/scenarios", json=SMALL_SCENARIO, headers={"X-API-Key": key})
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
 
 
-def test_keys_are_stored_hashed(app, api_key):
+def test_keys_are_stored_hashed(store_app, store_key):
     from critmin.web import db
 
-    row = db.get_key(app.state.engine, api_key.split("_")[1])
-    secret = api_key.split("_", 2)[2]
+    row = db.get_key(store_app.state.engine, store_key.split("_")[1])
+    secret = store_key.split("_", 2)[2]
     assert secret not in str(row) and len(row["salt"]) == 32 and len(row["secret_hash"]) == 64
 
 
-def test_save_run_list_compare_delete(client, app, api_key):
-    h = {"X-API-Key": api_key}
-    saved = client.post(API + "/scenarios", json=SMALL_SCENARIO, headers=h)
+def test_save_run_list_compare_delete(store_client, store_app, store_key):
+    h = {"X-API-Key": store_key}
+    saved = store_client.post(API + "/scenarios", json=SMALL_SCENARIO, headers=h)
     assert saved.status_code == 201, saved.text
     sid = saved.json()["id"]
     assert saved.json()["mineral"] == "testium" and saved.json()["spec"]["policies"]["tariffs"][0]["rate"] == 0.25
-    listing = get(client, "/scenarios?q=TEST")
+    listing = get(store_client, "/scenarios?q=TEST")
     assert sid in [s["id"] for s in listing["items"]] and "spec" not in listing["items"][0]
-    run = client.post(API + f"/scenarios/{sid}/runs", headers=h)
+    run = store_client.post(API + f"/scenarios/{sid}/runs", headers=h)
     assert run.status_code == 201
     rid = run.json()["id"]
-    stored = get(client, f"/runs/{rid}")
-    direct = client.post(API + "/scenarios/run", json=SMALL_SCENARIO).json()
+    stored = get(store_client, f"/runs/{rid}")
+    direct = store_client.post(API + "/scenarios/run", json=SMALL_SCENARIO).json()
     assert stored["summary"] == direct["summary"] and stored["scenario_id"] == sid
-    assert stored["snapshot_fingerprint"] == get(client, "/health")["snapshot_fingerprint"]
-    assert rid in [r["id"] for r in get(client, f"/runs?scenario_id={sid}")["items"]]
-    csv_text = client.get(API + f"/runs/{rid}/tables/flows?format=csv").text
+    assert stored["snapshot_fingerprint"] == get(store_client, "/health")["snapshot_fingerprint"]
+    assert rid in [r["id"] for r in get(store_client, f"/runs?scenario_id={sid}")["items"]]
+    csv_text = store_client.get(API + f"/runs/{rid}/tables/flows?format=csv").text
     assert csv_text.splitlines()[0].startswith("origin,destination,quantity_base")
-    assert get(client, f"/runs/{rid}/tables/summary")["items"][0]["metric"] == "status"
+    assert get(store_client, f"/runs/{rid}/tables/summary")["items"][0]["metric"] == "status"
 
     variant = copy.deepcopy(SMALL_SCENARIO)
     variant["name"] = "bigger tariff"
     variant["policies"]["tariffs"][0]["rate"] = 0.5
-    cmp = client.post(API + "/compare", json={"items": [{"run_id": rid}, {"scenario_id": sid}, {"scenario": variant},
+    cmp = store_client.post(API + "/compare", json={"items": [{"run_id": rid}, {"scenario_id": sid}, {"scenario": variant},
                                                         {"preset": "gallium_china_ban"}]})
     assert cmp.status_code == 200, cmp.text
     body = cmp.json()
@@ -333,50 +334,50 @@ def test_save_run_list_compare_delete(client, app, api_key):
     price = next(r for r in body["rows"] if r["metric"] == "USA_consumer_price")
     run_col, saved_col, variant_col = body["columns"][:3]
     assert price[run_col] == pytest.approx(price[saved_col]) and price[variant_col] > price[saved_col]
-    csv_cmp = client.post(API + "/compare?format=csv", json={"items": [{"run_id": rid}]})
+    csv_cmp = store_client.post(API + "/compare?format=csv", json={"items": [{"run_id": rid}]})
     assert csv_cmp.text.startswith("metric,")
 
-    before = _counts(app)
-    assert client.delete(API + f"/scenarios/{sid}", headers=h).status_code == 200
-    after = _counts(app)
+    before = _counts(store_app)
+    assert store_client.delete(API + f"/scenarios/{sid}", headers=h).status_code == 200
+    after = _counts(store_app)
     assert after["scenarios"] == before["scenarios"] - 1 and after["runs"] == before["runs"]  # runs are kept
-    assert get(client, f"/runs/{rid}")["scenario_id"] is None
-    assert client.delete(API + f"/scenarios/{sid}", headers=h).status_code == 404
+    assert get(store_client, f"/runs/{rid}")["scenario_id"] is None
+    assert store_client.delete(API + f"/scenarios/{sid}", headers=h).status_code == 404
 
 
-def test_run_and_store_without_saving(client, api_key):
-    r = client.post(API + "/runs", json=SMALL_SCENARIO, headers={"X-API-Key": api_key})
+def test_run_and_store_without_saving(store_client, store_key):
+    r = store_client.post(API + "/runs", json=SMALL_SCENARIO, headers={"X-API-Key": store_key})
     assert r.status_code == 201 and r.json()["scenario_id"] is None and r.json()["status"] == "converged"
 
 
-def test_upload_yaml_and_its_limits(client, app, api_key):
+def test_upload_yaml_and_its_limits(store_client, store_app, store_key):
     import yaml
 
-    h = {"X-API-Key": api_key}
+    h = {"X-API-Key": store_key}
     good = yaml.safe_dump(SMALL_SCENARIO).encode()
-    r = client.post(API + "/scenarios/upload", files={"file": ("s.yaml", good, "application/yaml")}, headers=h)
+    r = store_client.post(API + "/scenarios/upload", files={"file": ("s.yaml", good, "application/yaml")}, headers=h)
     assert r.status_code == 201, r.text and r.json()["name"] == "test tariff"
-    before = _counts(app)
-    big = b"# padding\n" * 1000 + good  # over the 4 KiB limit of the test app
-    r = client.post(API + "/scenarios/upload", files={"file": ("big.yaml", big, "application/yaml")}, headers=h)
+    before = _counts(store_app)
+    big = b"# padding\n" * 1000 + good  # over the 4 KiB limit of the test store_app
+    r = store_client.post(API + "/scenarios/upload", files={"file": ("big.yaml", big, "application/yaml")}, headers=h)
     assert r.status_code == 413 and "too large" in r.json()["detail"]
-    r = client.post(API + "/scenarios/upload", files={"file": ("bad.yaml", b"name: [unclosed\n", "application/yaml")}, headers=h)
+    r = store_client.post(API + "/scenarios/upload", files={"file": ("bad.yaml", b"name: [unclosed\n", "application/yaml")}, headers=h)
     assert r.status_code == 422 and "not a UTF-8 YAML file" in r.json()["detail"]
-    r = client.post(API + "/scenarios/upload", files={"file": ("bin.yaml", b"\xff\xfe\x00garbage", "application/yaml")}, headers=h)
+    r = store_client.post(API + "/scenarios/upload", files={"file": ("bin.yaml", b"\xff\xfe\x00garbage", "application/yaml")}, headers=h)
     assert r.status_code == 422
-    r = client.post(API + "/scenarios/upload", files={"file": ("list.yaml", b"- 1\n- 2\n", "application/yaml")}, headers=h)
+    r = store_client.post(API + "/scenarios/upload", files={"file": ("list.yaml", b"- 1\n- 2\n", "application/yaml")}, headers=h)
     assert r.status_code == 422 and "mapping" in r.json()["detail"]
-    r = client.post(API + "/scenarios/upload", headers=h)
+    r = store_client.post(API + "/scenarios/upload", headers=h)
     assert r.status_code == 422
-    assert _counts(app) == before
+    assert _counts(store_app) == before
 
 
-def test_oversized_body_is_413_before_parsing(client, app, api_key):
-    before = _counts(app)
+def test_oversized_body_is_413_before_parsing(store_client, store_app, store_key):
+    before = _counts(store_app)
     huge = b'{"name": "' + b"x" * 1_200_000 + b'"}'
-    r = client.post(API + "/scenarios", content=huge, headers={"content-type": "application/json", "X-API-Key": api_key})
+    r = store_client.post(API + "/scenarios", content=huge, headers={"content-type": "application/json", "X-API-Key": store_key})
     assert r.status_code == 413 and "too large" in r.json()["detail"]
-    assert _counts(app) == before
+    assert _counts(store_app) == before
 
 
 def test_too_many_regions_is_refused(client):

@@ -270,6 +270,30 @@ def test_preset_loads_into_the_form(server, page):
     assert page.input_value("#sc-name") == spec["name"]
 
 
+def test_a_scenario_that_does_not_solve_shows_no_figures(server, page, shots):
+    """A floor of 1e9 USD/kg on Chinese gallium has no equilibrium: the page says so and shows no number."""
+    open_page(page, server + "/scenarios")
+    page.select_option("#sc-market", "gallium")
+    page.wait_for_function("document.querySelector('[data-testid=market-base] tbody tr td').textContent === 'USA'")
+    page.select_option("#sc-add", "price_floors")
+    block = page.locator(".instrument[data-kind=price_floors]")
+    block.locator("[data-field=region] select").select_option("CHN")
+    block.locator("[data-field=floor] input").fill("1e9")
+    with page.expect_request("**/api/v1/scenarios/run") as req:
+        page.click("#run")
+    sent = json.loads(req.value.post_data)
+    assert sent["policies"]["price_floors"][0]["floor"] == 1e9
+    page.wait_for_selector("#sc-status.error:has-text('Did not solve')")
+    expected = api(server, "/scenarios/run", copy.deepcopy(sent))
+    assert expected["result"]["status"] != "converged"
+    assert expected["summary"]["USA_welfare_change"] is None and expected["summary"]["USA_import_hhi"] is None
+    assert expected["result"]["message"] in page.inner_text("#sc-status")
+    assert page.locator("[data-testid=no-results]").count() == 1
+    for testid in ("result-kpis", "welfare-table", "flows-table", "reliance-table"):
+        assert page.locator(f"[data-testid={testid}]").count() == 0, testid
+    page.screenshot(path=str(shots / "scenarios_failed.png"), full_page=True)
+
+
 def test_api_docs_work_offline(server, page, shots):
     page.goto(server + "/api/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=15000)

@@ -1,4 +1,7 @@
-"""The database layer (migrations, portability) and the ``critmin serve`` / ``critmin keys`` commands."""
+"""The database layer (migrations, portability) and the ``critmin serve`` / ``critmin keys`` commands.
+
+Migrations and keys run on SQLite and on a throwaway PostgreSQL cluster (``new_db_url``).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from critmin.cli import app as cli_app
 from critmin.web import auth, db
 
 
-def test_migrations_create_upgrade_downgrade(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_create_upgrade_downgrade(new_db_url):
+    engine = db.make_engine(new_db_url())
     assert db.current_revision(engine) is None
     db.migrate(engine)
     assert db.current_revision(engine) == "0001"
@@ -24,6 +27,7 @@ def test_migrations_create_upgrade_downgrade(tmp_path):
     db.migrate(engine)
     db.migrate(engine)  # idempotent
     assert db.counts(engine) == {"api_keys": 0, "scenarios": 0, "runs": 0}
+    engine.dispose()
 
 
 def test_the_schema_is_portable_to_postgresql(tmp_path):
@@ -53,8 +57,8 @@ def test_default_url_follows_the_environment(monkeypatch, tmp_path):
     assert db.default_url().endswith(".local/share/critmin/critmin.db")
 
 
-def test_keys_create_list_revoke(tmp_path):
-    url = f"sqlite:///{tmp_path / 'k.db'}"
+def test_keys_create_list_revoke(new_db_url):
+    url = new_db_url()
     runner = CliRunner()
     created = runner.invoke(cli_app, ["keys", "create", "analyst laptop", "--db", url])
     assert created.exit_code == 0, created.output
@@ -72,6 +76,12 @@ def test_keys_create_list_revoke(tmp_path):
     assert again.exit_code == 1 and "no active key" in again.output
     blank = runner.invoke(cli_app, ["keys", "create", "  ", "--db", url])
     assert blank.exit_code == 2 and "name" in blank.output
+    # a NUL (PostgreSQL refuses it) or an undecodable byte of argv (a lone surrogate) is refused, not a crash
+    for bad in ("a\x00b", "a\udcffb"):
+        refused = runner.invoke(cli_app, ["keys", "create", bad, "--db", url])
+        assert refused.exit_code == 2 and "NUL" in refused.output, refused.output
+    assert len(db.list_keys(engine)) == 1
+    engine.dispose()
 
 
 def test_serve_passes_host_and_port_to_uvicorn(monkeypatch):

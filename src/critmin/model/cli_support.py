@@ -70,7 +70,10 @@ def compare_data(scenarios: Sequence[str | Path], labels: Sequence[str] | None =
 
 
 def compare_text(scenarios: Sequence[str | Path], digits: int = 4) -> str:
-    return _fmt(compare_data(scenarios), digits)
+    """The comparison table, and a line saying how many scenarios did not solve (if any)."""
+    frame = compare_data(scenarios)
+    note = frame.attrs.get("failure_note")
+    return _fmt(frame, digits) + (f"\nnote: {note}" if note else "")
 
 
 def compare_json(scenarios: Sequence[str | Path]) -> str:

@@ -3,6 +3,10 @@
 :class:`BatchResult` holds a whole batch and computes every table
 vectorised; ``batch[i]`` is a :class:`Result` view of one member. All tables
 are pandas DataFrames so that the CLI, the API and the reports only present.
+
+A member that did not solve reports no figure: every table is built through
+:mod:`critmin.model.outcome`, which nulls whatever depends on the solution and keeps the
+status and the reason.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .instruments import Instruments
-from .kernel import STATUS_CONVERGED, STATUS_NAMES, Solution, evaluate
+from .kernel import STATUS_NAMES, Solution, evaluate
 from .market import Market
+from . import outcome
 from .welfare import COMPONENTS, fiscal_detail, welfare_changes
 
 MODEL_ASSUMPTIONS = (
@@ -66,8 +71,16 @@ class BatchResult:
         base_prep = _base_prepared(self.market, self.instruments)
         self.base_state = evaluate(base_prep, np.zeros((n, prep.n_regions)), np.zeros((n, 0)))
         self._base_prep = base_prep
-        self.welfare = welfare_changes(prep, self.solution.state, self.base_state, base_prep)
-        self.fiscal = fiscal_detail(prep, self.solution.state)
+        welfare = welfare_changes(prep, self.solution.state, self.base_state, base_prep)
+        st = self.solution.state
+        self._status, self._messages = outcome.check_finite(
+            outcome.status_names(self.solution.status, STATUS_NAMES), self.solution.messages,
+            (st.p, st.S, st.X, welfare["total"]))
+        failed = outcome.failed_mask(self._status)
+        # a failed member has no welfare, fiscal flows or state: never a 0 from a where() on NaN
+        self.welfare = outcome.blank_members(welfare, failed)
+        self.fiscal = outcome.blank_members(fiscal_detail(prep, st), failed)
+        self._failed = failed
         if not self.notes:
             self.notes = [[] for _ in range(n)]
 
@@ -85,11 +98,25 @@ class BatchResult:
 
     @property
     def status(self) -> list[str]:
-        return [STATUS_NAMES[s] for s in self.solution.status]
+        """Status per member: ``converged`` or why it failed (kernel statuses, or ``not_finite``)."""
+        return self._status.tolist()
+
+    @property
+    def messages(self) -> list[str]:
+        """The reason per failed member (empty for a converged one)."""
+        return list(self._messages)
 
     @property
     def converged(self) -> np.ndarray:
-        return self.solution.status == STATUS_CONVERGED
+        return ~self._failed
+
+    def outcome(self) -> dict[str, object]:
+        """How many members converged and how many failed, by status."""
+        return outcome.outcome_counts(self._status)
+
+    def failure_note(self) -> str:
+        """A sentence saying how many members did not solve and why (empty when all converged)."""
+        return outcome.failure_note(self._status, self.names)
 
     def indicators(self) -> dict[str, np.ndarray]:
         """Focus-region indicators for every member: NIR (%) and import HHI (0-1)."""
@@ -109,6 +136,9 @@ class BatchResult:
             out[prefix + "exports"] = exports
             out[prefix + "net_import_reliance_pct"] = nir
             out[prefix + "import_hhi"] = _hhi(imports_by_origin)
+            if not label:  # the scenario's indicators of a failed member are unknown, not 0
+                for key in ("imports", "exports", "net_import_reliance_pct", "import_hhi"):
+                    out[key] = np.where(self._failed, np.nan, out[key])
         return out
 
     def summary_frame(self) -> pd.DataFrame:
@@ -117,7 +147,8 @@ class BatchResult:
         st, base = sol.state, self.base_state
         rows: dict[str, Any] = {
             "scenario": self.names,
-            "status": self.status,
+            "status": self._status,
+            "message": self.messages,
             "iterations": sol.iterations,
         }
         price_index = prep.P0 * np.exp(st.log_pi)
@@ -142,7 +173,11 @@ class BatchResult:
             rows[f"{key}_tariff_and_levy_revenue_change"] = (self.welfare["tariff_revenue"]
                                                               + self.welfare["levy_revenue"])[:, f]
         rows["world_welfare_change"] = self.welfare["total"].sum(axis=1)
-        return pd.DataFrame(rows).set_index("scenario")
+        frame = outcome.withhold_rows(pd.DataFrame(rows), self._failed, keep=("scenario", "status", "message",
+                                                                               "iterations"))
+        frame = frame.set_index("scenario")
+        frame.attrs["outcome"] = self.outcome()
+        return frame
 
 
 def _base_prepared(market: Market, inst: Instruments):
@@ -174,15 +209,20 @@ class Result:
 
     @property
     def status(self) -> str:
-        return STATUS_NAMES[int(self.batch.solution.status[self.i])]
+        return str(self.batch._status[self.i])
 
     @property
     def converged(self) -> bool:
-        return self.status == "converged"
+        return self.status == outcome.CONVERGED
+
+    @property
+    def failed(self) -> bool:
+        """True when the member did not solve: every figure that needs the solution is null."""
+        return not self.converged
 
     @property
     def message(self) -> str:
-        return self.batch.solution.messages[self.i]
+        return self.batch._messages[self.i]
 
     @property
     def iterations(self) -> int:
@@ -219,7 +259,7 @@ class Result:
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["producer_price_change_pct"] = 100 * (frame.producer_price / frame.producer_price_base - 1)
             frame["consumer_price_change_pct"] = 100 * (frame.consumer_price / frame.consumer_price_base - 1)
-        return frame
+        return outcome.withhold(frame, self.failed)
 
     def quantities(self) -> pd.DataFrame:
         """Supply, private demand, government purchases, imports and exports by region.
@@ -256,7 +296,7 @@ class Result:
         )
         frame["supply_change"] = frame.supply - frame.supply_base
         frame["demand_change"] = frame.demand - frame.demand_base
-        return frame
+        return outcome.withhold(frame, self.failed, keep=("stockpile_purchase",))  # an input, not a result
 
     def flows(self) -> pd.DataFrame:
         """Bilateral flows in long form: quantity and value, base and scenario, wedges per unit."""
@@ -284,19 +324,22 @@ class Result:
             }
         )
         frame["quantity_change"] = frame.quantity - frame.quantity_base
-        keep = (frame.quantity_base > 0) | (frame.quantity > 0) | ~frame.permitted
-        return frame[keep & ((frame.quantity_base > 0) | (frame.quantity > 0))].reset_index(drop=True)
+        frame = frame[(frame.quantity_base > 0) | (frame.quantity > 0)].reset_index(drop=True)
+        # the instrument settings of a flow are what the user asked for, known without a solve
+        return outcome.withhold(frame, self.failed, keep=("origin", "destination", "tariff_rate", "export_tax_rate",
+                                                          "permitted"))
 
     def welfare(self) -> pd.DataFrame:
         """Welfare changes from the base by region and component, with a world total row."""
         data = {k: self.batch.welfare[k][self.i] for k in (*COMPONENTS, "total")}
         frame = pd.DataFrame(data, index=self._regions())
-        frame.loc["World"] = frame.sum(axis=0)
-        return frame
+        frame.loc["World"] = outcome.total_row(frame)
+        return outcome.withhold(frame, self.failed)
 
     def fiscal(self) -> pd.DataFrame:
         """Fiscal detail of floors and purchases by region."""
-        return pd.DataFrame({k: v[self.i] for k, v in self.batch.fiscal.items()}, index=self._regions())
+        frame = pd.DataFrame({k: v[self.i] for k, v in self.batch.fiscal.items()}, index=self._regions())
+        return outcome.withhold(frame, self.failed)
 
     def binding(self) -> pd.DataFrame:
         """Every quantity limit and price floor in the scenario, whether it binds and by how much."""
@@ -329,11 +372,13 @@ class Result:
         for o, d in zip(*np.nonzero(~inst.allowed[i] & (X0 > 0))):
             rows.append({"instrument": "export_ban", "where": f"{r[o]} -> {r[d]}", "binds": True,
                          "measure": "flow", "value": float(st.X[i, o, d])})
-        return pd.DataFrame(rows, columns=["instrument", "where", "binds", "measure", "value"])
+        frame = pd.DataFrame(rows, columns=["instrument", "where", "binds", "measure", "value"])
+        return outcome.withhold(frame, self.failed, keep=("instrument", "where", "measure"))
 
     def indicators(self) -> dict[str, float]:
         """Focus-region NIR (%) and import HHI (0-1), base and scenario."""
-        return {k: float(v[self.i]) for k, v in self.batch.indicators().items()}
+        values = {k: float(v[self.i]) for k, v in self.batch.indicators().items()}
+        return outcome.indicators(values, self.failed)
 
     def summary(self) -> pd.Series:
         """Headline numbers (one row of the comparison table)."""

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import outcome
 from .instruments import Instruments
 from .kernel import solve
 from .market import Market
 from .policies import build_market, compile_policies, market_spec
 from .results import BatchResult, Result
-from .scenario import PRESET_DIR, Scenario, load_scenario, parse_scenario
+from .scenario import PRESET_DIR, Scenario, ScenarioError, load_scenario, parse_scenario
 
 ScenarioLike = Union[Scenario, str, Path, dict]
 
@@ -57,12 +58,45 @@ def simulate_batch(market: Market, instruments: Instruments, names: Sequence[str
     (e.g. ``Instruments.baseline(market, 10_000)`` or
     ``prepare_scenario(...)[1].repeat(n)``), edit its arrays, and call this.
     """
+    check_instruments(instruments)
     n = instruments.size
     names = list(names) if names is not None else [f"member_{i}" for i in range(n)]
     if focus is not None and focus not in market.regions:
         focus = None
     solution = solve(market, instruments, **solver_options)
     return BatchResult(market, instruments, solution, names, focus, [list(x) for x in notes] if notes else [])
+
+
+#: Instrument arrays that may hold one non-finite value with a meaning: NaN is "no buyer of last
+#: resort", +inf "no quota cap" and "perfectly elastic supply"; every other value must be finite.
+_NEUTRAL_NON_FINITE = {"blr_floor": "nan", "quota_cap": "posinf", "supply": "posinf"}
+
+
+def check_instruments(instruments: Instruments) -> None:
+    """Refuse instrument arrays holding NaN or infinities (:class:`ScenarioError` naming field and members).
+
+    Scenario files are checked by their schema; this guards arrays edited by hand for a sweep
+    or a Monte Carlo batch, so a NaN never reaches the solver as a "singular Jacobian".
+    """
+    from dataclasses import fields
+
+    for f in fields(instruments):
+        values = np.asarray(getattr(instruments, f.name))
+        if values.dtype.kind != "f":
+            continue
+        allowed = _NEUTRAL_NON_FINITE.get(f.name)
+        bad = ~np.isfinite(values)
+        if allowed == "nan":
+            bad &= ~np.isnan(values)
+        elif allowed == "posinf":
+            bad &= ~np.isposinf(values)
+        if bad.any():
+            members = np.unique(np.nonzero(bad)[0])
+            shown = ", ".join(map(str, members[:5])) + (" ..." if len(members) > 5 else "")
+            raise ScenarioError(f"instruments.{f.name}: members {shown} hold a value that is not a finite number; "
+                                "every instrument value must be finite"
+                                + {"nan": " (NaN means no buyer of last resort)",
+                                   "posinf": " (+inf means no cap, or perfectly elastic supply)"}.get(allowed or "", ""))
 
 
 def simulate_many(scenarios: Sequence[ScenarioLike]) -> list[Result]:
@@ -95,7 +129,11 @@ def simulate(scenario: ScenarioLike) -> Result:
 def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result], labels: Sequence[str] | None = None) -> pd.DataFrame:
     """Side-by-side comparison: one column per scenario, one row per headline number.
 
-    Columns are the scenarios' names, or ``labels`` when given (one per scenario).
+    Columns are the scenarios' names, or ``labels`` when given (one per scenario). A
+    scenario that did not solve has its ``status`` and ``message`` (the reason) and null
+    figures; ``frame.attrs["outcome"]`` counts the scenarios that converged and failed
+    (:func:`critmin.model.outcome.outcome_counts`) and ``frame.attrs["failure_note"]`` says
+    which failed, in a sentence (empty when all converged).
     """
     results = [s if isinstance(s, Result) else None for s in scenarios]
     todo = [s for s, r in zip(scenarios, results) if r is None]
@@ -106,6 +144,9 @@ def compare(scenarios: Sequence[ScenarioLike] | Sequence[Result], labels: Sequen
     names = list(labels) if labels is not None else [r.name for r in results]
     frame = pd.concat([r.summary().rename(name) for r, name in zip(results, names)], axis=1)
     frame.index.name = "metric"
+    statuses = [r.status for r in results]
+    frame.attrs["outcome"] = outcome.outcome_counts(statuses)
+    frame.attrs["failure_note"] = outcome.failure_note(statuses, names, noun="scenarios")
     return frame
 
 
@@ -123,6 +164,12 @@ def sweep(scenario: ScenarioLike, field: str, values: np.ndarray, *, index: tupl
         (broadcast).
     index : tuple of int, optional
         Position inside the member's array (e.g. ``(origin, destination)``).
+
+    Returns
+    -------
+    BatchResult
+        Members that did not solve have null figures and their reason;
+        ``batch.outcome()`` counts them and ``batch.failure_note()`` says which.
     """
     scenario = as_scenario(scenario)
     market, inst, notes = prepare_scenario(scenario)

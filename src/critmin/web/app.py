@@ -4,9 +4,12 @@
 request-size limit, and opens (and migrates) the database. Errors always answer
 ``{"detail": "<a sentence saying what is wrong>"}`` with a 4xx status for anything the
 client can fix: 404 for an unknown mineral, preset, scenario or run, or for data the
-snapshot does not have; 401 for a missing, wrong or revoked API key; 413 for an oversized
-body; 422 for a malformed parameter or scenario (with ``errors``, one entry per field);
-503 when no snapshot is installed. A 500 means a bug in critmin.
+snapshot does not have; 401 for a missing, wrong or revoked API key; 400 for a request body
+that cannot be read at all (a broken multipart form); 413 for an oversized body (declared
+or chunked); 422 for a malformed parameter, body or scenario (with ``errors``, one entry per
+field), including a NUL character anywhere in the URL and JSON nested too deeply to parse;
+503 when no snapshot is installed. A 500 means a bug in critmin; it is logged, answered
+with a JSON body, and the connection stays usable for the client's next request.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from critmin.web import db
@@ -33,36 +36,33 @@ CACHED_PREFIXES = tuple(
 )
 
 
-class BodyTooLarge(Exception):
-    pass
+#: An oversized body is read and thrown away up to this size, so the client's connection stays
+#: usable for its next request; beyond it the answer closes the connection.
+DRAIN_LIMIT = 16 * 1024 * 1024
 
 
-class BodyLimit:
-    """ASGI middleware: refuse request bodies over ``max_bytes`` with 413, before parsing."""
+class RequestGuard:
+    """The outermost ASGI middleware of the application: what every request passes first.
+
+    * A NUL character anywhere in the path or the query is a 422 naming the parameter
+      (databases refuse NUL in text; no parameter of this API can hold one).
+    * A request body is read completely before the application sees it, declared or chunked,
+      and refused with 413 beyond ``max_bytes`` (the rest is drained, up to
+      :data:`DRAIN_LIMIT`, so the connection stays usable).
+    * An exception no handler turned into an answer is logged and answered with a JSON 500
+      here instead of propagating to the server, which would reset the connection: the
+      client's next request on the same keep-alive connection still works.
+    """
 
     def __init__(self, app, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_413(send, self.max_bytes)
-            return
-        seen = 0
         started = False
-
-        async def counting_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge()
-            return message
 
         async def tracking_send(message):
             nonlocal started
@@ -70,28 +70,109 @@ class BodyLimit:
                 started = True
             await send(message)
 
+        problem = _url_problem(scope)
+        if problem is not None:
+            await _send_json(send, 422, {"detail": f"invalid request: {problem[0]}: {problem[1]}",
+                                         "errors": [{"field": problem[0], "message": problem[1], "type": "nul"}]})
+            return
+        downstream_receive = receive
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            body = await self._read_body(scope, receive, send)
+            if body is None:  # refused (413) or the client left
+                return
+            delivered = False
+
+            async def downstream_receive():
+                nonlocal delivered
+                if not delivered:
+                    delivered = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()  # after the body: only a disconnect can come
+
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
+            await self.app(scope, downstream_receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: log, answer, keep the connection
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await _send_413(send, self.max_bytes)
+                await _send_json(send, 500, {"detail": f"internal error ({type(exc).__name__}); this is a bug in "
+                                                       "critmin, please report it"})
+
+    async def _read_body(self, scope, receive, send) -> bytes | None:
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        size = int(declared) if declared is not None and declared.isdigit() else None
+        if size is not None and size > self.max_bytes:
+            await self._refuse(receive, send, already=0, declared=size)
+            return None
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            chunks.append(chunk)
+            if seen > self.max_bytes:
+                await self._refuse(receive, send, already=seen,
+                                   declared=size, more=message.get("more_body", False))
+                return None
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _refuse(self, receive, send, *, already: int, declared: int | None, more: bool = True) -> None:
+        keep = declared is None or declared <= DRAIN_LIMIT
+        while more and keep:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            already += len(message.get("body", b""))
+            more = message.get("more_body", False)
+            keep = already <= DRAIN_LIMIT
+        await _send_json(send, 413, {"detail": f"request body too large: the limit is {self.max_bytes:,} bytes"},
+                         close=more)
 
 
-async def _send_413(send, limit: int) -> None:
-    body = f'{{"detail":"request body too large: the limit is {limit:,} bytes"}}'.encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+def _url_problem(scope) -> tuple[str, str] | None:
+    """``(field, message)`` when the path or a query parameter holds a NUL character."""
+    if "\x00" in scope.get("path", ""):
+        return "path", "contains a NUL character (U+0000)"
+    raw = scope.get("query_string", b"")
+    if b"\x00" in raw or b"%00" in raw.lower():
+        from urllib.parse import parse_qsl
+
+        for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in key or "\x00" in value:
+                name = key.replace("\x00", "\\x00")
+                return f"query.{name}", "contains a NUL character (U+0000)"
+        return "query", "contains a NUL character (U+0000)"
+    return None
+
+
+async def _send_json(send, status: int, payload: dict, close: bool = False) -> None:
+    from critmin.web.responses import dumps
+
+    body = dumps(payload)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-def _error(status: int, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"detail": message, **extra}, status_code=status)
+def _error(status: int, message: str, headers: dict | None = None, **extra) -> Response:
+    from critmin.web.responses import dumps
+
+    return Response(dumps({"detail": message, **extra}), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
+    from sqlalchemy.exc import DataError
+
     from critmin.errors import CritminError, SnapshotError, UnknownCommodityError
+    from critmin.model.scenario import field_path
     from critmin.web.auth import ApiKeyError
     from critmin.web.routes_scenarios import ModelInputError
 
@@ -100,7 +181,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = []
         lines = []
         for e in exc.errors():
-            loc = ".".join(str(x) for x in e.get("loc", ()))
+            loc = field_path(e.get("loc", ()))
             msg = e.get("msg", "invalid")
             errors.append({"field": loc, "message": msg, "type": e.get("type")})
             lines.append(f"{loc}: {msg}")
@@ -108,11 +189,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            return _unreadable_body(exc.__cause__)
+        return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(ApiKeyError)
     async def _key(request: Request, exc: ApiKeyError):
-        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"www-authenticate": 'ApiKey header="X-API-Key"'})
+        return _error(401, str(exc), headers={"www-authenticate": 'ApiKey header="X-API-Key"'})
 
     @app.exception_handler(ModelInputError)
     async def _model(request: Request, exc: ModelInputError):
@@ -121,6 +204,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownCommodityError)
     async def _unknown(request: Request, exc: UnknownCommodityError):
         return _error(404, str(exc))
+
+    @app.exception_handler(db.DatabaseBusy)
+    async def _busy(request: Request, exc: db.DatabaseBusy):
+        return _error(503, str(exc), headers={"retry-after": "1"})
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError):
+        # the edge validation should have refused this value; answer what it would have said
+        log.warning("a value reached the database that it refuses: %s", exc.orig)
+        return _error(422, f"invalid request: a value cannot be stored: {str(exc.orig).splitlines()[0]}")
 
     @app.exception_handler(SnapshotError)
     async def _snapshot(request: Request, exc: SnapshotError):
@@ -132,10 +225,23 @@ def _install_error_handlers(app: FastAPI) -> None:
         # production data for X"); the parameters with closed value sets were validated already.
         return _error(404, str(exc))
 
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(500, f"internal error ({type(exc).__name__}); this is a bug in critmin, please report it")
+    # an exception no handler above answers is caught, logged and answered by RequestGuard, which
+    # (unlike Starlette's last-resort handler) does not re-raise it into the server: the
+    # connection stays open for the client's next request
+
+
+def _unreadable_body(cause: BaseException) -> Response:
+    """FastAPI answers 400 "error parsing the body" for any failure of the JSON parser; say which."""
+    if isinstance(cause, RecursionError):
+        return _error(422, "invalid request: body: the JSON is nested too deeply to read (a scenario nests 6 levels)",
+                      errors=[{"field": "body", "message": "nested too deeply", "type": "json_depth"}])
+    if isinstance(cause, UnicodeDecodeError):
+        return _error(422, f"invalid request: body: not UTF-8 text ({cause.reason} at byte {cause.start})",
+                      errors=[{"field": "body", "message": "not UTF-8", "type": "json_encoding"}])
+    if isinstance(cause, ValueError):  # e.g. an integer of more than 4,300 digits
+        return _error(422, f"invalid request: body: a value cannot be read: {cause}",
+                      errors=[{"field": "body", "message": str(cause), "type": "json_value"}])
+    return _error(400, f"the request body cannot be read: {cause}")
 
 
 def warm_up(app: FastAPI) -> None:
@@ -163,7 +269,8 @@ def warm_up(app: FastAPI) -> None:
 
 
 def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, max_body_bytes: int = 1_000_000,
-               max_upload_bytes: int = 256 * 1024, cache_entries: int = 4096, warm: bool = True) -> FastAPI:
+               max_upload_bytes: int = 256 * 1024, cache_entries: int = 4096,
+               cache_bytes: int = 64 * 1024 * 1024, warm: bool = True) -> FastAPI:
     """Build the application.
 
     Parameters
@@ -176,6 +283,8 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
         :mod:`critmin.store` reads (``$CRITMIN_SNAPSHOT`` or the package's own).
     max_body_bytes, max_upload_bytes
         Request-body limit for every endpoint, and the smaller one for scenario uploads.
+    cache_entries, cache_bytes
+        Bounds of the response cache: responses kept, and bytes of their bodies.
     warm
         Compute the expensive analysis frames in a background thread at start
         (``app.state.warm`` is set when done).
@@ -208,7 +317,10 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     for module in (routes_data, routes_tracker, routes_risk, routes_scenarios):
         app.include_router(module.router, prefix=API_PREFIX)
 
-    @app.get(f"{API_PREFIX}/health", tags=["service"], summary="Service status: version, snapshot, database")
+    from critmin.web.responses import RESPONSES
+
+    @app.get(f"{API_PREFIX}/health", tags=["service"], responses=RESPONSES,
+             summary="Service status: version, snapshot, database")
     def health():
         from critmin.web.responses import json_response
 
@@ -216,7 +328,8 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
         return json_response({
             "status": "ok", "critmin_version": __version__, "snapshot_fingerprint": None if fp == "none" else fp,
             "database": engine.url.get_backend_name(), "schema_revision": db.current_revision(engine),
-            "risk_analytics": routes_risk.available(), "cache": {"hits": cache.hits, "misses": cache.misses},
+            "risk_analytics": routes_risk.available(), "cache": {"hits": cache.hits, "misses": cache.misses,
+                                                                     "entries": cache.size[0], "bytes": cache.size[1]},
         })
 
     @app.get("/api/docs", include_in_schema=False)
@@ -234,10 +347,11 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
 
     # the cache sits inside the error handling (its misses go through the routes) and outside
     # the routing, so a hit skips FastAPI's routing and validation entirely
-    cache = ResponseCache(None, app.state.fingerprint, CACHED_PREFIXES, max_entries=cache_entries)
+    cache = ResponseCache(None, app.state.fingerprint, CACHED_PREFIXES, max_entries=cache_entries,
+                          max_bytes=cache_bytes)
     app.state.cache = cache
     app.add_middleware(_CacheMiddleware, cache=cache)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=max_body_bytes)
     app.state.warm = threading.Event()
     if warm:
         threading.Thread(target=warm_up, args=(app,), name="critmin-warm-up", daemon=True).start()

@@ -43,6 +43,8 @@ def create_key(engine: sa.Engine, name: str) -> tuple[str, dict]:
     name = name.strip()
     if not name or len(name) > 200:
         raise ValueError("a key needs a name of 1 to 200 characters")
+    if not db.storable_text(name):
+        raise ValueError("a key's name must be text without NUL characters or undecodable bytes")
     for _ in range(5):
         key_id = secrets.token_hex(4)
         if db.get_key(engine, key_id) is None:
@@ -69,7 +71,7 @@ def verify_key(engine: sa.Engine, presented: str | None) -> str:
         raise ApiKeyError("invalid API key")
     if row["revoked_at"] is not None:
         raise ApiKeyError(f"API key {key_id} was revoked")
-    db.touch_key(engine, key_id)
+    db.touch_key(engine, key_id, row["last_used_at"])  # written at most once a minute
     return key_id
 
 

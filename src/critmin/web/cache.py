@@ -70,17 +70,23 @@ class ResponseCache:
 
     Complete 200, 404 and 422 responses are stored (an unknown mineral or a malformed
     parameter is as much a function of the snapshot and the request as an answer is);
-    anything else (a 5xx, a 503 while the snapshot is missing, streaming) passes through. At most ``max_entries`` responses are kept, least recently used first out.
+    anything else (a 5xx, a 503 while the snapshot is missing, streaming) passes through.
+    The cache is bounded twice, least recently used first out: at most ``max_entries``
+    responses and at most ``max_bytes`` of bodies (the key includes the whole query string,
+    so a client varying a parameter that an endpoint ignores makes new entries; without the
+    byte bound a few thousand 1 MB reports would be kept). A body over ``max_body`` is not kept.
     """
 
     def __init__(self, app, fingerprint: SnapshotFingerprint, prefixes: tuple[str, ...], max_entries: int = 4096,
-                 max_body: int = 8 * 1024 * 1024) -> None:
+                 max_body: int = 8 * 1024 * 1024, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.app = app
         self.fingerprint = fingerprint
         self.prefixes = prefixes
         self.max_entries = max_entries
         self.max_body = max_body
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -88,12 +94,31 @@ class ResponseCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(entries, bytes of bodies)`` currently kept."""
+        with self._lock:
+            return len(self._entries), self._bytes
+
+    def _store(self, key: tuple, status: int, headers: list, body: bytes) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[2])
+            self._entries[key] = (status, headers, body)
+            self._bytes += len(body)
+            while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped[2])
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        key = (self.fingerprint(), _date.today(), scope["method"], scope["path"], scope.get("query_string", b""))
+        fingerprint = self.fingerprint()
+        key = (fingerprint, _date.today(), scope["method"], scope["path"], scope.get("query_string", b""))
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
@@ -117,10 +142,7 @@ class ResponseCache:
                 if sum(map(len, captured["body"])) > self.max_body:
                     captured["ok"] = False
                 if not message.get("more_body", False) and captured["ok"] and captured["status"] in CACHEABLE:
-                    with self._lock:
-                        self._entries[key] = (captured["status"], captured["headers"], b"".join(captured["body"]))
-                        while len(self._entries) > self.max_entries:
-                            self._entries.popitem(last=False)
+                    self._store(key, captured["status"], captured["headers"], b"".join(captured["body"]))
             await send(message)
 
         await self.app(scope, receive, capture)

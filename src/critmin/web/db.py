@@ -10,13 +10,26 @@ when the app starts), so an existing database is upgraded in place.
 Everything here is plain functions over an :class:`~sqlalchemy.engine.Engine`; the routes
 call them and never write SQL themselves. JSON documents (a scenario, a run's results)
 are stored as JSON columns, which SQLite and PostgreSQL both support.
+
+Both databases store the same thing because what reaches them was checked at the edge
+(:mod:`critmin.model.scenario`): names fit their columns (PostgreSQL enforces
+``VARCHAR(n)``, SQLite does not), no text holds a NUL (PostgreSQL refuses it) or a lone
+surrogate (not encodable). Name searches escape ``%`` and ``_``, so they match literally.
+
+Several server processes may share one SQLite file: it runs in WAL mode with a 30-second
+busy timeout, and a key's ``last_used_at`` is written at most once a minute
+(:data:`TOUCH_INTERVAL`), so an authenticated request does not add a write of its own. A
+write that still finds the database locked is retried; if it stays locked the request
+answers 503 with ``Retry-After`` (never a 500). PostgreSQL is the choice for many writers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +90,16 @@ def default_url() -> str:
     return f"sqlite:///{base / 'critmin.db'}"
 
 
+#: Seconds a SQLite connection waits for another process's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_S = 30
+#: A key's ``last_used_at`` is written only when it is older than this (seconds).
+TOUCH_INTERVAL = 60
+
+
+class DatabaseBusy(Exception):
+    """The database stayed locked (SQLite with several writers) or no connection was free; 503."""
+
+
 def make_engine(url: str | None = None) -> sa.Engine:
     """An engine for ``url`` (default :func:`default_url`); creates a SQLite file's folder."""
     url = url or default_url()
@@ -85,19 +108,59 @@ def make_engine(url: str | None = None) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False}
+        # the busy timeout is set at connect, before any statement (setting WAL takes a lock too)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        kwargs["pool_size"] = 20  # the server runs up to 40 request threads; SQLite connections are cheap
+    else:
+        kwargs["pool_pre_ping"] = True  # a restarted PostgreSQL server is reconnected, not a 500
     engine = sa.create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # foreign keys and concurrent readers
             cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
 
     return engine
+
+
+def _writing(fn):
+    """Run a write; a locked SQLite database is retried, then :class:`DatabaseBusy` (503), never a 500."""
+
+    def run(*args, **kwargs):
+        for attempt in range(3):
+            try:
+                return fn(*args, **kwargs)
+            except sa.exc.OperationalError as exc:
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    raise
+                if attempt == 2:
+                    raise DatabaseBusy("the database is busy (locked by another writer); retry in a moment") from None
+                time.sleep(0.05 * (attempt + 1))
+            except sa.exc.TimeoutError:
+                raise DatabaseBusy("the database has no free connection (too many requests at once); "
+                                   "retry in a moment") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> bool:
+    """Whether both databases store ``text`` as given: no NUL (PostgreSQL), no lone surrogate (UTF-8)."""
+    return _UNSTORABLE.search(text) is None
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for a LIKE with ``ESCAPE '\\'``: the user's ``%`` and ``_`` match themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 _migrate_lock = threading.Lock()
@@ -111,13 +174,31 @@ def _alembic(engine: sa.Engine, action: str, revision: str) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with _migrate_lock, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # several workers start at once: one migrates, the others wait
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         getattr(command, action)(cfg, revision)
 
 
+#: PostgreSQL advisory-lock key held while migrating (any fixed number unique to critmin).
+_MIGRATION_LOCK_KEY = 0x43524D4E  # "CRMN"
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` with the Alembic migrations."""
-    _alembic(engine, "upgrade", revision)
+    """Bring the database schema up to ``revision`` with the Alembic migrations.
+
+    Safe when several server workers start together on a new database: on PostgreSQL they
+    take turns (an advisory lock); on SQLite a worker that loses the race to create a table
+    finds the schema migrated when it tries again.
+    """
+    for attempt in range(5):
+        try:
+            _alembic(engine, "upgrade", revision)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
@@ -147,6 +228,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 # --- API keys ---------------------------------------------------------------------------
 
+@_writing
 def insert_key(engine: sa.Engine, key_id: str, name: str, salt: str, secret_hash: str) -> dict:
     with engine.begin() as conn:
         conn.execute(api_keys.insert().values(key_id=key_id, name=name, salt=salt, secret_hash=secret_hash, created_at=now()))
@@ -173,6 +255,7 @@ def list_keys(engine: sa.Engine) -> list[dict]:
     ]
 
 
+@_writing
 def revoke_key(engine: sa.Engine, key_id: str) -> bool:
     """Revoke a key; False when no active key has that id."""
     with engine.begin() as conn:
@@ -182,9 +265,27 @@ def revoke_key(engine: sa.Engine, key_id: str) -> bool:
     return res.rowcount > 0
 
 
-def touch_key(engine: sa.Engine, key_id: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(api_keys.update().where(api_keys.c.key_id == key_id).values(last_used_at=now()))
+def touch_key(engine: sa.Engine, key_id: str, last_used_at: dt.datetime | None = None) -> bool:
+    """Record that a key was used, at most once per :data:`TOUCH_INTERVAL`; True when written.
+
+    ``last_used_at`` is the value the caller read with the key (so most requests write
+    nothing). A locked database is not worth failing a request for: the write is skipped.
+    """
+    if last_used_at is not None:
+        if last_used_at.tzinfo is None:
+            last_used_at = last_used_at.replace(tzinfo=dt.timezone.utc)
+        if (now() - last_used_at).total_seconds() < TOUCH_INTERVAL:
+            return False
+    cutoff = now() - dt.timedelta(seconds=TOUCH_INTERVAL)
+    try:
+        with engine.begin() as conn:
+            res = conn.execute(api_keys.update()
+                               .where(api_keys.c.key_id == key_id,
+                                      sa.or_(api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at < cutoff))
+                               .values(last_used_at=now()))
+    except (sa.exc.OperationalError, sa.exc.TimeoutError):  # busy: the next request records it
+        return False
+    return res.rowcount > 0
 
 
 # --- scenarios --------------------------------------------------------------------------
@@ -199,6 +300,7 @@ def _scenario_out(row, with_spec: bool = True) -> dict:
     return out
 
 
+@_writing
 def insert_scenario(engine: sa.Engine, spec: dict, mineral: str | None, key_id: str | None) -> dict:
     with engine.begin() as conn:
         new_id = conn.execute(
@@ -223,7 +325,7 @@ def list_scenarios(engine: sa.Engine, *, mineral: str | None = None, q: str | No
     if mineral:
         cond.append(scenarios.c.mineral == mineral)
     if q:
-        cond.append(scenarios.c.name.ilike(f"%{q}%"))
+        cond.append(scenarios.c.name.ilike(like_pattern(q), escape="\\"))
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(scenarios).where(*cond)).scalar_one()
         rows = conn.execute(
@@ -232,6 +334,7 @@ def list_scenarios(engine: sa.Engine, *, mineral: str | None = None, q: str | No
     return int(total), [_scenario_out(r, with_spec=False) for r in rows]
 
 
+@_writing
 def delete_scenario(engine: sa.Engine, scenario_id: int) -> bool:
     with engine.begin() as conn:
         conn.execute(runs.update().where(runs.c.scenario_id == scenario_id).values(scenario_id=None))
@@ -254,6 +357,7 @@ def _run_out(row, with_result: bool) -> dict:
     return out
 
 
+@_writing
 def insert_run(engine: sa.Engine, *, scenario_id: int | None, spec: dict, result: dict, summary: dict,
                critmin_version: str, fingerprint: str | None, key_id: str | None) -> dict:
     with engine.begin() as conn:

@@ -64,7 +64,12 @@ def records(df) -> list[dict]:
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """Compact UTF-8 JSON; text that is not valid Unicode (a lone surrogate) goes out as a ``\\u`` escape."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # echoing a client's malformed text must not become a 500
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 def json_response(obj: Any, status_code: int = 200) -> Response:
@@ -118,11 +123,14 @@ class Problem(BaseModel):
 
 def _error_docs(*codes: int) -> dict:
     text = {
+        400: "The request body cannot be read at all (e.g. a broken multipart form).",
         401: "Missing, malformed, unknown or revoked API key (writes only).",
         404: "Unknown mineral, preset, market, scenario or run, or data the snapshot does not have.",
-        413: "Request body or upload too large.",
-        422: "A malformed parameter or scenario; `errors` lists the fields.",
-        503: "No snapshot installed, or a part of the analytics missing from this build.",
+        413: "Request body or upload too large (the limit is 1 MB; 256 KiB for an uploaded file).",
+        422: "A malformed parameter, body or scenario (a NUL character in the URL, JSON nested too deeply, "
+             "a non-finite number, text too long); `errors` lists the fields.",
+        503: "No snapshot installed, a part of the analytics missing from this build, or the database busy "
+             "(with `Retry-After`).",
     }
     return {c: {"model": Problem, "description": text[c]} for c in codes}
 
@@ -132,7 +140,9 @@ RESPONSES: dict = {
     200: {"content": {"application/json": {}, "text/csv": {}}, "description": "JSON, or CSV with `format=csv`."},
     **_error_docs(404, 413, 422, 503),
 }
-WRITE_RESPONSES: dict = _error_docs(401)
+WRITE_RESPONSES: dict = _error_docs(400, 401)
+#: Extra documented answers of a route that reads a request body without a key.
+BODY_RESPONSES: dict = _error_docs(400)
 
 
 def problem(status: int, message: str) -> HTTPException:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections import OrderedDict
 from enum import Enum
 from typing import Optional
 
@@ -20,7 +21,15 @@ from critmin.web.routes_data import ListYear, MineralPath, Stage, lookup
 
 router = APIRouter(responses=RESPONSES, tags=["risk"])
 
+#: Whole-snapshot analysis frames of the current snapshot (a handful of keys: concentration,
+#: risk inputs, one ranking per method, stage and list). Cleared when the snapshot changes.
 _memo: dict[tuple, object] = {}
+#: The report tables of the last few dossiers (each holds every table of the snapshot, about
+#: 25 MB on the real one): least recently used first out, so a visit to every mineral's
+#: dossier cannot grow the server without bound.
+_reports: "OrderedDict[tuple, object]" = OrderedDict()
+REPORT_TABLES_KEPT = 4
+_memo_stamp: tuple = ()
 _memo_lock = threading.Lock()
 
 
@@ -36,17 +45,29 @@ def available() -> dict[str, bool]:
     return out
 
 
-def _memoised(key: tuple, compute):
-    """Whole-snapshot analysis frames, computed once per snapshot fingerprint."""
+def _memoised(key: tuple, compute, *, lru: bool = False):
+    """Whole-snapshot analysis frames, computed once per snapshot (``lru``: among the last few)."""
     from critmin.snapshot import default_dir
 
-    full = (str(default_dir()), _manifest_mtime(), *key)
+    global _memo_stamp
+    stamp = (str(default_dir()), _manifest_mtime())
+    store = _reports if lru else _memo
     with _memo_lock:
-        if full in _memo:
-            return _memo[full]
+        if stamp != _memo_stamp:  # another snapshot: nothing computed on the old one is kept
+            _memo.clear()
+            _reports.clear()
+            _memo_stamp = stamp
+        if key in store:
+            if lru:
+                _reports.move_to_end(key)
+            return store[key]
     value = compute()
     with _memo_lock:
-        _memo[full] = value
+        if stamp == _memo_stamp:
+            store[key] = value
+            if lru:
+                while len(_reports) > REPORT_TABLES_KEPT:
+                    _reports.popitem(last=False)
     return value
 
 
@@ -321,7 +342,7 @@ def mineral_prices(
 def _dossier_tables(commodity_ids: list[str]):
     from critmin.report import data as report_data
 
-    return _memoised(("report_tables", tuple(commodity_ids)), lambda: report_data.load(commodity_ids))
+    return _memoised(("report_tables", tuple(commodity_ids)), lambda: report_data.load(commodity_ids), lru=True)
 
 
 @router.get("/minerals/{mineral}/dossier", summary="Everything the dossier shows for a mineral, as data (JSON)")

@@ -21,9 +21,11 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, Up
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from critmin.model.outcome import failure_note, outcome_counts
 from critmin.model.scenario import Scenario
 from critmin.web import db
-from critmin.web.responses import RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response, problem, records
+from critmin.web.responses import (BODY_RESPONSES, RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response,
+                                   problem, records)
 
 router = APIRouter(responses=RESPONSES, tags=["scenarios"])
 
@@ -120,7 +122,10 @@ def result_payload(result, scenario: Scenario) -> dict:
 
 
 def spec_of(scenario: Scenario) -> dict:
-    return clean(scenario.model_dump(mode="json", by_alias=True))
+    """The scenario as JSON, as it is saved: a supply elasticity of +inf is the string "Infinity"."""
+    import json
+
+    return json.loads(scenario.model_dump_json(by_alias=True))
 
 
 def mineral_of(scenario: Scenario) -> str | None:
@@ -291,13 +296,13 @@ def preset_result(name: str = Path(..., pattern=NAME_PATTERN)):
 
 # --- running without saving ---------------------------------------------------------------
 
-@router.post("/scenarios/run", summary="Solve a scenario given in the body (nothing is stored)")
+@router.post("/scenarios/run", responses=BODY_RESPONSES, summary="Solve a scenario given in the body (nothing is stored)")
 def run_scenario(scenario: Scenario):
     (result,) = solve([scenario])
     return json_response(result_payload(result, scenario))
 
 
-@router.post("/scenarios/validate", summary="Check a scenario without solving it")
+@router.post("/scenarios/validate", responses=BODY_RESPONSES, summary="Check a scenario without solving it")
 def validate_scenario(scenario: Scenario):
     s = validate(scenario)
     return json_response({"valid": True, "scenario": spec_of(s), "market": mineral_of(s)})
@@ -326,22 +331,30 @@ def save(request: Request, scenario: Scenario, key_id: str = Depends(require_key
 @router.post("/scenarios/upload", status_code=201, responses=WRITE_RESPONSES, summary="Save a scenario from a YAML file (needs an API key)")
 async def upload(request: Request, file: UploadFile = File(..., description="A scenario YAML file"),
                  key_id: str = Depends(require_key)):
-    import yaml
-
-    from critmin.model.scenario import parse_scenario
+    from critmin.model.scenario import ScenarioError, parse_scenario, parse_yaml
 
     limit = request.app.state.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise problem(413, f"scenario file too large: more than {limit:,} bytes")
+    origin = _upload_name(file.filename)
     try:
         text = data.decode("utf-8-sig")
-        parsed = yaml.safe_load(text)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise problem(422, f"{file.filename or 'upload'}: not a UTF-8 YAML file: {exc}") from None
-    scenario = _model_call(lambda: parse_scenario(parsed, file.filename or "upload"))
+    except UnicodeDecodeError as exc:
+        raise problem(422, f"{origin}: not a UTF-8 YAML file: {exc}") from None
+    try:  # depth, size, aliases, repeated keys, then the YAML itself (critmin.model.scenario.parse_yaml)
+        parsed = parse_yaml(text, origin)
+    except ScenarioError as exc:
+        raise problem(422, f"not a UTF-8 YAML file that critmin accepts: {exc}") from None
+    scenario = _model_call(lambda: parse_scenario(parsed, origin))
     s = validate(scenario)
     return json_response(db.insert_scenario(engine(request), spec_of(s), mineral_of(s), key_id), status_code=201)
+
+
+def _upload_name(filename: str | None) -> str:
+    """The uploaded file's name for messages: short, and only characters that print."""
+    name = "".join(c for c in (filename or "upload") if c.isprintable() and db.storable_text(c))
+    return (name[:80] + "...") if len(name) > 80 else (name or "upload")
 
 
 def _saved(request: Request, scenario_id: int) -> dict:
@@ -463,7 +476,7 @@ class CompareRequest(BaseModel):
     items: list[CompareItem] = Field(..., min_length=1, max_length=MAX_COMPARE)
 
 
-@router.post("/compare", summary="Compare scenarios and stored runs side by side (headline numbers)")
+@router.post("/compare", responses=BODY_RESPONSES, summary="Compare scenarios and stored runs side by side (headline numbers)")
 def compare(request: Request, body: CompareRequest, fmt: Format = Query(Format.json, alias="format")):
     columns: list[tuple[str, dict]] = []
     to_solve: list[tuple[int, Scenario]] = []
@@ -495,7 +508,10 @@ def compare(request: Request, body: CompareRequest, fmt: Format = Query(Format.j
     rows = [{"metric": m, **{lab: summ.get(m) for lab, (_, summ) in zip(labels, columns)}} for m in metrics]
     if fmt is Format.csv:
         return csv_response(rows, "comparison", ["metric", *labels])
-    return json_response({"columns": labels, "rows": rows})
+    statuses = [summ.get("status", "unknown") for _, summ in columns]
+    return json_response({"columns": labels, "rows": rows,
+                          "outcome": {**outcome_counts(statuses),
+                                      "note": failure_note(statuses, labels, noun="columns")}})
 
 
 def _unique(labels: list[str]) -> list[str]:

@@ -278,6 +278,13 @@
     CM.clear(out);
     const statusLine = CM.el("p", { class: r.status === "converged" ? "ok" : "error", "data-testid": "run-status", text: `${r.scenario}: ${r.status} in ${r.iterations} iterations (market-clearing residual ${CM.num(r.clearing_residual, 6)}). ${r.status === "converged" ? "" : r.message}` });
     out.appendChild(statusLine);
+    if (r.status !== "converged") {
+      // a failed solve has no figures (the API sends nulls): say so and show nothing that looks like a result
+      out.appendChild(CM.el("p", { class: "error", "data-testid": "no-results", text: "No results: the scenario did not solve, so it has no prices, flows, import reliance or welfare. Change the instruments and run again." }));
+      out.appendChild(CM.card("Assumptions", CM.el("ul", {}, r.assumptions.map((a) => CM.el("li", { text: a }))), { testid: "assumptions" }));
+      document.getElementById("download-json").disabled = false;
+      return;
+    }
     const ind = r.indicators || {};
     const sign = (v, d = 1) => (v > 0 ? "+" : "") + CM.num(v, d);
     out.appendChild(
@@ -366,7 +373,8 @@
     try {
       const payload = await CM.api("/scenarios/run", { body: current() });
       renderResults(payload);
-      status(`Solved: ${payload.result.status}.`, "ok");
+      if (payload.result.status === "converged") status("Solved: converged.", "ok");
+      else status(`Did not solve (${payload.result.status}): ${payload.result.message}`, "error");
     } catch (err) {
       status(err.message, "error");
     }
