@@ -21,6 +21,7 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
             from critmin.errors import CritminError
 
             df = api.markets()
+            n, total = int((df["status"] == "calibrated").sum()), len(df)
             if status is not None:
                 if status not in ("calibrated", "missing"):
                     raise CritminError(f"--status must be calibrated or missing, got {status!r}")
@@ -28,10 +29,9 @@ def register(app: typer.Typer, data_app: typer.Typer) -> None:
             if fmt is not Format.table:
                 emit(df, fmt)
                 return
-            n = int((df["status"] == "calibrated").sum())
             view = df.copy()
             view["price"] = view["price"].map(lambda v: f"{v:,.6g}" if v == v and v is not None else "")
-            emit(view, fmt, title=f"chain-engine markets: {n} calibrated of {len(df)} (base year 2024; quantities "
+            emit(view, fmt, title=f"chain-engine markets: {n} calibrated of {total} (base year 2024; quantities "
                                   "in t of the basis, prices in USD/t of the same basis)",
                  columns=["mineral", "stage", "status", "basis", "price", "regions", "flow_method", "bounded",
                           "sources", "missing"])

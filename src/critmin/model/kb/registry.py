@@ -57,8 +57,15 @@ def missing_reason(mineral: str, stage: str) -> str:
     if not codes:
         parts.append("no HS1992 code of the stage in the concordance (no bilateral trade)")
     if not parts:
-        parts.append("production, a price and trade codes exist but no specification pairs them on one content "
-                     "basis yet (add one to critmin.model.kb.specs)")
+        have = []
+        if not usgs.empty:
+            have.append(f"USGS production {sorted(usgs['series_label'].dropna().unique())[:3]}")
+        if not wmd.empty:
+            have.append(f"World Mining Data {sorted(wmd['sheet'].unique())} ({wmd['content_basis'].iloc[0]})")
+        have.append(f"prices {sorted(price['detail'].unique())[:3]}")
+        have.append(f"HS {codes}")
+        parts.append("no specification pairs production, price and trade on one content basis (the stage of a "
+                     "by-product, or a price of another product or basis); found: " + "; ".join(have))
     return "; ".join(parts)
 
 
