@@ -183,7 +183,7 @@ def test_tracker_shows_what_is_next(server, page):
 
 
 def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     open_page(page, server + "/scenarios")
     page.select_option("#sc-market", "gallium")

@@ -120,7 +120,7 @@ def _series(rows: pd.DataFrame, freq: str) -> pd.Series:
 def price_history(mineral: str, series: str | None = None, window: int = 30,
                   tables: dict[str, pd.DataFrame] | None = None) -> list[Segment]:
     """The price segments of ``mineral`` (see the module docstring)."""
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
     from critmin.analysis.prices import annual_prices
 
     if tables is None:

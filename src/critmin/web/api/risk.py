@@ -1,36 +1,24 @@
-"""REST endpoints of the risk analytics: concentration, supply-risk methods, dossiers.
+"""REST endpoints of the risk analytics: concentration, supply-risk methods, the overview,
+prices and dossiers.
 
-The analysis functions are pure (:mod:`critmin.analysis`): this module reads the tables
-they need from the store, calls them and presents the frames they return. While a piece
-of the analytics is not installed, its endpoint answers 503 saying so, rather than
-computing anything itself.
+Each endpoint parses, calls :mod:`critmin.api` (or :mod:`critmin.report` for the HTML
+reports) and presents what it returns: the figures are the CLI's and the reports', computed
+once per snapshot in :func:`critmin.api.risk_inputs`. While a piece of the analytics is not
+installed, its endpoint answers 503 saying so, rather than computing anything itself.
 """
 
 from __future__ import annotations
 
 import importlib
-import threading
-from collections import OrderedDict
 from enum import Enum
 from typing import Optional
 
 from fastapi import APIRouter, Query
 
-from critmin.web.responses import RESPONSES, Format, json_response, problem, table_response
-from critmin.web.routes_data import ListYear, MineralPath, Stage, lookup
+from critmin.web.api.data import ListYear, MineralPath, Stage, lookup
+from critmin.web.api.responses import RESPONSES, Format, json_response, problem, records, table_response
 
 router = APIRouter(responses=RESPONSES, tags=["risk"])
-
-#: Whole-snapshot analysis frames of the current snapshot (a handful of keys: concentration,
-#: risk inputs, one ranking per method, stage and list). Cleared when the snapshot changes.
-_memo: dict[tuple, object] = {}
-#: The report tables of the last few dossiers (each holds every table of the snapshot, about
-#: 25 MB on the real one): least recently used first out, so a visit to every mineral's
-#: dossier cannot grow the server without bound.
-_reports: "OrderedDict[tuple, object]" = OrderedDict()
-REPORT_TABLES_KEPT = 4
-_memo_stamp: tuple = ()
-_memo_lock = threading.Lock()
 
 
 def available() -> dict[str, bool]:
@@ -45,48 +33,10 @@ def available() -> dict[str, bool]:
     return out
 
 
-def _memoised(key: tuple, compute, *, lru: bool = False):
-    """Whole-snapshot analysis frames, computed once per snapshot (``lru``: among the last few)."""
-    from critmin.snapshot import default_dir
-
-    global _memo_stamp
-    stamp = (str(default_dir()), _manifest_mtime())
-    store = _reports if lru else _memo
-    with _memo_lock:
-        if stamp != _memo_stamp:  # another snapshot: nothing computed on the old one is kept
-            _memo.clear()
-            _reports.clear()
-            _memo_stamp = stamp
-        if key in store:
-            if lru:
-                _reports.move_to_end(key)
-            return store[key]
-    value = compute()
-    with _memo_lock:
-        if stamp == _memo_stamp:
-            store[key] = value
-            if lru:
-                while len(_reports) > REPORT_TABLES_KEPT:
-                    _reports.popitem(last=False)
-    return value
-
-
-def _manifest_mtime() -> int:
-    import os
-
-    from critmin.snapshot import MANIFEST, default_dir
-
-    try:
-        return os.stat(default_dir() / MANIFEST).st_mtime_ns
-    except OSError:
-        return 0
-
-
-def concentration_frame():
-    from critmin import store
-    from critmin.analysis.concentration import concentration_table
-
-    return _memoised(("concentration",), lambda: concentration_table(store.table("production")))
+def _risk_stage(stage: Optional[Stage]) -> Optional[str]:
+    if stage is not None and stage.value == "unspecified":
+        raise problem(422, "stage: the risk methods take mine or processing")
+    return stage.value if stage else None
 
 
 @router.get("/concentration", summary="Mining versus processing concentration per mineral (HHI, China's share)")
@@ -97,47 +47,69 @@ def concentration_gap(
     offset: int = Query(0, ge=0),
 ):
     from critmin import api
-    from critmin.analysis.concentration import GAP_HHI_THRESHOLD, GAP_MIN_PROCESSING_HHI, processing_gap
+    from critmin.analysis.concentration import GAP_HHI_THRESHOLD, GAP_MIN_PROCESSING_HHI
 
-    def compute():
-        try:
-            nir = api.nir()
-        except Exception:  # a snapshot without a NIR table still has concentration
-            nir = None
-        return processing_gap(concentration_frame(), nir)
-
-    df = _memoised(("processing_gap",), compute)
+    df = api.processing_gap()
     if processing_more_concentrated is not None:
         df = df[df["processing_more_concentrated"] == processing_more_concentrated]
     meta = {
         "method": "Herfindahl-Hirschman index of world production shares, 0-1 scale (critmin.analysis.concentration)",
         "thresholds": {"hhi_gap": GAP_HHI_THRESHOLD, "processing_hhi": GAP_MIN_PROCESSING_HHI},
-        "source": "USGS Mineral Commodity Summaries, world production tables",
+        "source": "USGS Mineral Commodity Summaries, world production tables; World Mining Data, EU CRM 2023 and "
+                  "CEPII BACI where USGS has no usable series of a stage (<stage>_derived_from)",
     }
     return table_response(df, fmt, "concentration_gap", limit=limit, offset=offset, meta=meta)
 
 
-@router.get("/minerals/{mineral}/concentration", summary="A mineral's concentration by stage, series and vintage")
+@router.get("/minerals/{mineral}/concentration", summary="A mineral's concentration by stage, series and vintage (USGS MCS)")
 def mineral_concentration(
     mineral: str = MineralPath,
     stage: Optional[Stage] = Query(None),
     primary_only: bool = Query(True, description="Only the series used for each (vintage, stage, year)."),
     fmt: Format = Query(Format.json, alias="format"),
 ):
+    from critmin import api
+
     c = lookup(mineral)
-    df = concentration_frame()
-    ids = [c.commodity_id] + ([c.group_id] if c.group_id else [])
-    df = df[df["commodity_id"].isin(ids)]
-    if (df["commodity_id"] == c.commodity_id).any():
-        df = df[df["commodity_id"] == c.commodity_id]
+    df = api.concentration(c.commodity_id, primary_only=primary_only)
     if stage is not None:
         df = df[df["stage"] == stage.value]
-    if primary_only:
-        df = df[df["primary"]]
     if df.empty:
-        raise problem(404, f"no mine- or processing-stage production series for {c.name} in the snapshot")
-    df = df.sort_values(["stage", "vintage", "year"])
+        raise problem(404, f"no {stage.value}-stage production series for {c.name} in the snapshot")
     return table_response(df, fmt, f"concentration_{c.commodity_id}", meta={"commodity": c.commodity_id, "scale": "HHI 0-1"})
+
+
+STAGES_DOC = ("The concentration every interface shows for a mineral, one item per stage: the series "
+              "critmin.analysis.concentration.stage_view chooses (latest usable USGS MCS, else World Mining Data, else "
+              "EU CRM 2023 shares, else BACI world export shares), with `derived_from` saying which, the HHI, the top "
+              "producer and its share (with `share_qualifier`) and every producer's share.")
+
+
+def _stages_response(mineral: str, stage: Optional[str]):
+    from critmin import api
+
+    c = lookup(mineral)
+    df = api.stages(c.commodity_id, stage)
+    return table_response(df, Format.json, f"stages_{c.commodity_id}", meta={
+        "commodity": c.commodity_id, "scale": "HHI 0-1; shares 0-1",
+        "derived_from": {"usgs_production": "USGS MCS world production table",
+                         "wmd_production": "World Mining Data production (plant output for processing)",
+                         "eu_crm_2023_shares": "EU CRM 2023 global supply shares",
+                         "baci_exports": "CEPII BACI share of world export value (a proxy for production)"},
+    })
+
+
+@router.get("/minerals/{mineral}/stages", summary="A mineral's concentration per stage, with how it was derived",
+            description=STAGES_DOC)
+def mineral_stages(mineral: str = MineralPath,
+                   stage: Optional[Stage] = Query(None, description="mine or processing; default both.")):
+    return _stages_response(mineral, _risk_stage(stage))
+
+
+@router.get("/minerals/{mineral}/processing", summary="A mineral's processing-stage concentration, with how it was derived",
+            description="The `processing` item of `/minerals/{mineral}/stages`: " + STAGES_DOC)
+def mineral_processing(mineral: str = MineralPath):
+    return _stages_response(mineral, "processing")
 
 
 # --- supply-risk methods ---------------------------------------------------------------------------
@@ -147,13 +119,6 @@ class Method(str, Enum):
     eu_crm = "eu_crm"
     usgs2021 = "usgs2021"
     geopolrisk = "geopolrisk"
-
-
-def risk_inputs():
-    """:class:`~critmin.analysis.inputs.RiskInputs` of the snapshot, built once per snapshot."""
-    from critmin.analysis.inputs import build_inputs, read_tables
-
-    return _memoised(("risk_inputs",), lambda: build_inputs(read_tables()))
 
 
 def _methods():
@@ -175,13 +140,11 @@ def _method_doc(name: str) -> dict:
 
 
 def _result_record(r) -> dict:
-    from critmin.web.responses import clean
-
-    return clean({
+    return {
         "method": r.method, "version": r.version, "commodity_id": r.commodity_id, "stage": r.stage,
         "status": r.status, "score": r.score, "low": r.low, "high": r.high, "terms": r.terms,
         "missing": list(r.missing), "sources": list(r.sources), "notes": list(r.notes),
-    })
+    }
 
 
 @router.get("/risk/methods", summary="Supply-risk methods: name, version, formula, references")
@@ -189,21 +152,6 @@ def risk_methods():
     risk = _methods()
     items = [_method_doc(name) for name in risk.METHODS]
     return json_response({"items": items, "total": len(items), "limit": None, "offset": 0, "meta": {}})
-
-
-def _ranking(method: Method, stage: Optional[Stage], list_year: Optional[int]):
-    risk = _methods()
-
-    def compute():
-        from critmin import api
-
-        inputs = risk_inputs()
-        ids = None
-        if list_year is not None:
-            ids = list(api.minerals(list_year)["commodity_id"])
-        return risk.rank(inputs, method=method.value, stage=stage.value if stage else None, commodities=ids)
-
-    return _memoised(("rank", method.value, stage.value if stage else None, list_year), compute)
 
 
 @router.get("/risk/ranking", summary="Minerals ranked by one supply-risk method, with each score's breakdown")
@@ -216,9 +164,10 @@ def risk_ranking(
     limit: int = Query(1000, ge=1, le=10000),
     offset: int = Query(0, ge=0),
 ):
-    if stage is not None and stage.value == "unspecified":
-        raise problem(422, "stage: the risk methods take mine or processing")
-    df = _ranking(method, stage, int(list_year) if list_year else None)
+    from critmin import api
+
+    _methods()
+    df = api.ranking(method.value, _risk_stage(stage), int(list_year) if list_year else None)
     if status:
         df = df[df["status"] == status]
     doc = _method_doc(method.value)
@@ -230,35 +179,19 @@ def risk_ranking(
 
 @router.get("/minerals/{mineral}/risk", summary="A mineral's supply risk by every method, with breakdown and what is missing")
 def mineral_risk(mineral: str = MineralPath, stage: Optional[Stage] = Query(None)):
+    from critmin import api
+
     risk = _methods()
-    if stage is not None and stage.value == "unspecified":
-        raise problem(422, "stage: the risk methods take mine or processing")
+    st = _risk_stage(stage)
     c = lookup(mineral)
-    inputs = risk_inputs()
-    m = inputs.minerals.get(c.commodity_id)
-    if m is None:
-        raise problem(404, f"no risk inputs for {c.name}: the snapshot has no production, reliance or import data for it")
     items = []
-    for name in risk.METHODS:
-        r = risk.evaluate(name, m, stage.value, inputs) if stage else risk.evaluate_all_stages(name, m, inputs)
+    for r in api.mineral_risk(c.commodity_id, st):
         rec = _result_record(r)
-        rec["title"] = risk.METHODS[name][1]
+        rec["title"] = risk.METHODS[r.method][1]
         rec["breakdown"] = [{"term": k, "value": v} for k, v in rec["terms"].items() if k != "weights"]
         items.append(rec)
     return json_response({"items": items, "total": len(items), "limit": None, "offset": 0,
-                          "meta": {"commodity": c.commodity_id, "stage": stage.value if stage else "higher of mine and processing"}})
-
-
-def _interval(v):
-    """A breakdown term as (low, high): a number, a [low, high] pair, or None."""
-    if v is None:
-        return None
-    if isinstance(v, (list, tuple)) and len(v) == 2:
-        return float(v[0]), float(v[1])
-    try:
-        return float(v), float(v)
-    except (TypeError, ValueError):
-        return None
+                          "meta": {"commodity": c.commodity_id, "stage": st or "higher of mine and processing"}})
 
 
 @router.get("/risk/overview", summary="The overview's ranking and risk matrix (import reliance x concentration)")
@@ -266,40 +199,20 @@ def risk_overview(
     method: Method = Query(Method.composite),
     list_year: ListYear = Query(ListYear.y2025),
 ):
-    from critmin.web.responses import records
+    from critmin import api
 
-    df = _ranking(method, None, int(list_year))
+    _methods()
+    df = api.ranking(method.value, None, int(list_year))
     doc = _method_doc(method.value)
     ranking = records(df[["rank", "commodity_id", "name", "stage", "status", "score", "low", "high", "missing"]])
-    comp = _ranking(Method.composite, None, int(list_year))
-    symbols = {}
-    from critmin.vocab import commodities as vc
-
-    for cid in comp["commodity_id"]:
-        cat = vc.catalogue().get(cid)
-        symbols[cid] = cat.symbol if cat is not None and cat.symbol else cid
-    points, left_out = [], []
-    for rec in records(comp):
-        x, y = _interval(rec.get("term_import_reliance")), _interval(rec.get("term_hhi"))
-        if x is None or y is None:
-            left_out.append(rec["name"])
-            continue
-        points.append({"commodity_id": rec["commodity_id"], "name": rec["name"], "symbol": symbols[rec["commodity_id"]],
-                       "stage": rec["stage"], "x": (x[0] + x[1]) / 2, "x_low": x[0], "x_high": x[1], "y": y[0],
-                       "score": rec["score"], "status": rec["status"]})
+    ov = api.overview(int(list_year))
     return json_response({
-        "method": {"name": doc["name"], "version": doc["version"], "title": doc["title"], "scale": "0 (low) to 1 (high)" if method.value == "composite" else "",
-                   "unit": "score", "source": "critmin.analysis.risk on the snapshot (USGS MCS, WGI, export-control register)"},
+        "method": {"name": doc["name"], "version": doc["version"], "title": doc["title"],
+                   "scale": "0 (low) to 1 (high)" if method.value == "composite" else "", "unit": "score",
+                   "source": "critmin.analysis.risk on the snapshot (USGS MCS, WGI, export-control register)"},
         "list_year": int(list_year),
         "ranking": ranking,
-        "matrix": {
-            "description": "Composite-method terms: US net import reliance (x; a bounded figure such as >75 % is drawn as a range) "
-                           "against the Herfindahl-Hirschman index of world production at the stage that sets the score (y). "
-                           "Dashed lines: 50 % reliance, HHI 0.25 (highly concentrated).",
-            "x_label": "net import reliance (fraction of apparent consumption)", "y_label": "HHI of world production (0-1)",
-            "x_domain": [0, 1], "y_domain": [0, 1], "x_split": 0.5, "y_split": 0.25, "points": points, "left_out": left_out,
-            "source": "USGS MCS (net import reliance, world production); critmin.analysis.risk.composite",
-        },
+        "matrix": ov["matrix"],
     })
 
 
@@ -311,45 +224,23 @@ def mineral_prices(
     basis: Optional[str] = Query(None, pattern=r"^(nominal|real-1998)$", description="nominal or real-1998 dollars."),
     fmt: Format = Query(Format.json, alias="format"),
 ):
-    from critmin import store
-    from critmin.analysis import prices as ap
+    from critmin import api
 
     c = lookup(mineral)
-    ids = [c.commodity_id] + ([c.group_id] if c.group_id else [])
-    df = store.query(
-        """SELECT commodity_id, series_id, series_label, unit, frequency, basis, year, month, value, qualifier, raw, source_id
-           FROM prices WHERE commodity_id IN (SELECT unnest(?)) ORDER BY series_id, year, month NULLS FIRST""",
-        [ids],
-    )
-    if basis:
-        df = df[df["basis"] == basis]
-    series = []
-    for sid, g in df.groupby("series_id", sort=True):
-        first = g.iloc[0]
-        freq = "M" if first["frequency"] == "monthly" else "Y"
-        try:
-            stats = ap.summary(ap.to_series(g, freq=freq))
-        except ValueError as exc:  # duplicate periods: the statistics need one series
-            stats = {"note": str(exc)}
-        series.append({"series_id": sid, "series_label": first["series_label"], "unit": first["unit"],
-                       "frequency": first["frequency"], "basis": first["basis"], "source_id": first["source_id"],
-                       "statistics": stats})
-    return table_response(df, fmt, f"prices_{c.commodity_id}",
+    df, series = api.prices(c.commodity_id, basis)
+    cols = ["commodity_id", "series_id", "series_label", "unit", "frequency", "basis", "year", "month", "value",
+            "qualifier", "raw", "source_id"]
+    return table_response(df[[x for x in cols if x in df.columns]], fmt, f"prices_{c.commodity_id}",
                           meta={"commodity": c.commodity_id, "series": series,
                                 "method": "critmin.analysis.prices (log-return volatility, drawdown, CAGR); gaps stay gaps"})
-
-
-def _dossier_tables(commodity_ids: list[str]):
-    from critmin.report import data as report_data
-
-    return _memoised(("report_tables", tuple(commodity_ids)), lambda: report_data.load(commodity_ids), lru=True)
 
 
 @router.get("/minerals/{mineral}/dossier", summary="Everything the dossier shows for a mineral, as data (JSON)")
 def mineral_dossier(mineral: str = MineralPath):
     import json as _json
 
-    from critmin.web import routes_data, routes_tracker
+    from critmin.web.api import data as routes_data
+    from critmin.web.api import tracker as routes_tracker
 
     c = lookup(mineral)
     sections: dict = {}
@@ -368,9 +259,10 @@ def mineral_dossier(mineral: str = MineralPath):
             detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
             sections[name] = {"unavailable": detail}
             return
-        sections[name] = _json.loads(response.body)
+        sections[name] = response if isinstance(response, (dict, list)) else _json.loads(response.body)
 
     part("mineral", lambda: routes_data.mineral(c.commodity_id))
+    part("key_facts", lambda: _key_facts(c.commodity_id))
     part("net_import_reliance", lambda: routes_data.mineral_nir(c.commodity_id, fmt=Format.json))
     production = {}
     for s in sections.get("mineral", {}).get("production_series", []):
@@ -380,6 +272,7 @@ def mineral_dossier(mineral: str = MineralPath):
                                                       year=None, vintage=vintage, fmt=Format.json, limit=10000, offset=0).body)
             production[s["stage"]] = body
     sections["production"] = production
+    part("stages", lambda: _stages_response(c.commodity_id, None))
     part("concentration", lambda: mineral_concentration(c.commodity_id, stage=None, primary_only=True, fmt=Format.json))
     part("import_shares", lambda: routes_data.import_shares(c.commodity_id, fmt=Format.json))
     part("risk", lambda: mineral_risk(c.commodity_id, stage=None))
@@ -388,6 +281,15 @@ def mineral_dossier(mineral: str = MineralPath):
                                                                      fmt=Format.json, limit=10000, offset=0))
     return json_response({"commodity_id": c.commodity_id, "name": c.name, "sections": sections,
                           "report_html": f"/api/v1/minerals/{c.commodity_id}/dossier.html"})
+
+
+def _key_facts(commodity_id: str) -> dict:
+    """The HTML dossier's key figures, as the dossier computes them (:func:`critmin.report.dossier.key_facts`)."""
+    from critmin import api
+    from critmin.report import dossier
+
+    inputs = api.risk_inputs()
+    return {"items": dossier.key_facts(inputs.minerals.get(commodity_id), inputs)}
 
 
 HTML_200 = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML report (inline SVG charts)."}}
@@ -402,15 +304,8 @@ def mineral_dossier_html(mineral: str = MineralPath):
     except ModuleNotFoundError:  # pragma: no cover
         raise problem(503, "the HTML reports (critmin.report) are not installed in this build") from None
     c = lookup(mineral)
-    ids = [c.commodity_id] + ([c.group_id] if c.group_id else []) + [m for m in _members(c.commodity_id)]
-    html = dossier.build(c.commodity_id, _dossier_tables(ids), risk_inputs())
+    html = dossier.for_mineral(c.commodity_id)
     return HTMLResponse(html, headers={"content-disposition": f'inline; filename="critmin_dossier_{c.commodity_id}.html"'})
-
-
-def _members(commodity_id: str) -> list[str]:
-    from critmin.vocab import commodities as vc
-
-    return [x.commodity_id for x in vc.catalogue().values() if x.group_id == commodity_id]
 
 
 @router.get("/report/overview.html", responses=HTML_200, summary="The overview report of every critical mineral (critmin.report)")
@@ -419,8 +314,8 @@ def overview_html(list_year: ListYear = Query(ListYear.y2025)):
 
     from critmin.report import overview
 
-    html = overview.build(_dossier_tables([]), risk_inputs(), list_year=int(list_year))
+    html = overview.for_list(int(list_year))
     return HTMLResponse(html, headers={"content-disposition": 'inline; filename="critmin_overview.html"'})
 
 
-__all__ = ["router", "available", "concentration_frame", "risk_inputs"]
+__all__ = ["router", "available"]
