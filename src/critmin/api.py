@@ -761,7 +761,8 @@ def trade(
             out, role = tr.partner_shares(rows, "exporter", measure), "world exporters"
     except ValueError as exc:  # a measure the codes cannot be given in (content_t without a factor)
         raise InvalidRequestError(str(exc)) from None
-    out = out.assign(role=role, commodity_id=commodity.commodity_id, stage=stage or "all", codes=", ".join(codes))
+    out = out.assign(role=role, commodity_id=commodity.commodity_id, stage=stage or "all", codes=", ".join(codes),
+                     measure=measure, unit=tr.unit_of(measure, codes))
     out.attrs["note"] = _trade_note(commodity, codes_df)
     out.attrs["source"] = TRADE_SOURCE
     return out.reset_index(drop=True)
@@ -824,14 +825,13 @@ def trade_matrix(mineral: str, stage: str | None = None, year: int | None = None
     rows = rows[rows["year"] == rows["year"].max()]
     try:
         m = tr.bilateral_matrix(rows, measure, top=top)
-        unit = tr.partner_shares(rows.head(1), "exporter", measure)["unit"].iloc[0]
     except ValueError as exc:
         raise InvalidRequestError(str(exc)) from None
     long = m.stack().rename("amount").reset_index()
     long = long[long["amount"] > 0]
     total = float(long["amount"].sum())
     out = long.assign(share=long["amount"] / total if total > 0 else float("nan"), year=int(rows["year"].iloc[0]),
-                      measure=measure, unit=unit, commodity_id=commodity.commodity_id, stage=stage or "all",
+                      measure=measure, unit=tr.unit_of(measure, codes), commodity_id=commodity.commodity_id, stage=stage or "all",
                       codes=", ".join(codes))
     out = out.sort_values(["amount", "exporter", "importer"], ascending=[False, True, True]).reset_index(drop=True)
     out.attrs["note"] = _trade_note(commodity, codes_df)
@@ -964,30 +964,28 @@ def stages(mineral: str, stage: str | None = None) -> pd.DataFrame:
     """
     _check_stage(stage)
     c = vc.lookup(mineral)
-    m = risk_inputs().minerals.get(c.commodity_id)
+    inputs = risk_inputs()
+    m = inputs.minerals.get(c.commodity_id)
+    view = inputs.stage_view
+    view = view[view["commodity_id"] == c.commodity_id].set_index("stage")
     rows = []
     for st in RISK_STAGES:
         sd = m.stages.get(st) if m is not None else None
         if sd is None or (stage is not None and st != stage):
             continue
+        v = view.loc[st] if st in view.index else None
         shares = sorted(sd.shares.items(), key=lambda kv: (-kv[1].low, -kv[1].high, str(kv[0])))
         rows.append({
             "commodity_id": c.commodity_id, "stage": st, "derived_from": sd.derived_from, "origin": sd.origin,
             "year": sd.year, "vintage": sd.vintage, "series_label": sd.series_label, "unit": sd.unit, "hhi": sd.hhi,
             "hhi_max": sd.hhi_max, "top1_country": sd.top1_country, "top1_share": sd.top1_share,
-            "share_qualifier": sd.share_qualifier, "china_share": sd.china_share, "us_share": None, "us_status": None,
+            "share_qualifier": sd.share_qualifier, "china_share": sd.china_share,
+            "us_share": _nn(v["us_share"]) if v is not None else None, "us_status": v["us_status"] if v is not None else None,
             "n_producers": sum(1 for _, iv in shares if iv.high > 0), "status": sd.status,
             "status_reason": sd.status_reason, "unknown_countries": list(sd.unknown_countries),
-            "via_group": next((v for v in m.via_group if v.startswith(f"{st}-stage production of")), None),
-            "source_id": sd.source_id,
+            "via_group": v["via_group"] if v is not None else None, "source_id": sd.source_id,
             "shares": [{"country": iso, "share_low": iv.low, "share_high": iv.high} for iso, iv in shares],
         })
-    view = risk_inputs().stage_view
-    us = view[view["commodity_id"].isin(_ids_of(c))].set_index(["commodity_id", "stage"])
-    for r in rows:
-        key = (r["commodity_id"], r["stage"])
-        if r["via_group"] is None and key in us.index:
-            r["us_share"], r["us_status"] = _nn(us.loc[key, "us_share"]), us.loc[key, "us_status"]
     if not rows:
         where = f"{stage}-stage " if stage else "mine- or processing-stage "
         raise CritminError(f"no usable {where}concentration for {c.name} (no USGS, World Mining Data, EU CRM 2023 "
@@ -1120,9 +1118,35 @@ def eu_crm_reproduction(parameters: dict | None = None, wgi_year: int | None = N
     return df, info
 
 
+def reliance(mineral: str, vintage: int | None = None) -> dict:
+    """A mineral's one published net import reliance in a release (default the latest),
+    counted as :func:`nir` with a list year counts it
+    (:func:`critmin.analysis.dependency.mineral_reliance`): ``value``, ``qualifier``,
+    ``low``, ``high`` (percent), ``display`` (``100e``, ``>95``, ``E``), ``text`` (in
+    words: ``100 % (estimated)``), ``reliance_class``, ``year``, ``vintage``, ``form``,
+    ``via_group``, ``nir_table``, ``source_id``."""
+    v = _resolve_vintage("nir", vintage)
+    c = vc.lookup(mineral)
+    cat = kb.commodities()
+    me = cat.loc[cat["commodity_id"] == c.commodity_id, ["commodity_id", "group_id"]]
+    if me.empty:
+        me = pd.DataFrame([{"commodity_id": c.commodity_id, "group_id": c.group_id or None}])
+    r = dep.mineral_reliance(kb.nir_figure(v), kb.salient_reliance(v), me).iloc[0].to_dict()
+    q = r["qualifier"]
+    return {
+        "commodity": c.commodity_id, "vintage": v, "year": r["year"], "form": r["form"], "value": r["value"],
+        "qualifier": q, "low": r["low"], "high": r["high"],
+        "display": format_value(r["value"], q, r["low"], r["high"], r["raw"]) if q != NOT_PUBLISHED else "not published",
+        "text": dep.describe_reliance(r["value"], q, r["low"], r["high"]),
+        "reliance_class": dep.reliance_class(r["value"], q, r["low"], r["high"]),
+        "via_group": r["via_group"], "nir_table": r["nir_table"], "source_id": r["source_id"],
+    }
+
+
 def mineral_summary(mineral: str) -> dict:
-    """A mineral's catalogue entry and which data the snapshot has for it (production
-    series by stage and measure, reliance vintages)."""
+    """A mineral's catalogue entry, its published reliance (:func:`reliance`, latest
+    release; null when the snapshot has no reliance table) and which data the snapshot has
+    for it (production series by stage and measure, reliance vintages)."""
     c = vc.lookup(mineral)
     df = minerals()
     row = df[df["commodity_id"] == c.commodity_id]
@@ -1131,7 +1155,9 @@ def mineral_summary(mineral: str) -> dict:
         "members": [], "on_list_2018": False, "on_list_2022": False, "on_list_2025": False, "note": c.note,
     }
     ids = _ids_of(c)
-    return {**entry, "production_series": kb.production_series(ids), "nir_vintages": kb.nir_vintages_of(ids)}
+    nir_vintages = kb.nir_vintages_of(ids) if "nir" in kb.have() else []
+    return {**entry, "reliance": reliance(c.commodity_id) if "nir" in kb.have() else None,
+            "production_series": kb.production_series(ids), "nir_vintages": nir_vintages}
 
 
 def exposure(bill, scenarios=(), rules=(), year: int = 2026):
@@ -1147,7 +1173,7 @@ def exposure(bill, scenarios=(), rules=(), year: int = 2026):
 
 __all__ = [
     "exposure",
-    "minerals", "mineral_summary", "countries", "table_vintages", "nir", "nir_summary", "headline", "production", "imports", "sources", "tables",
+    "minerals", "mineral_summary", "reliance", "countries", "table_vintages", "nir", "nir_summary", "headline", "production", "imports", "sources", "tables",
     "vintages", "member_rows", "tracker", "tracker_add", "tracker_validate", "tracker_summary", "export_controls",
     "agreements",
     "reliance_class", "reliance_rank", "headline_list", "Qualifier",

@@ -144,6 +144,24 @@ def top_share(shares, k: int = 1) -> float:
     return float(arr[:k].sum())
 
 
+def top_producer(shares) -> tuple[str | None, float | None]:
+    """The largest producer and its share: ``(country, top_share(shares, 1))``.
+
+    ``shares`` maps a country to its share, a number or an
+    :class:`~critmin.analysis.interval.Interval` (ranked by its low end, then its high end,
+    then the country code, so a tie always gives the same country). ``(None, None)`` when
+    there is no producer with a share above 0.
+    """
+    def bounds(v) -> tuple[float, float]:
+        return (float(v.low), float(v.high)) if hasattr(v, "low") else (float(v), float(v))
+
+    items = [(c, *bounds(v)) for c, v in shares.items()]
+    if not items or max(hi for _, _, hi in items) <= 0:
+        return None, None
+    country = min(items, key=lambda t: (-t[1], -t[2], str(t[0])))[0]
+    return country, top_share([lo for _, lo, _ in items], 1)
+
+
 def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     """Rows as plain dicts (missing values as None), built from object arrays: pandas'
     own ``to_dict('records')`` is several times slower on Arrow-backed strings, and the
@@ -578,7 +596,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
         for (``<stage>_origin`` says which source each stage came from).
     view
         Optional :func:`stage_view` already chosen (with World Mining Data and BACI export
-        shares); used instead of ``concentration`` and ``eu`` when given.
+        shares; with the rows a member takes from its group, ``via_group``, as
+        :func:`critmin.analysis.inputs.build_inputs` gives it); used instead of
+        ``concentration`` and ``eu`` when given.
     nir
         Optional published net import reliance, one row per commodity (columns
         ``commodity``/``commodity_id``, ``nir_display``), added for context.
@@ -603,7 +623,7 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
     """
     lat = view if view is not None else stage_view(concentration, eu)
     cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage",
-            "series_label", "status", "origin", "derived_from"]
+            "series_label", "status", "origin", "derived_from"] + (["via_group"] if "via_group" in lat.columns else [])
     mine = lat[lat["stage"] == "mine"].set_index("commodity_id")[cols].add_prefix("mine_")
     proc = lat[lat["stage"] == "processing"].set_index("commodity_id")[cols].add_prefix("processing_")
     out = mine.join(proc, how="outer")

@@ -337,6 +337,19 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
             minerals[cid] = MineralInputs(cid, names.get(cid, cid), on_list=on_list.get(cid, {}), is_group=cid in group_ids)
         return minerals[cid]
 
+    # The top producer is that of the shares every interface lists (one definition,
+    # critmin.analysis.concentration.top_producer); the view is given the same.
+    tops = {}
+    for r in chosen.to_dict("records"):
+        s = shares.get((r["commodity_id"], r["stage"]), {})
+        if s:
+            tops[(r["commodity_id"], r["stage"])] = conc.top_producer(s)
+    if tops:
+        keys = list(zip(chosen["commodity_id"], chosen["stage"]))
+        chosen = chosen.assign(
+            top1_country=[tops[k][0] if k in tops else c for k, c in zip(keys, chosen["top1_country"])],
+            top1_share=[tops[k][1] if k in tops else v for k, v in zip(keys, chosen["top1_share"])],
+        )
     for r in chosen.to_dict("records"):
         s = shares.get((r["commodity_id"], r["stage"]), {})
         fe = None
@@ -372,7 +385,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
             m.nir = dep.reliance_interval(r["value"], r["qualifier"], r["low"], r["high"])
             m.nir_display = format_value(r["value"], r["qualifier"], r["low"], r["high"], r["raw"])
             m.nir_qualifier, m.nir_table = r["qualifier"], r["nir_table"] or ""
-            m.nir_value, m.nir_low, m.nir_high = r["value"], r["low"], r["high"]
+            m.nir_value, m.nir_low, m.nir_high = _f(r["value"]), _f(r["low"]), _f(r["high"])
             m.nir_vintage, m.nir_year, m.nir_form = int(r["vintage"]), int(r["year"]), r["form"] or ""
             m.nir_source = r["source_id"]
             if r["via_group"]:
@@ -436,6 +449,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
     group_of = {}
     if not commodities.empty:
         group_of = {c: g for c, g in zip(commodities["commodity_id"], commodities["group_id"]) if isinstance(g, str) and g}
+    taken_from_group: list[tuple[str, str, str]] = []
     for cid, gid in group_of.items():
         grp = minerals.get(gid)
         if grp is None:
@@ -452,6 +466,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
             if stage not in m.stages:
                 m.stages[stage] = sd
                 m.via_group.append(f"{stage}-stage production of {gid}")
+                taken_from_group.append((cid, gid, stage))
         for stage, b in grp.trade_blocks.items():
             if stage not in m.trade_blocks:
                 m.trade_blocks[stage] = b
@@ -475,6 +490,16 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
 
     wgi, wgi_info = gov.estimates(tables.get("governance", pd.DataFrame()), gov.SIX)
     pv, pv_info = gov.estimates(tables.get("governance", pd.DataFrame()), ("PV",))
+    # The stage view lists what every mineral's stages are, a member's taken from its group
+    # included (``via_group``), so that every table built on it shows what the dossier and the
+    # risk methods use.
+    chosen = chosen.assign(via_group=None)
+    if taken_from_group:
+        by_key = {(r["commodity_id"], r["stage"]): r for r in chosen.to_dict("records")}
+        extra = [{**by_key[(gid, stage)], "commodity_id": cid, "via_group": gid}
+                 for cid, gid, stage in taken_from_group if (gid, stage) in by_key]
+        chosen = pd.concat([chosen, pd.DataFrame(extra, columns=chosen.columns)], ignore_index=True)
+        chosen = chosen.sort_values(["commodity_id", "stage"]).reset_index(drop=True)
     return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen, importer, trade_year)
 
 

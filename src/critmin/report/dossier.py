@@ -478,7 +478,7 @@ def _prices(d: Dossier, commodity, tables: dict, events: pd.DataFrame) -> None:
               '<p class="muted">Volatility: standard deviation of log returns between adjacent periods, annualised. '
               "Drawdown: deepest fall from a running peak. CAGR: compound annual growth first to last.</p>")
         d.add(table(stats_rows, [("series", "Series"), ("kind", "Kind"), ("unit", "Unit"), ("span", "Span"), ("n", "N"),
-                                 ("vol", "Volatility / yr"), ("dd", "Max drawdown"), ("cagr", "CAGR")],
+                                 ("vol", "Volatility / yr"), ("dd", "Max drawdown"), ("cagr", "CAGR"), ("note", "Note")],
                     numeric={"n", "vol", "dd", "cagr"}, sortable=True))
     if len(evs):
         rows = [{"k": k, "date": r["date"].date().isoformat() if r["precision"] == "day" else r["date"].strftime("%Y-%m"),
@@ -495,7 +495,8 @@ def _prices(d: Dossier, commodity, tables: dict, events: pd.DataFrame) -> None:
 def _stats_row(name, unit, kind, ser) -> dict:
     s = pr.summary(ser)
     return {"series": _short(name, 60), "kind": kind, "unit": unit, "span": f"{s['start']}–{s['end']}", "n": s["n"],
-            "vol": pct(s["volatility"], 0), "dd": pct(s["max_drawdown"], 0), "cagr": pct(s["cagr"], 1)}
+            "vol": pct(s["volatility"], 0), "dd": pct(s["max_drawdown"], 0), "cagr": pct(s["cagr"], 1),
+            "note": s.get("note") or ""}
 
 
 def _around_rows(name, ser, evs) -> list[dict]:

@@ -124,10 +124,10 @@ def price_history(mineral: str, series: str | None = None, window: int = 30,
     from critmin.analysis.prices import annual_prices
 
     if tables is None:
-        from critmin import store
+        from critmin import kb
 
         tables = read_tables(["salient"])
-        tables["prices"] = store.query("SELECT * FROM prices WHERE commodity_id = ?", [mineral])
+        tables["prices"] = kb.prices([mineral])
     prices = tables["prices"]
     prices = prices[prices["commodity_id"] == mineral]
     segments: list[Segment] = []

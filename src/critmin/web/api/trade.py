@@ -34,12 +34,23 @@ class TradeMeasure(str, Enum):
     content_t = "content_t"
 
 
-CountryQuery = Query(None, min_length=2, max_length=60,
-                     description="ISO3 code (USA, CHN, JPN...), a country name, or EU27 (extra-EU trade only).")
-StageQuery = Query(None, description="mine or processing; default both.")
-MeasureQuery = Query(TradeMeasure.value, description="value (US$), gross_t (tonnes as traded) or content_t (tonnes "
-                                                     "of the content basis; refused for codes without a factor).")
-YearQuery = Query(None, ge=1995, le=2100, description="Year (1995-2024); default the latest with data.")
+# Functions, not shared objects: FastAPI binds a Query object to the one parameter it declares.
+def CountryQuery(side: str):  # noqa: N802 - reads like the Query it returns
+    return Query(None, min_length=2, max_length=60,
+                 description=f"The {side}: an ISO3 code (USA, CHN, JPN...), a country name, or EU27 (extra-EU trade only).")
+
+
+def StageQuery():  # noqa: N802
+    return Query(None, description="mine or processing; default both.")
+
+
+def MeasureQuery():  # noqa: N802
+    return Query(TradeMeasure.value, description="value (US$), gross_t (tonnes as traded) or content_t (tonnes of the "
+                                                 "content basis; refused for codes without a factor).")
+
+
+def YearQuery():  # noqa: N802
+    return Query(None, ge=1995, le=2100, description="Year (1995-2024); default the latest with data.")
 
 
 def _meta(df, **extra) -> dict:
@@ -61,11 +72,11 @@ def _meta(df, **extra) -> dict:
                                   "destinations, or a share over time (critmin trade)")
 def trade(
     mineral: str = MineralPath,
-    stage: Optional[TradeStage] = StageQuery,
-    importer: Optional[str] = CountryQuery,
-    exporter: Optional[str] = CountryQuery,
-    year: Optional[int] = YearQuery,
-    measure: TradeMeasure = MeasureQuery,
+    stage: Optional[TradeStage] = StageQuery(),
+    importer: Optional[str] = CountryQuery("importer"),
+    exporter: Optional[str] = CountryQuery("exporter"),
+    year: Optional[int] = YearQuery(),
+    measure: TradeMeasure = MeasureQuery(),
     over_time: bool = Query(False, description="One row per year: the exporter's (or importer's) share."),
     fmt: Format = Query(Format.json, alias="format"),
     limit: int = Query(1000, ge=1, le=10000),
@@ -82,9 +93,9 @@ def trade(
 @router.get("/{mineral}/matrix", summary="A bilateral matrix of one year's trade between the top partners (for a flow diagram)")
 def matrix(
     mineral: str = MineralPath,
-    year: Optional[int] = YearQuery,
-    stage: Optional[TradeStage] = StageQuery,
-    measure: TradeMeasure = MeasureQuery,
+    year: Optional[int] = YearQuery(),
+    stage: Optional[TradeStage] = StageQuery(),
+    measure: TradeMeasure = MeasureQuery(),
     top: int = Query(10, ge=2, le=30, description="Exporters and importers kept by their total; the rest is 'Other'."),
     fmt: Format = Query(Format.json, alias="format"),
 ):
