@@ -239,8 +239,7 @@ def mineral_prices(
 def mineral_dossier(mineral: str = MineralPath):
     import json as _json
 
-    from critmin.web.api import data as routes_data
-    from critmin.web.api import tracker as routes_tracker
+    from critmin.web.api import data, tracker
 
     c = lookup(mineral)
     sections: dict = {}
@@ -261,23 +260,23 @@ def mineral_dossier(mineral: str = MineralPath):
             return
         sections[name] = response if isinstance(response, (dict, list)) else _json.loads(response.body)
 
-    part("mineral", lambda: routes_data.mineral(c.commodity_id))
+    part("mineral", lambda: data.mineral(c.commodity_id))
     part("key_facts", lambda: _key_facts(c.commodity_id))
-    part("net_import_reliance", lambda: routes_data.mineral_nir(c.commodity_id, fmt=Format.json))
+    part("net_import_reliance", lambda: data.mineral_nir(c.commodity_id, fmt=Format.json))
     production = {}
     for s in sections.get("mineral", {}).get("production_series", []):
         if s["measure"] == "production":
             vintage = max(s["vintages"])
-            body = _json.loads(routes_data.production(c.commodity_id, stage=Stage(s["stage"]), measure=routes_data.Measure.production,
+            body = _json.loads(data.production(c.commodity_id, stage=Stage(s["stage"]), measure=data.Measure.production,
                                                       year=None, vintage=vintage, fmt=Format.json, limit=10000, offset=0).body)
             production[s["stage"]] = body
     sections["production"] = production
     part("stages", lambda: _stages_response(c.commodity_id, None))
     part("concentration", lambda: mineral_concentration(c.commodity_id, stage=None, primary_only=True, fmt=Format.json))
-    part("import_shares", lambda: routes_data.import_shares(c.commodity_id, fmt=Format.json))
+    part("import_shares", lambda: data.import_shares(c.commodity_id, fmt=Format.json))
     part("risk", lambda: mineral_risk(c.commodity_id, stage=None))
     part("prices", lambda: mineral_prices(c.commodity_id, basis=None, fmt=Format.json))
-    part("export_controls", lambda: routes_tracker.export_controls(country=None, mineral=c.commodity_id, status=None,
+    part("export_controls", lambda: tracker.export_controls(country=None, mineral=c.commodity_id, status=None,
                                                                      fmt=Format.json, limit=10000, offset=0))
     return json_response({"commodity_id": c.commodity_id, "name": c.name, "sections": sections,
                           "report_html": f"/api/v1/minerals/{c.commodity_id}/dossier.html"})
