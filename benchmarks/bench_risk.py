@@ -128,7 +128,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
     from critmin.report import data, overview
 
     t_read, tables = median_time(read_tables, args.runs)

@@ -95,10 +95,11 @@ def main() -> None:
         lines.append(("  same answer from the raw SQLite file", raw, None))
         lines.append(("  ratio raw / snapshot", raw / cold, "x"))
 
+    from critmin import kb
     from critmin.analysis import inputs as ai
     from critmin.analysis import risk
 
-    tables = ai.read_tables()
+    tables = kb.read_tables()
     ranking = []
     for _ in range(args.runs):
         t0 = time.perf_counter()

@@ -47,3 +47,28 @@ def empty_user_register(tmp_path_factory):
         os.environ.pop("CRITMIN_REGISTER_DIR", None)
     else:
         os.environ["CRITMIN_REGISTER_DIR"] = before
+
+
+#: The committed snapshot (``src/critmin/snapshot_data``).
+COMMITTED_SNAPSHOT = ROOT / "src" / "critmin" / "snapshot_data"
+
+
+@pytest.fixture(scope="module")
+def real_client(tmp_path_factory):
+    """The web app on the committed snapshot (skipped without one), with a throw-away database."""
+    if not (COMMITTED_SNAPSHOT / "manifest.json").is_file():
+        pytest.skip(f"no committed snapshot at {COMMITTED_SNAPSHOT}")
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from critmin import store
+    from critmin.web.app import create_app
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRITMIN_SNAPSHOT", str(COMMITTED_SNAPSHOT))
+    store.reset()
+    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('realdb') / 'real.db'}", warm=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    mp.undo()
+    store.reset()

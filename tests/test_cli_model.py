@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -49,15 +48,12 @@ def scenario_file(tmp_path):
     return write
 
 
-def test_help_is_fast_and_lists_the_model_commands():
-    start = time.perf_counter()
+def test_help_lists_the_model_commands():
+    # what --help loads is checked in tests/test_cli_imports.py; its time in benchmarks/bench_kb.py
     r = run("--help")
-    elapsed = time.perf_counter() - start
     assert r.returncode == 0
     for cmd in ("simulate", "compare", "scenarios"):
         assert cmd in r.stdout
-    # the bar is 0.5 s for the command itself; a subprocess also pays interpreter start-up
-    assert elapsed < 1.5, elapsed
 
 
 def test_scenarios_lists_presets_with_their_market():

@@ -117,9 +117,10 @@ def test_geopolrisk_for_other_importers_and_years():
 
 def test_processing_concentration_exists_with_its_derivation():
     from critmin.analysis import concentration as conc
+    from critmin import kb
     from critmin.analysis import inputs as ai
 
-    inputs = ai.build_inputs(ai.read_tables())
+    inputs = ai.build_inputs(kb.read_tables())
     view = inputs.stage_view.set_index(["commodity_id", "stage"])
     for cid in ("rare-earths", "graphite", "cobalt", "lithium", "nickel"):
         r = view.loc[(cid, "processing")]

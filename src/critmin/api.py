@@ -17,23 +17,25 @@ import threading
 
 import pandas as pd
 
-from critmin import store
-from critmin.errors import CritminError
+from critmin import kb
+from critmin.analysis import dependency as dep
+from critmin.errors import CritminError, InvalidRequestError
+from critmin.snapshot.manifest import per_snapshot
 from critmin.values import Qualifier, format_value
 from critmin.vocab import commodities as vc
 
-LIST_YEARS = (2018, 2022, 2025)
+LIST_YEARS = dep.LIST_YEARS
 #: Qualifier used in API output for a listed mineral that has no row in the published table.
-NOT_PUBLISHED = "not_published"
-#: Published rows that also measure a listed mineral. USGS's own critical-minerals table
-#: (MCS 2025 T5, MCS 2026 T7) reports the list entry "Aluminum" as "Aluminum (bauxite)"
-#: with the bauxite reliance, so bauxite/alumina rows count for aluminum too.
-LIST_SCOPE: dict[str, tuple[str, ...]] = {"aluminum": ("aluminum", "bauxite")}
+NOT_PUBLISHED = dep.NOT_PUBLISHED
+LIST_SCOPE = dep.LIST_SCOPE
+reliance_rank = dep.reliance_rank
+reliance_class = dep.reliance_class
+headline_list = dep.headline_list
 
 
 def _check_list(list_year: int | None) -> None:
     if list_year is not None and list_year not in LIST_YEARS:
-        raise CritminError(f"unknown list year {list_year}; choose one of {', '.join(map(str, LIST_YEARS))}")
+        raise InvalidRequestError(f"unknown list year {list_year}; choose one of {', '.join(map(str, LIST_YEARS))}")
 
 
 def minerals(list_year: int | None = None) -> pd.DataFrame:
@@ -46,12 +48,9 @@ def minerals(list_year: int | None = None) -> pd.DataFrame:
         (individual elements; group entries are shown through their members).
     """
     _check_list(list_year)
-    df = store.table("commodities")
+    df = kb.commodities()
     if list_year is not None:
-        lists = store.query(
-            "SELECT commodity_id FROM critical_lists WHERE list_year = ? AND on_list", [list_year]
-        )
-        df = df[df["commodity_id"].isin(lists["commodity_id"])]
+        df = df[df["commodity_id"].isin(kb.listed_ids(list_year))]
     df = df.copy()
     df["members"] = df["members"].map(lambda m: list(m) if m is not None else [])
     return df.sort_values("commodity_id").reset_index(drop=True)
@@ -59,7 +58,7 @@ def minerals(list_year: int | None = None) -> pd.DataFrame:
 
 def vintages(table: str) -> list[int]:
     """Vintages (release years) present in a table, oldest first."""
-    return [int(v) for v in store.query(f"SELECT DISTINCT vintage FROM {table} ORDER BY vintage")["vintage"]]
+    return kb.vintages(table)
 
 
 def _resolve_vintage(table: str, vintage: int | None) -> int:
@@ -71,42 +70,6 @@ def _resolve_vintage(table: str, vintage: int | None) -> int:
     if vintage not in available:
         raise CritminError(f"no {table} data for vintage {vintage}; available: {', '.join(map(str, available))}")
     return vintage
-
-
-def reliance_rank(value: float | None, qualifier: str, low: float | None, high: float | None) -> float:
-    """An ordering key for published reliance: bounds count at their bound.
-
-    Used only to choose, among a mineral's published forms, the one with the highest
-    reliance; never shown as a number.
-    """
-    q = qualifier
-    if q in ("exact", "estimated", "revised", "zero") and value is not None:
-        return float(value)
-    if q == "greater_than" and low is not None:
-        return float(low) + 1e-6
-    if q == "less_than" and high is not None:
-        return float(high) - 1e-6
-    if q == "range" and low is not None:
-        return float(low)
-    if q == "net_exporter":
-        return -1.0
-    return -math.inf
-
-
-def reliance_class(value: float | None, qualifier: str, low: float | None, high: float | None) -> str:
-    """``'100'`` for 100 % reliant, ``'>50'`` for more than 50 % (bounds count when the bound
-    itself says so: ``>50``, ``>75``, ``>95``), else ``'other'``; unknown stays ``'unknown'``."""
-    if qualifier in ("exact", "estimated", "revised") and value is not None:
-        if value >= 100:
-            return "100"
-        return ">50" if value > 50 else "other"
-    if qualifier == "greater_than" and low is not None:
-        return ">50" if low >= 50 else "other"
-    if qualifier == "range" and low is not None:
-        return ">50" if low > 50 else "other"
-    if qualifier in ("less_than", "net_exporter", "zero"):
-        return "other"
-    return "unknown"
 
 
 def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFrame:
@@ -143,191 +106,77 @@ def nir(vintage: int | None = None, list_year: int | None = None) -> pd.DataFram
     """
     _check_list(list_year)
     v = _resolve_vintage("nir", vintage)
-    rows = store.query(
-        """SELECT n.*, c.name, c.on_list_2018, c.on_list_2022, c.on_list_2025
-           FROM nir n JOIN commodities c USING (commodity_id)
-           WHERE n.vintage = ? ORDER BY n.rank NULLS LAST, n.commodity_id""",
-        [v],
-    )
+    figure = kb.nir_figure(v)
+    if list_year is not None:
+        listed = kb.listed_minerals(list_year)
+        figure = dep.mineral_reliance(figure, kb.salient_reliance(v), listed)
+        figure = figure.assign(_o=[-dep.reliance_rank(a, q, lo, hi) for a, q, lo, hi in
+                                   zip(figure["value"], figure["qualifier"], figure["low"], figure["high"])])
+        figure = figure.sort_values(["_o", "commodity_id"], kind="stable").drop(columns="_o")
+    else:
+        figure = figure.assign(via_group=None, nir_table="figure")
+
+    def objects(col):
+        return figure[col].astype(object).where(figure[col].notna(), None)
+
     out = pd.DataFrame(
         {
-            "commodity": rows["commodity_id"],
-            "name": rows["name"],
-            "vintage": rows["vintage"].astype(int),
-            "year": rows["year"].astype(int),
-            "form": rows["form"].fillna(""),
-            "published_name": rows["published_name"],
-            "nir_value": rows["value"].astype(object).where(rows["value"].notna(), None),
-            "nir_qualifier": rows["qualifier"],
-            "nir_low": rows["low"].astype(object).where(rows["low"].notna(), None),
-            "nir_high": rows["high"].astype(object).where(rows["high"].notna(), None),
-            "import_sources": rows["import_sources"].map(_as_list),
-            "import_sources_iso3": rows["import_sources_iso3"].map(_as_list),
-            "rank": rows["rank"].astype(object).where(rows["rank"].notna(), None),
-            "on_list_2018": rows["on_list_2018"].astype(bool),
-            "on_list_2022": rows["on_list_2022"].astype(bool),
-            "on_list_2025": rows["on_list_2025"].astype(bool),
-            "via_group": None,
-            "nir_table": "figure",
+            "commodity": figure["commodity_id"],
+            "name": figure["name"],
+            "vintage": figure["vintage"].astype(int),
+            "year": figure["year"].astype(int),
+            "form": figure["form"].fillna(""),
+            "published_name": objects("published_name"),
+            "nir_value": objects("value"),
+            "nir_qualifier": figure["qualifier"],
+            "nir_low": objects("low"),
+            "nir_high": objects("high"),
+            "import_sources": figure["import_sources"].map(dep._as_list),
+            "import_sources_iso3": figure["import_sources_iso3"].map(dep._as_list),
+            "rank": [None if r is None or pd.isna(r) else int(r) for r in figure["rank"]],
+            "on_list_2018": figure["on_list_2018"].astype(bool),
+            "on_list_2022": figure["on_list_2022"].astype(bool),
+            "on_list_2025": figure["on_list_2025"].astype(bool),
+            "via_group": objects("via_group"),
+            "nir_table": objects("nir_table"),
         }
     )
-    if list_year is not None:
-        out = _per_listed_mineral(out, list_year, v)
     out["nir_display"] = [
         format_value(val, q, lo, hi) if q != NOT_PUBLISHED else "not published"
         for val, q, lo, hi in zip(out["nir_value"], out["nir_qualifier"], out["nir_low"], out["nir_high"])
     ]
     out["reliance_class"] = [
-        reliance_class(val, q, lo, hi)
+        dep.reliance_class(val, q, lo, hi)
         for val, q, lo, hi in zip(out["nir_value"], out["nir_qualifier"], out["nir_low"], out["nir_high"])
     ]
     return out.reset_index(drop=True)
 
 
-def _as_list(v) -> list[str]:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return []
-    return [str(x) for x in v]
-
-
-def _per_listed_mineral(published: pd.DataFrame, list_year: int, vintage: int) -> pd.DataFrame:
-    listed = store.query(
-        """SELECT l.commodity_id, c.name, c.group_id, c.on_list_2018, c.on_list_2022, c.on_list_2025
-           FROM critical_lists l JOIN commodities c USING (commodity_id)
-           WHERE l.list_year = ? AND l.on_list ORDER BY l.commodity_id""",
-        [list_year],
-    )
-    salient = _salient_reliance(vintage)
-    best: dict[str, dict] = {}
-    for rec in published.to_dict("records"):
-        key = rec["commodity"]
-        rank = reliance_rank(rec["nir_value"], rec["nir_qualifier"], rec["nir_low"], rec["nir_high"])
-        if key not in best or rank > best[key]["_rank"]:
-            best[key] = {**rec, "_rank": rank}
-    out = []
-    for m in listed.to_dict("records"):
-        cid = m["commodity_id"]
-        candidates = [best[c] for c in LIST_SCOPE.get(cid, (cid,)) if c in best]
-        src = max(candidates, key=lambda r: r["_rank"]) if candidates else None
-        via = src["commodity"] if src is not None and src["commodity"] != cid else None
-        if src is None:
-            src = _best_salient(salient, cid)
-        if src is None and m["group_id"]:
-            src = best.get(m["group_id"])
-            via = m["group_id"] if src is not None else None
-        base = {
-            "commodity": cid,
-            "name": m["name"],
-            "on_list_2018": bool(m["on_list_2018"]),
-            "on_list_2022": bool(m["on_list_2022"]),
-            "on_list_2025": bool(m["on_list_2025"]),
-            "via_group": via,
-        }
-        if src is None:
-            out.append(
-                {
-                    **base, "vintage": vintage, "year": vintage - 1, "form": "", "published_name": None,
-                    "nir_value": None, "nir_qualifier": NOT_PUBLISHED, "nir_low": None, "nir_high": None,
-                    "import_sources": [], "import_sources_iso3": [], "rank": None, "nir_table": None,
-                }
-            )
-        else:
-            rec = {k: v for k, v in src.items() if k != "_rank"}
-            rec.setdefault("vintage", vintage)
-            rec.update(base)
-            out.append(rec)
-    cols = list(published.columns)
-    df = pd.DataFrame(out, columns=cols)
-    if df.empty:
-        return df
-    order = df.apply(lambda r: -reliance_rank(r["nir_value"], r["nir_qualifier"], r["nir_low"], r["nir_high"]), axis=1)
-    return df.assign(_o=order).sort_values(["_o", "commodity"]).drop(columns="_o")
-
-
-#: Order in which the tables that also publish reliance are consulted for a listed mineral
-#: the figure leaves out: the commodity's own salient statistics (the chapter), then the
-#: release's critical-minerals table (MCS 2025 T5, MCS 2026 T7). Where both have the
-#: year they may differ (beryllium 2023: ``E`` in its chapter, ``NA`` in MCS 2024 T5); the
-#: chapter wins and the other stays in the snapshot.
-SALIENT_TABLES = ("salient", "critical_salient")
-
-
-def _salient_reliance(vintage: int) -> dict[str, list[dict]]:
-    """Net import reliance of ``vintage - 1`` from the release's salient tables, one record
-    per published cell, grouped by the commodity it measures."""
-    chapter = store.query(
-        """SELECT commodity_id, form, detail AS published_name, year, value, qualifier, low, high, raw,
-                  'salient' AS nir_table
-           FROM salient WHERE vintage = ? AND statistic = 'nir' AND year = ?""",
-        [vintage, vintage - 1],
-    )
-    table = store.query(
-        """SELECT commodity_id, form, published_name, year, value, qualifier, low, high, raw,
-                  'critical_salient' AS nir_table
-           FROM critical_salient WHERE vintage = ? AND field = 'net_import_reliance' AND year = ?""",
-        [vintage, vintage - 1],
-    )
-    out: dict[str, list[dict]] = {}
-    measured: dict[tuple, str] = {}
-    for frame_ in (chapter, table):
-        for r in frame_.to_dict("records"):
-            key = (r["commodity_id"], r["form"] if isinstance(r["form"], str) else "")
-            if key not in measured:
-                measured[key] = _measured(*key)
-            out.setdefault(measured[key], []).append(r)
-    return out
-
-
-def _measured(commodity_id: str, form) -> str:
-    """The commodity a salient reliance cell measures: a form that names another commodity
-    (``Hf`` in the zirconium chapter, ``palladium`` in the PGM chapter) measures that one."""
-    if isinstance(form, str) and form.strip():
-        try:
-            named = vc.lookup(form.strip()).commodity_id
-        except CritminError:
-            named = None
-        if named and named != commodity_id:
-            return named
-    return commodity_id
-
-
-def _best_salient(salient: dict[str, list[dict]], commodity_id: str) -> dict | None:
-    """The salient-table reliance of a listed mineral, as a row of :func:`nir`; None if none.
-
-    The chapter comes before the critical-minerals table; within a table the published
-    form with the highest reliance is taken, as for the figure.
-    """
-    rows = salient.get(commodity_id, [])
-    for table in SALIENT_TABLES:
-        recs = []
-        for r in rows:
-            if r["nir_table"] != table:
-                continue
-            value, low, high = (None if pd.isna(r[k]) else float(r[k]) for k in ("value", "low", "high"))
-            recs.append((reliance_rank(value, r["qualifier"], low, high), r, value, low, high))
-        if not recs:
-            continue
-        rank, r, value, low, high = max(recs, key=lambda t: t[0])
-        form = r["form"] if isinstance(r["form"], str) else ""
-        return {
-            "commodity": commodity_id, "year": int(r["year"]), "form": form,
-            "published_name": r["published_name"], "nir_value": value, "nir_qualifier": r["qualifier"],
-            "nir_low": low, "nir_high": high, "import_sources": [], "import_sources_iso3": [], "rank": None,
-            "nir_table": table, "_rank": rank,
-        }
-    return None
-
-
 def nir_summary(table: pd.DataFrame) -> dict[str, int]:
-    """Counts behind "N at 100%, M more above 50%" for a table from :func:`nir`."""
-    classes = table["reliance_class"].value_counts()
-    return {
-        "at_100": int(classes.get("100", 0)),
-        "above_50": int(classes.get(">50", 0)),
-        "other": int(classes.get("other", 0)),
-        "unknown": int(classes.get("unknown", 0)),
-        "minerals": int(len(table)),
-    }
+    """Counts behind "N at 100%, M more above 50%" for a table from :func:`nir` with a list
+    year (:func:`critmin.analysis.dependency.reliance_counts`)."""
+    return dep.reliance_counts(table["reliance_class"])
+
+
+def headline(vintage: int | None = None, list_year: int | None = None) -> dict:
+    """The headline counts of a release: "N at 100 %, M more above 50 %" per mineral of a
+    list, with the release, the year and the list they refer to.
+
+    Parameters
+    ----------
+    vintage
+        MCS release year; default the latest.
+    list_year
+        The list whose minerals are counted; default the list the release refers to
+        (:func:`critmin.analysis.dependency.headline_list`: the 2022 list for MCS 2023-2025,
+        the 2025 list for MCS 2026).
+    """
+    v = _resolve_vintage("nir", vintage)
+    lst = list_year if list_year is not None else dep.headline_list(v)
+    _check_list(lst)
+    listed = kb.listed_ids(lst)
+    counts = nir_summary(nir(v, lst)) if listed else dep.reliance_counts([])
+    return {"vintage": v, "year": v - 1, "list_year": lst, **counts}
 
 
 def production(
@@ -362,22 +211,23 @@ def production(
         ``commodity``, ``vintage``, ``year``, ``stage``, ``series_label`` (as published),
         ``form``, ``country`` (ISO3; null for aggregates), ``country_name``, ``country_kind``,
         ``value``, ``qualifier``, ``low``, ``high``, ``display``, ``estimated``, ``unit``,
-        ``share`` (of the world total of the same series; null where either is not a
-        number or the series has no single world total), ``notes``, ``source_id``.
+        ``share`` (of the world total of the same series,
+        :func:`critmin.analysis.concentration.world_shares`: the denominator the
+        concentration of the series uses; null where the figure is not a number, the series
+        has no usable total or is a fragment of a sibling series), ``share_qualifier``
+        (``exact`` or ``estimated``), ``share_basis``, ``share_note``, ``notes``,
+        ``source_id``.
     """
     commodity = vc.lookup(mineral)
     cid = commodity.commodity_id
     if stage is not None and stage not in ("mine", "processing", "unspecified"):
-        raise CritminError(f"unknown stage {stage!r}; choose mine, processing or unspecified")
+        raise InvalidRequestError(f"unknown stage {stage!r}; choose mine, processing or unspecified")
     if measure not in ("production", "capacity", "reserves"):
-        raise CritminError(f"unknown measure {measure!r}; choose production, capacity or reserves")
+        raise InvalidRequestError(f"unknown measure {measure!r}; choose production, capacity or reserves")
     ids = [cid]
     if commodity.group_id:
         ids.append(commodity.group_id)
-    df = store.query(
-        "SELECT * FROM production WHERE commodity_id IN (SELECT unnest(?)) AND measure = ?",
-        [ids, measure],
-    )
+    df = kb.production(ids, measure)
     if df.empty:
         raise CritminError(f"no {measure} data for {commodity.name}")
     if stage is not None:
@@ -397,7 +247,9 @@ def production(
     df = df[df["year"] == year]
     if df.empty:
         raise CritminError(f"no {measure} data for {commodity.name} in {year} (vintage {vintage})")
-    df = with_world_share(df)
+    from critmin.analysis.concentration import world_shares
+
+    df = world_shares(df)
     out = pd.DataFrame(
         {
             "commodity": df["commodity_id"],
@@ -417,6 +269,9 @@ def production(
             "estimated": df["estimated"],
             "unit": df["unit"],
             "share": df["share"],
+            "share_qualifier": df["share_qualifier"],
+            "share_basis": df["share_basis"],
+            "share_note": df["share_note"],
             "notes": df["notes"],
             "source_id": df["source_id"],
         }
@@ -456,34 +311,6 @@ def _nn(x):
     return None if x is None or pd.isna(x) else float(x)
 
 
-def with_world_share(df: pd.DataFrame) -> pd.DataFrame:
-    """Add ``share``: value over the world total of the same series and unit.
-
-    A series is (vintage, commodity, form, stage, measure, series label, year, unit). The
-    share is computed only where the country's value and a single numeric world total
-    exist; everything else stays null rather than becoming 0.
-    """
-    keys = ["vintage", "commodity_id", "form", "stage", "measure", "series_label", "year", "unit"]
-    df = df.copy()
-    key_frame = df[keys].astype("string").fillna("")
-    # MCS 2023/2024 label the PGM world totals "World mine production: Platinum" beside the
-    # countries' "Mine production: Platinum": the same series under the world's own label.
-    labels = key_frame["series_label"].str.lower()
-    world_rows = df["country_kind"] == "world"
-    unprefixed = labels.str.replace(r"^world\s+", "", regex=True)
-    country_labels = set(labels[~world_rows])
-    key_frame["series_label"] = labels.where(~(world_rows & unprefixed.isin(country_labels)), unprefixed)
-    df["_series"] = key_frame.agg("|".join, axis=1)
-    world = df[(df["country_kind"] == "world") & df["value"].notna()]
-    counts = world.groupby("_series").size()
-    single = counts[counts == 1].index
-    totals = world[world["_series"].isin(single)].set_index("_series")["value"]
-    total = df["_series"].map(totals)
-    share = df["value"] / total
-    df["share"] = share.where((df["country_kind"] != "world") & total.notna() & (total > 0))
-    return df.drop(columns="_series")
-
-
 def imports(mineral: str) -> dict[str, pd.DataFrame]:
     """US import sources of a mineral.
 
@@ -504,23 +331,8 @@ def imports(mineral: str) -> dict[str, pd.DataFrame]:
 
     commodity = vc.lookup(mineral)
     ids = [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
-    shares = store.query(
-        """SELECT commodity_id AS commodity, vintage, form, partner_iso3 AS partner, partner_name,
-                  partner_kind, period, value AS share_pct, qualifier, low, high, raw, notes, source_id
-           FROM import_shares WHERE commodity_id IN (SELECT unnest(?))
-           ORDER BY source_id, form, partner_kind = 'other', value DESC NULLS LAST""",
-        [ids],
-    )
-    shares = distinct_share_blocks(shares).reset_index(drop=True)
-    customs = store.query(
-        """SELECT hts, description, partner_iso3 AS partner, partner_name, year, period,
-                  value AS customs_value_usd, qualifier, unit, source_id
-           FROM trade
-           WHERE flow = 'imports' AND measure = 'customs_value'
-             AND list_has_any(commodity_ids, ?)
-           ORDER BY hts, year, value DESC NULLS LAST""",
-        [ids],
-    )
+    shares = distinct_share_blocks(kb.import_shares(ids)).reset_index(drop=True)
+    customs = kb.customs(ids)
     headings = hts_headings()
     customs["mixed"] = customs["hts"].map(lambda h: headings[h].mixed if h in headings else None)
     customs["heading_note"] = customs["hts"].map(lambda h: headings[h].note if h in headings else None)
@@ -590,7 +402,7 @@ def tracker(
             text = country.strip()
             iso = vk.resolve_code(text) if len(text) == 3 and text.isalpha() else vk.resolve_country(text).iso3
         except UnmappedNameError:
-            raise CritminError(f"unknown country {country!r}; give an ISO3 code or a country name") from None
+            raise InvalidRequestError(f"unknown country {country!r}; give an ISO3 code or a country name") from None
         measures = [e for e in measures if iso in (e.country_iso3, e.target_iso3)]
         agreements = [e for e in agreements if iso in e.partners]
     if mineral:
@@ -654,11 +466,58 @@ def tracker(
     }
 
 
+def export_controls(country: str | None = None, mineral: str | None = None, status: str | None = None) -> pd.DataFrame:
+    """The export-control register as published (``export_controls`` table) with the
+    restricting country's name, latest first; ``country`` (ISO3), ``mineral`` (it or its
+    group) and ``status`` (the published status starts with it: ``active``, ``suspended``...)
+    narrow it. The statuses computed for a day are :func:`tracker`'s."""
+    df = kb.export_controls_named()
+    if country:
+        df = df[df["country_iso3"] == country.upper()]
+    if mineral:
+        c = vc.lookup(mineral)
+        df = df[df["commodity_id"].isin([c.commodity_id] + ([c.group_id] if c.group_id else []))]
+    if status:
+        df = df[df["status"].fillna("").str.lower().str.startswith(status.lower())]
+    return df.reset_index(drop=True)
+
+
+def agreements(country: str | None = None) -> pd.DataFrame:
+    """US critical-mineral agreements with the partner's name and groups, latest first."""
+    df = kb.agreements_named()
+    if country:
+        df = df[df["country_iso3"] == country.upper()]
+    return df.reset_index(drop=True)
+
+
+def tracker_summary(today=None) -> dict:
+    """The tracker's headline: measures by published status and by status on ``today``,
+    countries with measures, agreements and partners, and the next date to watch."""
+    import datetime as dt
+
+    day = _as_date(today) if today is not None else dt.date.today()
+    controls = kb.export_control_measures()
+    # the published status's first word: "suspended until 2026-11-10" counts as suspended
+    status = controls["status"].fillna("unknown").str.split().str[0].str.strip(" ,;(").str.lower()
+    counts = kb.agreement_counts()
+    now = tracker(day)
+    return {
+        "today": day.isoformat(),
+        "measures": int(len(controls)),
+        "measures_by_status": {k: int(v) for k, v in status.value_counts().items()},
+        "measures_by_status_today": now["counts"],
+        "countries_with_measures": int(controls["country_iso3"].nunique()),
+        "agreements": counts["agreements"],
+        "agreement_partners": counts["partners"],
+        "next_date": now["next"] if now["next"]["date"] else None,
+        "next_message": now["next"]["message"],
+    }
+
+
 def _snapshot_register_entries() -> list:
     from critmin import register as rg
-    from critmin.analysis.inputs import read_tables
 
-    tables = read_tables(["export_controls", "agreements"])
+    tables = kb.read_tables(["export_controls", "agreements"])
     return rg.snapshot_entries(tables["export_controls"], tables["agreements"])
 
 
@@ -667,20 +526,13 @@ _REGISTER_LOCK = threading.Lock()
 
 
 def _register_entries(user_folder=None, include_user: bool = True) -> list:
-    """The whole register, read again only when the snapshot, the built-in file or a user
-    file changed (a web server answers many tracker requests from one reading)."""
+    """The whole register, read again only when the snapshot (its fingerprint) or a register
+    file (:func:`critmin.register.state`) changed: a web server answers many tracker
+    requests from one reading."""
     from critmin import register as rg
-    from critmin.snapshot import default_dir
+    from critmin.snapshot import fingerprint
 
-    def stamp(path):
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return (str(path), st.st_mtime_ns, st.st_size)
-
-    users = tuple(stamp(f) for f in rg.user_files(user_folder)) if include_user else ()
-    key = (stamp(default_dir() / "manifest.json"), stamp(rg.BUILTIN), str(user_folder or rg.user_dir()), users)
+    key = (fingerprint(), rg.state(user_folder, include_user))
     with _REGISTER_LOCK:  # concurrent first requests read the register once
         hit = _REGISTER_CACHE.get(key)
         if hit is None:
@@ -728,7 +580,7 @@ def _as_date(value):
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise CritminError(f"not a date: {value!r}; expected YYYY-MM-DD") from None
+        raise InvalidRequestError(f"not a date: {value!r}; expected YYYY-MM-DD") from None
 
 
 def sources() -> pd.DataFrame:
@@ -755,6 +607,29 @@ def sources() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def table_vintages() -> dict[str, list[int]]:
+    """The vintages (release years) present in every table that has them."""
+    from critmin.snapshot import load_manifest
+
+    return {name: vintages(name) for name, entry in load_manifest()["tables"].items()
+            if "vintage" in entry.get("columns", {})}
+
+
+def countries() -> pd.DataFrame:
+    """Every country code the snapshot uses, with its name, group flags (G7, USMCA, FEOC,
+    EU27) and ISO 3166 numeric code (what world maps key on; null for a code pycountry
+    does not know)."""
+    import pycountry
+
+    df = kb.countries()
+
+    def numeric(iso3: str) -> str | None:
+        c = pycountry.countries.get(alpha_3=iso3)
+        return c.numeric if c else None
+
+    return df.assign(iso_numeric=[numeric(c) for c in df["iso3"]])
+
+
 def tables() -> pd.DataFrame:
     """The snapshot's tables with their row counts and descriptions."""
     from critmin.snapshot import load_manifest
@@ -768,8 +643,9 @@ def tables() -> pd.DataFrame:
 # ---------------------------------------------------------------- world trade (CEPII BACI)
 
 TRADE_MEASURES = ("value", "gross_t", "content_t")
-_TRADE_COLS = ("year, hs6, exporter_code, exporter_iso3, exporter_kind, exporter_name, importer_code, importer_iso3, "
-               "importer_kind, importer_name, value_usd, quantity_kg, quantity_qualifier")
+TRADE_STAGES = ("mine", "processing")
+#: The source line every world-trade answer carries.
+TRADE_SOURCE = "CEPII BACI HS92 V202401b (Gaulier and Zignago 2010), Etalab Open Licence 2.0"
 
 
 def _country_arg(code: str | None, what: str) -> str | None:
@@ -792,7 +668,7 @@ def _country_arg(code: str | None, what: str) -> str | None:
             return ref.iso3
     except Exception:
         pass
-    raise CritminError(f"unknown {what} {code!r}; give an ISO3 code such as USA, CHN, JPN, or EU27")
+    raise InvalidRequestError(f"unknown {what} {code!r}; give an ISO3 code such as USA, CHN, JPN, or EU27")
 
 
 def trade_codes(mineral: str, stage: str | None = None) -> pd.DataFrame:
@@ -801,7 +677,7 @@ def trade_codes(mineral: str, stage: str | None = None) -> pd.DataFrame:
 
     commodity = vc.lookup(mineral)
     if stage is not None and stage not in ("mine", "processing", "products", "scrap"):
-        raise CritminError(f"unknown stage {stage!r}; choose mine, processing, products or scrap")
+        raise InvalidRequestError(f"unknown stage {stage!r}; choose mine, processing, products or scrap")
     ids = [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
     t = hc.table()
     rows = t[t["commodity_id"].isin(ids) & (t["scope"] == "in_scope")]
@@ -850,27 +726,10 @@ def trade(
     """
     from critmin.analysis import trade as tr
 
-    if measure not in TRADE_MEASURES:
-        raise CritminError(f"unknown measure {measure!r}; choose value, gross_t or content_t")
-    commodity = vc.lookup(mineral)
-    codes_df = trade_codes(commodity.commodity_id, stage)
-    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & {"mine", "processing"}))]
-    if codes_df.empty:
-        from critmin.vocab import hs6_concordance as hc
-
-        mixed = [e.hs6 for e in hc.entries().values() if commodity.commodity_id in e.members and e.commodity_id != commodity.commodity_id]
-        why = (f"; {', '.join(mixed)} {'mixes' if len(mixed) == 1 else 'mix'} it with other minerals and "
-               f"{'is' if len(mixed) == 1 else 'are'} never read as its figure") if mixed else ""
-        raise CritminError(f"no HS1992 code of the BACI extract reads as {commodity.commodity_id}"
-                           + (f" at the {stage} stage" if stage else "") + why)
+    commodity, codes_df = _trade_scope(mineral, stage, measure)
     codes = list(codes_df["hs6"])
     imp, exp = _country_arg(importer, "importer"), _country_arg(exporter, "exporter")
-    sql = f"SELECT {_TRADE_COLS} FROM world_trade WHERE hs6 IN (SELECT unnest(?))"
-    params: list = [codes]
-    if year is not None and not over_time:
-        sql += " AND year = ?"
-        params.append(int(year))
-    rows = store.query(sql, params)
+    rows = kb.world_trade(codes, year if not over_time else None)
     if rows.empty:
         raise CritminError(f"no BACI flows of HS {', '.join(codes)}" + (f" in {year}" if year else ""))
     if year is None and not over_time:
@@ -890,7 +749,7 @@ def trade(
                 out = tr.country_share_series(world, imp, "importer", measure)
                 role = f"{imp} share of world imports"
             else:
-                raise CritminError("over_time needs an exporter or an importer")
+                raise InvalidRequestError("over_time needs an exporter or an importer")
         elif imp is not None and exp is None:
             out, role = tr.partner_shares(rows, "exporter", measure), f"sources of {imp}'s imports"
         elif exp is not None and imp is None:
@@ -900,34 +759,98 @@ def trade(
             out, role = tr.partner_shares(rows, "exporter", measure), f"{exp} to {imp} by HS code"
         else:
             out, role = tr.partner_shares(rows, "exporter", measure), "world exporters"
-    except ValueError as exc:
-        raise CritminError(str(exc)) from None
-    out = out.assign(role=role, commodity_id=commodity.commodity_id, stage=stage or "all", codes=", ".join(codes))
+    except ValueError as exc:  # a measure the codes cannot be given in (content_t without a factor)
+        raise InvalidRequestError(str(exc)) from None
+    out = out.assign(role=role, commodity_id=commodity.commodity_id, stage=stage or "all", codes=", ".join(codes),
+                     measure=measure, unit=tr.unit_of(measure, codes))
+    out.attrs["note"] = _trade_note(commodity, codes_df)
+    out.attrs["source"] = TRADE_SOURCE
+    return out.reset_index(drop=True)
+
+
+def _trade_scope(mineral: str, stage: str | None, measure: str):
+    """The commodity and the concordance rows of its mine and processing codes, checked."""
+    if measure not in TRADE_MEASURES:
+        raise InvalidRequestError(f"unknown measure {measure!r}; choose value, gross_t or content_t")
+    if stage is not None and stage not in TRADE_STAGES:
+        raise InvalidRequestError(f"unknown stage {stage!r}; choose mine or processing")
+    commodity = vc.lookup(mineral)
+    codes_df = trade_codes(commodity.commodity_id, stage)
+    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & set(TRADE_STAGES)))]
+    if codes_df.empty:
+        from critmin.vocab import hs6_concordance as hc
+
+        mixed = [e.hs6 for e in hc.entries().values() if commodity.commodity_id in e.members and e.commodity_id != commodity.commodity_id]
+        why = (f"; {', '.join(mixed)} {'mixes' if len(mixed) == 1 else 'mix'} it with other minerals and "
+               f"{'is' if len(mixed) == 1 else 'are'} never read as its figure") if mixed else ""
+        raise CritminError(f"no HS1992 code of the BACI extract reads as {commodity.commodity_id}"
+                           + (f" at the {stage} stage" if stage else "") + why)
+    return commodity, codes_df
+
+
+def _trade_note(commodity, codes_df: pd.DataFrame) -> str:
+    """Which codes were read, and how (mixed codes, a member traded within its group's codes)."""
+    codes = list(codes_df["hs6"])
     mixed = codes_df[codes_df["mixed"]]
     notes = [f"HS1992 codes {', '.join(codes)} ({'; '.join(codes_df['form'])})"]
     if len(mixed):
         notes.append(f"{', '.join(mixed['hs6'])} mix several minerals: read as {', '.join(sorted(set(mixed['commodity_id'])))} as a whole")
     if commodity.group_id and commodity.commodity_id not in set(codes_df["commodity_id"]):
         notes.append(f"{commodity.commodity_id} is traded only within the {commodity.group_id} codes")
-    out.attrs["note"] = "; ".join(notes)
-    return out.reset_index(drop=True)
+    return "; ".join(notes)
+
+
+def trade_matrix(mineral: str, stage: str | None = None, year: int | None = None, measure: str = "value",
+                 top: int = 10) -> pd.DataFrame:
+    """A bilateral matrix of one year's world trade of a mineral: the ``top`` exporters by
+    importers, the rest summed into ``Other`` (so the matrix total is the year's total), for
+    a flow diagram (:func:`critmin.analysis.trade.bilateral_matrix`).
+
+    Returns
+    -------
+    DataFrame
+        Long form, one row per exporter and importer with a flow: ``exporter``,
+        ``importer`` (ISO3, a BACI aggregate's name, or ``Other``), ``amount`` (the measure's
+        unit; the low end for ``content_t``), ``share`` (of the matrix total), ``year``,
+        ``measure``, ``unit``, ``commodity_id``, ``stage``, ``codes``. ``attrs`` carry
+        ``note`` and ``source`` as :func:`trade` does.
+    """
+    from critmin.analysis import trade as tr
+
+    commodity, codes_df = _trade_scope(mineral, stage, measure)
+    codes = list(codes_df["hs6"])
+    rows = kb.world_trade(codes, year)
+    if rows.empty:
+        raise CritminError(f"no BACI flows of HS {', '.join(codes)}" + (f" in {year}" if year else ""))
+    rows = rows[rows["year"] == rows["year"].max()]
+    try:
+        m = tr.bilateral_matrix(rows, measure, top=top)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from None
+    long = m.stack().rename("amount").reset_index()
+    long = long[long["amount"] > 0]
+    total = float(long["amount"].sum())
+    out = long.assign(share=long["amount"] / total if total > 0 else float("nan"), year=int(rows["year"].iloc[0]),
+                      measure=measure, unit=tr.unit_of(measure, codes), commodity_id=commodity.commodity_id, stage=stage or "all",
+                      codes=", ".join(codes))
+    out = out.sort_values(["amount", "exporter", "importer"], ascending=[False, True, True]).reset_index(drop=True)
+    out.attrs["note"] = _trade_note(commodity, codes_df)
+    out.attrs["source"] = TRADE_SOURCE
+    return out
 
 
 def us_import_sources_compared(mineral: str, years: tuple[int, ...] = (2021, 2022, 2023, 2024)) -> pd.DataFrame:
     """US import sources of a mineral from BACI (pooled ``years``) next to the USGS published
     shares (MCS 2026, 2021-24) and the USITC customs values of the same years."""
-    from critmin.analysis import dependency as dep
     from critmin.analysis import trade as tr
 
     commodity = vc.lookup(mineral)
     codes = list(trade_codes(commodity.commodity_id)["hs6"])
-    rows = store.query(f"SELECT {_TRADE_COLS} FROM world_trade WHERE importer_iso3 = 'USA' AND hs6 IN (SELECT unnest(?))",
-                       [codes or ["------"]])
+    rows = kb.world_trade(codes, importer_iso3="USA")
     imp = imports(commodity.commodity_id)
     shares = imp["shares"].rename(columns={"partner": "partner_iso3", "share_pct": "value"})
     customs = imp["customs"].rename(columns={"partner": "partner_iso3", "customs_value_usd": "value"})
     customs = customs[customs["period"] == "annual"] if not customs.empty else customs
-    _ = dep  # customs values come from the trade table as the imports() view reads them
     return tr.us_import_comparison(rows, shares, customs, commodity.commodity_id, years)
 
 
@@ -937,13 +860,12 @@ def geopolrisk(importer: str = "USA", year: int | None = None, list_year: int | 
     with the breakdown; the US also uses the USGS published import shares and salient
     statistics where BACI has no code of a stage. See
     :func:`critmin.analysis.risk.geopolrisk.score_bilateral`."""
-    from critmin.analysis import inputs as ai
     from critmin.analysis import risk
 
     _check_list(list_year)
     imp = _country_arg(importer, "importer") or "USA"
-    tables = ai.read_tables(importer=imp)
-    inputs = ai.build_inputs(tables, importer=imp, year=year)
+    tables = analysis_tables(imp)
+    inputs = risk_inputs(imp, year)
     ids = None
     if mineral is not None:
         ids = [vc.lookup(mineral).commodity_id]
@@ -962,11 +884,280 @@ def production_compared(mineral: str | None = None) -> pd.DataFrame:
     from critmin.analysis import reconciliation as rec
 
     cid = vc.lookup(mineral).commodity_id if mineral is not None else None
-    where = "WHERE commodity_id = ?" if cid else ""
-    params = [cid] if cid else []
-    prod = store.query(f"SELECT * FROM production {where}", params)
-    wmd = store.query(f"SELECT * FROM wmd_production {where}", params)
+    prod = kb.usgs_production(cid)
+    wmd = kb.wmd_production(cid)
     return rec.production_reconciliation(prod, wmd, cid)
+
+
+# ---------------------------------------------------------------- concentration, risk, the overview
+#: Stages the concentration and risk functions take.
+RISK_STAGES = ("mine", "processing")
+
+
+@per_snapshot(maxsize=4)
+def analysis_tables(importer: str = "USA") -> dict[str, pd.DataFrame]:
+    """The snapshot tables the analysis takes (:func:`critmin.kb.read_tables`), read once per
+    snapshot and importer. Shared: callers must not modify them."""
+    return kb.read_tables(importer=importer)
+
+
+@per_snapshot(maxsize=4)
+def risk_inputs(importer: str = "USA", year: int | None = None):
+    """:func:`critmin.analysis.inputs.build_inputs` of the snapshot for an importer (ISO3 or
+    ``EU27``) and trade year, built once per snapshot: every figure the risk methods, the
+    concentration views, the overview and the dossiers show comes from it."""
+    from critmin.analysis import inputs as ai
+
+    return ai.build_inputs(analysis_tables(importer), importer=importer, year=year)
+
+
+def _ids_of(commodity) -> list[str]:
+    return [commodity.commodity_id] + ([commodity.group_id] if commodity.group_id else [])
+
+
+def _check_stage(stage: str | None) -> None:
+    if stage is not None and stage not in RISK_STAGES:
+        raise InvalidRequestError(f"unknown stage {stage!r}; choose mine or processing")
+
+
+def concentration(mineral: str | None = None, stage: str | None = None, primary_only: bool = True) -> pd.DataFrame:
+    """Concentration of every USGS MCS production series (vintages 2023-2026): HHI, top
+    producer, China's and the US share (:func:`critmin.analysis.concentration.concentration_table`).
+
+    With ``mineral``: its own series, else its group's; ``primary_only`` keeps the series
+    used for each (vintage, stage, year). Raises :class:`CritminError` when the mineral has
+    no mine- or processing-stage series.
+    """
+    _check_stage(stage)
+    df = risk_inputs().concentration
+    if mineral is not None:
+        c = vc.lookup(mineral)
+        df = df[df["commodity_id"].isin(_ids_of(c))]
+        if (df["commodity_id"] == c.commodity_id).any():
+            df = df[df["commodity_id"] == c.commodity_id]
+        if df.empty:
+            raise CritminError(f"no mine- or processing-stage production series for {c.name} in the snapshot")
+    if stage is not None:
+        df = df[df["stage"] == stage]
+    if primary_only:
+        df = df[df["primary"]]
+    return df.sort_values(["commodity_id", "stage", "vintage", "year"]).reset_index(drop=True)
+
+
+#: Columns of :func:`stages`.
+STAGE_COLUMNS = ["commodity_id", "stage", "derived_from", "origin", "year", "vintage", "series_label", "unit", "hhi",
+                 "hhi_max", "top1_country", "top1_share", "share_qualifier", "china_share", "us_share", "us_status",
+                 "n_producers", "status", "status_reason", "unknown_countries", "via_group", "source_id", "shares"]
+
+
+def stages(mineral: str, stage: str | None = None) -> pd.DataFrame:
+    """The concentration every interface shows for a mineral, one row per stage.
+
+    Per stage the series :func:`critmin.analysis.concentration.stage_view` chooses: the
+    latest usable USGS MCS series, else World Mining Data production, else the EU CRM 2023
+    shares, else world export shares from BACI; ``derived_from`` says which
+    (``usgs_production``, ``wmd_production``, ``eu_crm_2023_shares``, ``baci_exports``).
+    ``shares`` lists every producer's share (``country``, ``share_low``, ``share_high``;
+    a share published only as a bound is an interval) and ``top1_*``, ``hhi`` and
+    ``share_qualifier`` are those of the dossier, the overview and ``critmin gap``. A
+    member published only within its group takes the group's, and ``via_group`` says so.
+    """
+    _check_stage(stage)
+    c = vc.lookup(mineral)
+    inputs = risk_inputs()
+    m = inputs.minerals.get(c.commodity_id)
+    view = inputs.stage_view
+    view = view[view["commodity_id"] == c.commodity_id].set_index("stage")
+    rows = []
+    for st in RISK_STAGES:
+        sd = m.stages.get(st) if m is not None else None
+        if sd is None or (stage is not None and st != stage):
+            continue
+        v = view.loc[st] if st in view.index else None
+        shares = sorted(sd.shares.items(), key=lambda kv: (-kv[1].low, -kv[1].high, str(kv[0])))
+        rows.append({
+            "commodity_id": c.commodity_id, "stage": st, "derived_from": sd.derived_from, "origin": sd.origin,
+            "year": sd.year, "vintage": sd.vintage, "series_label": sd.series_label, "unit": sd.unit, "hhi": sd.hhi,
+            "hhi_max": sd.hhi_max, "top1_country": sd.top1_country, "top1_share": sd.top1_share,
+            "share_qualifier": sd.share_qualifier, "china_share": sd.china_share,
+            "us_share": _nn(v["us_share"]) if v is not None else None, "us_status": v["us_status"] if v is not None else None,
+            "n_producers": sum(1 for _, iv in shares if iv.high > 0), "status": sd.status,
+            "status_reason": sd.status_reason, "unknown_countries": list(sd.unknown_countries),
+            "via_group": v["via_group"] if v is not None else None, "source_id": sd.source_id,
+            "shares": [{"country": iso, "share_low": iv.low, "share_high": iv.high} for iso, iv in shares],
+        })
+    if not rows:
+        where = f"{stage}-stage " if stage else "mine- or processing-stage "
+        raise CritminError(f"no usable {where}concentration for {c.name} (no USGS, World Mining Data, EU CRM 2023 "
+                           "or BACI export series)")
+    return pd.DataFrame(rows, columns=STAGE_COLUMNS)
+
+
+def _nn(x):
+    return None if x is None or pd.isna(x) else x
+
+
+def processing_gap(list_year: int | None = None) -> pd.DataFrame:
+    """Mining versus processing concentration per mineral, with the published reliance
+    (:func:`critmin.analysis.concentration.processing_gap` on the stage view every interface
+    uses)."""
+    from critmin.analysis import concentration as conc
+
+    _check_list(list_year)
+    inputs = risk_inputs()
+    nir = pd.DataFrame([{"commodity_id": c, "nir_display": m.nir_display} for c, m in inputs.minerals.items() if m.nir_display],
+                       columns=["commodity_id", "nir_display"])
+    df = conc.processing_gap(inputs.concentration, nir, inputs.eu_concentration, inputs.stage_view)
+    if list_year is not None:
+        df = df[df["commodity_id"].isin({c for c, m in inputs.minerals.items() if m.listed(list_year)})]
+    return df.reset_index(drop=True)
+
+
+def concentration_changes(list_year: int | None = None) -> pd.DataFrame:
+    """How concentration moved across MCS vintages (:func:`critmin.analysis.concentration.vintage_change`)."""
+    from critmin.analysis import concentration as conc
+
+    _check_list(list_year)
+    inputs = risk_inputs()
+    df = conc.vintage_change(inputs.concentration)
+    if list_year is not None:
+        df = df[df["commodity_id"].isin({c for c, m in inputs.minerals.items() if m.listed(list_year)})]
+    return df.reset_index(drop=True)
+
+
+def ranking(method: str = "composite", stage: str | None = None, list_year: int | None = None, top: int | None = None,
+            overrides: dict | None = None, importer: str = "USA", year: int | None = None) -> pd.DataFrame:
+    """Minerals ranked by a supply-risk method with each score's breakdown
+    (:func:`critmin.analysis.risk.rank`); ``list_year`` keeps the minerals of that list."""
+    from critmin.analysis import risk
+
+    _check_list(list_year)
+    _check_stage(stage)
+    if method not in risk.METHODS:
+        raise InvalidRequestError(f"unknown method {method!r}; choose one of {', '.join(risk.METHODS)}")
+    imp = _country_arg(importer, "importer") or "USA"
+    if (imp != "USA" or year is not None) and method != "geopolrisk":
+        raise InvalidRequestError("--importer and --year apply to --method geopolrisk (the other methods use US-published reliance)")
+    inputs = risk_inputs(imp, year)
+    ids = None
+    if list_year is not None:
+        ids = sorted(c for c, m in inputs.minerals.items() if m.listed(list_year))
+    df = risk.rank(inputs, method, stage, commodities=ids, overrides=overrides)
+    return df.head(top) if top is not None else df
+
+
+def mineral_risk(mineral: str, stage: str | None = None) -> list:
+    """A mineral's supply risk by every method (:class:`~critmin.analysis.risk.RiskResult`
+    each), at ``stage`` or at the higher of the two stages."""
+    from critmin.analysis import risk
+
+    _check_stage(stage)
+    c = vc.lookup(mineral)
+    inputs = risk_inputs()
+    m = inputs.minerals.get(c.commodity_id)
+    if m is None:
+        raise CritminError(f"no risk inputs for {c.name}: the snapshot has no production, reliance or import data for it")
+    return [risk.evaluate(name, m, stage, inputs) if stage else risk.evaluate_all_stages(name, m, inputs)
+            for name in risk.METHODS]
+
+
+def overview(list_year: int = 2025) -> dict:
+    """Every mineral of a list on one row and the risk matrix
+    (:func:`critmin.analysis.overview.rows`, :func:`critmin.analysis.overview.risk_matrix`):
+    what the overview report and the web overview show."""
+    from critmin.analysis import overview as ov
+
+    _check_list(list_year)
+    tables = analysis_tables()
+    customs = kb.customs_annual() if "trade" in kb.have() else pd.DataFrame()
+    recs = ov.rows(risk_inputs(), customs, tables.get("import_shares"), list_year)
+    symbols = {c.commodity_id: c.symbol for c in vc.catalogue().values() if c.symbol}
+    return {"list_year": list_year, "rows": recs, "matrix": ov.risk_matrix(recs, symbols)}
+
+
+def prices(mineral: str, basis: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """A mineral's price series (World Bank monthly, USGS annual unit values) and, per
+    series, its statistics (:func:`critmin.analysis.prices.summary`: volatility, drawdown,
+    growth; a series with a price of 0 or below says why it has none)."""
+    from critmin.analysis import prices as ap
+
+    if basis is not None and basis not in ("nominal", "real-1998"):
+        raise InvalidRequestError(f"unknown basis {basis!r}; choose nominal or real-1998")
+    c = vc.lookup(mineral)
+    df = kb.prices(_ids_of(c))
+    if basis:
+        df = df[df["basis"] == basis]
+    series = []
+    for sid, g in df.groupby("series_id", sort=True):
+        first = g.iloc[0]
+        try:
+            stats = ap.summary(ap.to_series(g, freq="M" if first["frequency"] == "monthly" else "Y"))
+        except ValueError as exc:  # duplicate periods: the statistics need one series
+            stats = {"note": str(exc)}
+        series.append({"series_id": sid, "series_label": first["series_label"], "unit": first["unit"],
+                       "frequency": first["frequency"], "basis": first["basis"], "source_id": first["source_id"],
+                       "statistics": stats})
+    return df.reset_index(drop=True), series
+
+
+def eu_crm_reproduction(parameters: dict | None = None, wgi_year: int | None = None,
+                        tolerance: float = 0.1) -> tuple[pd.DataFrame, dict]:
+    """The EU's own 2023 supply risk recomputed from its published inputs, beside the
+    published SR (:func:`critmin.analysis.risk.eu_crm.reproduce_published`).
+
+    Returns the table and the WGI release used (``year``, ``release``).
+    """
+    from critmin.analysis.risk import eu_crm, governance
+
+    tables = kb.read_tables(["eu_crm_supply_shares", "eu_crm_assessment", "governance"])
+    wgi, info = governance.estimates(tables["governance"], governance.SIX, year=wgi_year)
+    if wgi_year is not None and not wgi:
+        raise CritminError(f"no WGI estimates for {wgi_year} in the snapshot")
+    df = eu_crm.reproduce_published(tables["eu_crm_supply_shares"], tables["eu_crm_assessment"], wgi, parameters,
+                                    tolerance=tolerance)
+    return df, info
+
+
+def reliance(mineral: str, vintage: int | None = None) -> dict:
+    """A mineral's one published net import reliance in a release (default the latest),
+    counted as :func:`nir` with a list year counts it
+    (:func:`critmin.analysis.dependency.mineral_reliance`): ``value``, ``qualifier``,
+    ``low``, ``high`` (percent), ``display`` (``100e``, ``>95``, ``E``), ``text`` (in
+    words: ``100 % (estimated)``), ``reliance_class``, ``year``, ``vintage``, ``form``,
+    ``via_group``, ``nir_table``, ``source_id``."""
+    v = _resolve_vintage("nir", vintage)
+    c = vc.lookup(mineral)
+    cat = kb.commodities()
+    me = cat.loc[cat["commodity_id"] == c.commodity_id, ["commodity_id", "group_id"]]
+    if me.empty:
+        me = pd.DataFrame([{"commodity_id": c.commodity_id, "group_id": c.group_id or None}])
+    r = dep.mineral_reliance(kb.nir_figure(v), kb.salient_reliance(v), me).iloc[0].to_dict()
+    q = r["qualifier"]
+    return {
+        "commodity": c.commodity_id, "vintage": v, "year": r["year"], "form": r["form"], "value": r["value"],
+        "qualifier": q, "low": r["low"], "high": r["high"],
+        "display": format_value(r["value"], q, r["low"], r["high"], r["raw"]) if q != NOT_PUBLISHED else "not published",
+        "text": dep.describe_reliance(r["value"], q, r["low"], r["high"]),
+        "reliance_class": dep.reliance_class(r["value"], q, r["low"], r["high"]),
+        "via_group": r["via_group"], "nir_table": r["nir_table"], "source_id": r["source_id"],
+    }
+
+
+def mineral_summary(mineral: str) -> dict:
+    """A mineral's catalogue entry, its published reliance (:func:`reliance`, latest
+    release; null when the snapshot has no reliance table) and which data the snapshot has
+    for it (production series by stage and measure, reliance vintages)."""
+    c = vc.lookup(mineral)
+    df = minerals()
+    row = df[df["commodity_id"] == c.commodity_id]
+    entry = row.iloc[0].to_dict() if len(row) else {
+        "commodity_id": c.commodity_id, "name": c.name, "symbol": c.symbol, "group_id": c.group_id or None,
+        "members": [], "on_list_2018": False, "on_list_2022": False, "on_list_2025": False, "note": c.note,
+    }
+    ids = _ids_of(c)
+    nir_vintages = kb.nir_vintages_of(ids) if "nir" in kb.have() else []
+    return {**entry, "reliance": reliance(c.commodity_id) if "nir" in kb.have() else None,
+            "production_series": kb.production_series(ids), "nir_vintages": nir_vintages}
 
 
 def exposure(bill, scenarios=(), rules=(), year: int = 2026):
@@ -982,10 +1173,13 @@ def exposure(bill, scenarios=(), rules=(), year: int = 2026):
 
 __all__ = [
     "exposure",
-    "minerals", "nir", "nir_summary", "production", "imports", "sources", "tables", "vintages", "member_rows", "tracker",
-    "tracker_add", "tracker_validate",
-    "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
-    "trade", "trade_codes", "us_import_sources_compared", "geopolrisk", "production_compared",
+    "minerals", "mineral_summary", "reliance", "countries", "table_vintages", "nir", "nir_summary", "headline", "production", "imports", "sources", "tables",
+    "vintages", "member_rows", "tracker", "tracker_add", "tracker_validate", "tracker_summary", "export_controls",
+    "agreements",
+    "reliance_class", "reliance_rank", "headline_list", "Qualifier",
+    "trade", "trade_codes", "trade_matrix", "us_import_sources_compared", "geopolrisk", "production_compared",
+    "analysis_tables", "risk_inputs", "concentration", "stages", "processing_gap", "concentration_changes", "ranking",
+    "mineral_risk", "overview", "prices", "eu_crm_reproduction",
 ]
 
 

@@ -56,3 +56,10 @@ class SnapshotError(CritminError):
 
 class UnknownCommodityError(CritminError, LookupError):
     """A user asked for a mineral critmin does not know."""
+
+
+class InvalidRequestError(CritminError, ValueError):
+    """A parameter critmin cannot use as given: an unknown country code, a stage or measure
+    outside its closed set, a measure a mineral's codes cannot be given in. The REST API
+    answers 422 (a bad parameter), where other :class:`CritminError` are 404 (data the
+    snapshot does not have); the CLI exits 2."""

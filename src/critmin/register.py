@@ -126,6 +126,23 @@ def user_files(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".csv") and p.is_file())
 
 
+def state(folder: Path | None = None, include_user: bool = True) -> str:
+    """One string that changes whenever the built-in register file or a user register file
+    changes (added, removed, rewritten): with :func:`critmin.snapshot.fingerprint`, what the
+    tracker's caches key on."""
+    def stamp(path: Path) -> str:
+        try:
+            st = path.stat()
+        except OSError:
+            return f"{path}:-"
+        return f"{path}:{st.st_mtime_ns}:{st.st_size}"
+
+    parts = [stamp(BUILTIN), str(folder or user_dir())]
+    if include_user:
+        parts += [stamp(f) for f in user_files(folder)]
+    return "|".join(parts)
+
+
 # --- reading a file into raw records ------------------------------------------------------------
 def _raw_records(path: Path) -> tuple[list[tuple[int, dict]], list[Problem]]:
     """(row, fields) pairs of a YAML or CSV register file; row is the CSV line or the YAML

@@ -94,7 +94,7 @@ def test_parameters_per_stage_and_the_higher_stage():
 
 
 def test_parameters_file(tmp_path):
-    from critmin.cli_risk import read_eu_parameters
+    from critmin.cli.risk import read_eu_parameters
     from critmin.errors import CritminError
 
     f = tmp_path / "p.csv"
@@ -113,13 +113,12 @@ def test_parameters_file(tmp_path):
 
 
 def test_on_the_committed_snapshot():
-    from critmin import snapshot
-    from critmin.analysis import inputs as ai
+    from critmin import kb, snapshot
     from critmin.analysis.risk import governance
 
     if not (snapshot.default_dir() / "manifest.json").is_file():
         pytest.skip("no committed snapshot")
-    t = ai.read_tables(["eu_crm_supply_shares", "eu_crm_assessment", "governance"])
+    t = kb.read_tables(["eu_crm_supply_shares", "eu_crm_assessment", "governance"])
     wgi, _ = governance.estimates(t["governance"], governance.SIX, year=2021)
     df = eu_crm.reproduce_published(t["eu_crm_supply_shares"], t["eu_crm_assessment"], wgi).set_index("material")
     assert len(df) == 70  # materials with a numeric SR in 2023 (Bauxite is '-': merged with aluminium)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from critmin.analysis import inputs as I
+from critmin.analysis.dependency import best_published  # the published form with the highest reliance (was inputs._pick_nir)
 
 
 def _share_rows(cid, form, shares, source="usgs_mcs2026"):
@@ -40,7 +41,7 @@ COPPER_NIR = pd.DataFrame([_nir_row("copper", "refined", 57, ["Chile", "Canada",
 
 
 def test_copper_block_is_refined_copper():
-    picked = I._pick_import_shares(COPPER, I._pick_nir(COPPER_NIR))["copper"]
+    picked = I._pick_import_shares(COPPER, best_published(COPPER_NIR))["copper"]
     assert picked["form"] == "Refined copper"
     assert dict((iso, iv.low) for iso, iv in picked["shares"] if iso)["CHL"] == pytest.approx(0.68)
 
@@ -53,7 +54,7 @@ def test_zirconium_block_is_ores_not_compounds():
                                                                        ("SEN", "Senegal", 15), (None, "Other countries", 2)])
     )
     nir = pd.DataFrame([_nir_row("zirconium", "ores and concentrates", 25, ["South Africa", "Australia", "Senegal"])])
-    assert I._pick_import_shares(shares, I._pick_nir(nir))["zirconium"]["form"] == "Zirconium ores and concentrates"
+    assert I._pick_import_shares(shares, best_published(nir))["zirconium"]["form"] == "Zirconium ores and concentrates"
 
 
 def test_real_blocks_follow_the_published_reliance(raw_data_dir: Path):
@@ -63,13 +64,13 @@ def test_real_blocks_follow_the_published_reliance(raw_data_dir: Path):
     a, b = read_mcs2026(raw_data_dir), read_mcs2026_trends(raw_data_dir)
     shares = pd.concat([a.tables["import_shares"], b.tables["import_shares"]], ignore_index=True)
     nir = b.tables["nir"]
-    picked = I._pick_import_shares(shares, I._pick_nir(nir))
+    picked = I._pick_import_shares(shares, best_published(nir))
     cu = dict((iso, iv.low) for iso, iv in picked["copper"]["shares"] if iso)
     assert "CHL" in cu and cu["CHL"] == pytest.approx(0.68)
     assert "refined" in picked["copper"]["form"].lower()
     assert "ores and concentrates" in picked["zirconium"]["form"].lower()
     # titanium: the reliance used is the sponge metal's (highest), so its sources are the sponge's
-    ti_form = I._pick_nir(nir)["titanium"]["form"]
+    ti_form = best_published(nir)["titanium"]["form"]
     assert "sponge" in ti_form.lower() and "sponge" in picked["titanium"]["form"].lower()
     assert "pigment" not in picked["titanium"]["form"].lower()
     # nickel: the published reliance is for primary nickel (Fig. 3), not scrap

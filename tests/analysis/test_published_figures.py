@@ -46,7 +46,7 @@ def tables():
 
     if not (default_dir() / "manifest.json").is_file():
         pytest.skip("no snapshot built")
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
 
     return read_tables()
 

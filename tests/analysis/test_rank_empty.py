@@ -4,7 +4,8 @@ import pytest
 
 from critmin import snapshot
 from critmin.analysis import risk
-from critmin.analysis.inputs import build_inputs, read_tables
+from critmin.analysis.inputs import build_inputs
+from critmin.kb import read_tables
 
 
 def test_rank_of_no_commodities_keeps_columns():

@@ -67,7 +67,7 @@ def test_governance_terciles():
 
 @pytest.fixture(scope="module")
 def derived():
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
 
     tables = read_tables(["export_controls", "production", "governance", "commodities"])
     return rr.derive_rates(tables)

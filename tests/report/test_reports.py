@@ -65,7 +65,7 @@ def test_overview_every_listed_mineral(report_tables, inputs):
     assert all(inputs.minerals[c].on_list[2025] for c in ids)
     html = overview.build(report_tables, inputs, 2025)
     _self_contained(html)
-    assert 'class="sortable"' in html and "Processing concentration against US import reliance" in html
+    assert 'class="sortable"' in html and "US import reliance against the concentration of world production" in html
     assert html.count("<tr>") >= len(rows) + 1
     gallium = next(r for r in rows if r["commodity_id"] == "gallium")
     assert gallium["processing_china"] > 0.9 and gallium["nir_low"] == 1.0

@@ -201,7 +201,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def api_key(app) -> str:
-    from critmin.web.auth import create_key
+    from critmin.web.storage.keys import create_key
 
     key, _ = create_key(app.state.engine, "tests")
     return key
@@ -286,6 +286,6 @@ def store_client(store_app):
 
 @pytest.fixture(scope="session")
 def store_key(store_app) -> str:
-    from critmin.web.auth import create_key
+    from critmin.web.storage.keys import create_key
 
     return create_key(store_app.state.engine, "tests")[0]

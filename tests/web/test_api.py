@@ -213,7 +213,7 @@ def test_preset_listing_spec_and_result(client):
 
 
 def _counts(app):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     return db.counts(app.state.engine)
 
@@ -287,7 +287,8 @@ def test_wrong_secret_for_a_real_key_id_is_refused(store_client, store_key):
 
 
 def test_revoked_key_is_refused(store_client, store_app):
-    from critmin.web import auth, db
+    from critmin.web.storage import db
+    from critmin.web.storage import keys as auth
 
     key, record = auth.create_key(store_app.state.engine, "to revoke")
     assert db.revoke_key(store_app.state.engine, record["key_id"])
@@ -296,7 +297,7 @@ def test_revoked_key_is_refused(store_client, store_app):
 
 
 def test_keys_are_stored_hashed(store_app, store_key):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     row = db.get_key(store_app.state.engine, store_key.split("_")[1])
     secret = store_key.split("_", 2)[2]
@@ -398,7 +399,8 @@ def test_risk_methods_are_named_versioned_and_documented(client):
 
 def test_risk_ranking_matches_the_analysis_function(client):
     from critmin.analysis import risk
-    from critmin.analysis.inputs import build_inputs, read_tables
+    from critmin.analysis.inputs import build_inputs
+    from critmin.kb import read_tables
 
     direct = risk.rank(build_inputs(read_tables()), method="composite")
     body = get(client, "/risk/ranking?method=composite")

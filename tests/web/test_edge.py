@@ -35,7 +35,7 @@ LONG_REF = {**SMALL_SCENARIO, "market": {"ref": "x" * 300}}
 
 
 def test_a_300_character_market_reference_is_a_422_everywhere(store_client, store_app, store_key):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     before = db.counts(store_app.state.engine)
     for path in ("/scenarios/run", "/scenarios/validate", "/scenarios", "/runs"):
@@ -63,7 +63,7 @@ def test_a_300_character_market_reference_is_a_422_everywhere(store_client, stor
     ('{"minimum_import_prices": [{"importer": "USA", "price": -Infinity}]}', "policies.minimum_import_prices.0.price"),
 ])
 def test_non_finite_numbers_are_refused_with_the_field(store_client, store_app, store_key, policies, field):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     body = json.dumps({k: v for k, v in SMALL_SCENARIO.items() if k != "policies"})[:-1] + f', "policies": {policies}}}'
     before = db.counts(store_app.state.engine)
@@ -105,7 +105,7 @@ def _deep_yaml(levels: int) -> bytes:
     (b'name: "a\\ud800b"\nmarket: {ref: gallium}\n', "surrogate"),
 ])
 def test_hostile_yaml_uploads_are_422(store_client, store_app, store_key, text, phrase):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     before = db.counts(store_app.state.engine)
     r = store_client.post(API + "/scenarios/upload", headers={"X-API-Key": store_key},
@@ -130,7 +130,7 @@ def test_unreadable_json_is_a_422_saying_why(client, body, phrase):
 
 
 def test_a_chunked_body_over_the_limit_is_413(store_client, store_app, store_key):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     def chunks():
         yield b'{"name": "'
@@ -180,14 +180,16 @@ def test_the_response_cache_is_bounded_in_bytes(app, client):
         cache.clear()
 
 
-def test_dossier_report_tables_are_kept_for_a_few_minerals_only(client):
-    from critmin.web import routes_risk
+def test_dossiers_keep_nothing_per_mineral(client):
+    # The dossiers share the per-snapshot analysis tables (critmin.api.analysis_tables,
+    # read once per snapshot); visiting every mineral's dossier adds no cached tables.
+    from critmin import api
 
     for mineral in ("cobalt", "gallium", "lithium", "nickel", "tin", "zinc", "graphite", "tungsten"):
         r = client.get(API + f"/minerals/{mineral}/dossier.html")
         assert r.status_code in (200, 404), r.text[:200]
-    kept = [k for k in getattr(routes_risk, "_reports", {})] + [k for k in routes_risk._memo if "report_tables" in k]
-    assert 1 <= len(kept) <= 4, kept
+    assert 1 <= len(api.analysis_tables.cache_entries()) <= 4
+    assert 1 <= len(api.risk_inputs.cache_entries()) <= 4
 
 
 # --- after any error, the same keep-alive connection serves the next request ---------------------------
@@ -197,7 +199,7 @@ def live_server(web_env, tmp_path_factory):
     import uvicorn
 
     from critmin.web.app import create_app
-    from critmin.web.auth import create_key
+    from critmin.web.storage.keys import create_key
 
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}", warm=False)
     key = create_key(app.state.engine, "live")[0]
@@ -254,7 +256,7 @@ def _request(method: str, path: str, body: bytes = b"", headers: dict | None = N
 
 
 def test_the_connection_survives_every_kind_of_error(live_server, monkeypatch):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     port, key = live_server
 

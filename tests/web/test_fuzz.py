@@ -43,7 +43,7 @@ def fuzz_app(web_env, db_backend, request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fuzz_key(fuzz_app) -> str:
-    from critmin.web.auth import create_key
+    from critmin.web.storage.keys import create_key
 
     return create_key(fuzz_app.state.engine, "fuzz")[0]
 

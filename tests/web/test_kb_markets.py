@@ -94,7 +94,7 @@ def test_run_a_scenario_on_a_kb_market(client):
 
 
 def test_save_run_and_compare_a_kb_scenario(client, api_key, app):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     saved = client.post(API + "/scenarios", json=kb_scenario(), headers={"X-API-Key": api_key})
     assert saved.status_code == 201, saved.text
@@ -117,7 +117,7 @@ def test_save_run_and_compare_a_kb_scenario(client, api_key, app):
     ({"ref": "kb:gallium:processing"}, "send it as market: {from_kb: {mineral: 'gallium', stage: 'processing'}}"),
 ])
 def test_scenario_on_a_failing_kb_market_is_422_and_writes_nothing(client, api_key, app, market, phrase):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     before = db.counts(app.state.engine)
     for path, headers in (("/scenarios/run", {}), ("/scenarios", {"X-API-Key": api_key}),

@@ -16,23 +16,6 @@ pytestmark = pytest.mark.skipif(not (REAL / "manifest.json").is_file(), reason=f
 API = "/api/v1"
 
 
-@pytest.fixture(scope="module")
-def real_client(tmp_path_factory):
-    from fastapi.testclient import TestClient
-
-    from critmin import store
-    from critmin.web.app import create_app
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CRITMIN_SNAPSHOT", str(REAL))
-    store.reset()
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('realdb') / 'real.db'}", warm=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    mp.undo()
-    store.reset()
-
-
 def cli_json(*args: str):
     from typer.testing import CliRunner
 

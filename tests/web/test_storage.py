@@ -27,7 +27,7 @@ API = "/api/v1"
 
 
 def _counts(app):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     return db.counts(app.state.engine)
 
@@ -85,7 +85,7 @@ def test_search_matches_percent_and_underscore_literally(store_client, store_key
 
 
 def test_concurrent_writers_lose_nothing(new_db_url):
-    from critmin.web import db
+    from critmin.web.storage import db
 
     engine = db.make_engine(new_db_url())
     db.migrate(engine)
@@ -104,7 +104,8 @@ def test_concurrent_writers_lose_nothing(new_db_url):
 
 
 def test_an_authenticated_request_writes_last_used_at_at_most_once_a_minute(new_db_url):
-    from critmin.web import auth, db
+    from critmin.web.storage import db
+    from critmin.web.storage import keys as auth
 
     engine = db.make_engine(new_db_url())
     db.migrate(engine)
@@ -134,7 +135,7 @@ def test_a_write_waits_for_a_sqlite_lock_held_longer_than_five_seconds(tmp_path,
     from fastapi.testclient import TestClient
 
     from critmin.web.app import create_app
-    from critmin.web.auth import create_key
+    from critmin.web.storage.keys import create_key
 
     path = tmp_path / "locked.db"
     app = create_app(f"sqlite:///{path}", warm=False)
@@ -239,7 +240,7 @@ def test_two_workers_take_concurrent_authenticated_writes_without_a_500(two_work
 
     seen = Counter(codes)
     assert seen == {201: n_writes, 200: n_reads}, seen
-    from critmin.web import db
+    from critmin.web.storage import db
 
     engine = db.make_engine(url)
     assert db.counts(engine)["scenarios"] == n_writes

@@ -1,8 +1,13 @@
 """Risk analytics as pure functions over the snapshot's tables.
 
 Every function here takes DataFrames, arrays or plain values and returns new ones; none
-reads a file or the store. The one exception is :func:`critmin.analysis.inputs.read_tables`,
-which says so in its name: it reads the tables the analysis needs and hands them over.
+reads a file or the store: the tables come from the query layer, :mod:`critmin.kb`
+(:func:`critmin.kb.read_tables`). Each figure an interface shows has one definition here:
+shares of world production (:func:`concentration.world_shares`), HHI and the top producer
+(:func:`concentration.concentration_table`, :func:`concentration.stage_view`), one published
+reliance per mineral and the headline counts (:func:`dependency.mineral_reliance`,
+:func:`dependency.reliance_counts`, :func:`dependency.headline_list`), the overview rows and
+the risk matrix (:mod:`overview`).
 
 Modules
 -------
@@ -24,4 +29,6 @@ events
     Policy events (export controls, agreements, the Section 232 decision) as dated rows.
 inputs
     Assembles the per-mineral inputs of every method from the snapshot tables.
+overview
+    Every listed mineral on one row, and the risk matrix (reliance against concentration).
 """

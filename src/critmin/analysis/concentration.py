@@ -8,9 +8,21 @@ Definitions
 Shares
     ``s_i = q_i / Q`` where ``q_i`` is country *i*'s production in a series and ``Q`` the
     series' published world total. A series is one (vintage, commodity, form, stage,
-    series label, year, unit) of the USGS MCS world tables. Where USGS publishes no single
-    numeric world total but every row of the series is a number, ``Q`` is the sum of the
-    rows (``share_basis = 'sum_of_rows'``); otherwise shares are not computed.
+    series label, year, unit) of the USGS MCS world tables (MCS 2023/2024 label the
+    platinum-group world rows "World mine production: Platinum" beside the countries' "Mine
+    production: Platinum": the same series, :func:`same_series_labels`). Where USGS
+    publishes no single numeric world total but every row of the series is a number, ``Q``
+    is the sum of the rows (``share_basis = 'sum_of_rows'``); otherwise shares are not
+    computed. A world total rounded below the sum of the series' own published rows
+    (gallium 2025: "900,000" against 900,000 + 6,000 + 3,000) is raised to that sum, so the
+    shares of a series never add up to more than 1 (China 99.0 %, not 100 % beside
+    Russia 0.7 % and Japan 0.3 %). This is the one definition: :func:`world_shares` gives
+    it per row (the production tables of every interface) and :func:`concentration_table`
+    per series.
+Share qualifier
+    ``estimated`` when the country's figure or the denominator rests on a figure USGS marks
+    as estimated (``900,000e``), else ``exact``: every interface shows a share with the
+    qualifier of the figures it comes from (``share_qualifier``).
 HHI
     Herfindahl-Hirschman index ``HHI = sum_i s_i**2`` over the listed countries, on the 0-1
     scale (the US antitrust agencies' 0-10,000 scale is 10^4 x this). ``Other countries``
@@ -70,8 +82,10 @@ CONCENTRATION_COLUMNS = [
     "vintage", "commodity_id", "stage", "year", "form", "series_label", "unit", "primary",
     "world_total", "share_basis", "n_producers", "hhi", "hhi_max", "top1_share", "top1_country",
     "top3_share", "china_share", "china_listed", "us_share", "us_status", "listed_share",
-    "other_share", "unknown_countries", "status", "source_id", "status_reason",
+    "other_share", "unknown_countries", "status", "source_id", "status_reason", "share_qualifier",
 ]
+#: Qualifiers of a computed share (see the module docstring, "Share qualifier").
+SHARE_QUALIFIERS = ("exact", "estimated")
 
 
 def hhi(shares) -> float:
@@ -130,6 +144,24 @@ def top_share(shares, k: int = 1) -> float:
     return float(arr[:k].sum())
 
 
+def top_producer(shares) -> tuple[str | None, float | None]:
+    """The largest producer and its share: ``(country, top_share(shares, 1))``.
+
+    ``shares`` maps a country to its share, a number or an
+    :class:`~critmin.analysis.interval.Interval` (ranked by its low end, then its high end,
+    then the country code, so a tie always gives the same country). ``(None, None)`` when
+    there is no producer with a share above 0.
+    """
+    def bounds(v) -> tuple[float, float]:
+        return (float(v.low), float(v.high)) if hasattr(v, "low") else (float(v), float(v))
+
+    items = [(c, *bounds(v)) for c, v in shares.items()]
+    if not items or max(hi for _, _, hi in items) <= 0:
+        return None, None
+    country = min(items, key=lambda t: (-t[1], -t[2], str(t[0])))[0]
+    return country, top_share([lo for _, lo, _ in items], 1)
+
+
 def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     """Rows as plain dicts (missing values as None), built from object arrays: pandas'
     own ``to_dict('records')`` is several times slower on Arrow-backed strings, and the
@@ -137,6 +169,134 @@ def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     cols = list(columns or df.columns)
     arrays = [df[c].to_numpy(dtype=object, na_value=None) for c in cols]
     return [dict(zip(cols, vals)) for vals in zip(*arrays)]
+
+
+def same_series_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a world row labelled "World <label>" relabelled "<label>" where the
+    countries of the same release use "<label>" (MCS 2023/2024 platinum-group metals: "World
+    mine production: Platinum" beside "Mine production: Platinum"), so the world total and
+    its countries form one series."""
+    if df.empty or "series_label" not in df.columns:
+        return df
+    labels = df["series_label"].astype("string").fillna("")
+    world = (df["country_kind"] == "world").to_numpy()
+    if not world.any():
+        return df
+    lower = labels.str.lower()
+    unprefixed = lower.str.replace(r"^world\s+", "", regex=True)
+    country_labels = set(lower[~world])
+    fix = world & (lower != unprefixed).to_numpy() & unprefixed.isin(country_labels).to_numpy()
+    if not fix.any():
+        return df
+    by_lower = dict(zip(lower[~world], labels[~world]))
+    out = df.copy()
+    out.loc[fix, "series_label"] = [by_lower[u] for u in unprefixed[fix]]
+    return out
+
+
+def _estimated(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose figure USGS marks as estimated (the ``e`` of ``900,000e`` or an estimated year)."""
+    est = (df["qualifier"].astype(str) == "estimated").to_numpy()
+    if "estimated" in df.columns:
+        est = est | df["estimated"].fillna(False).astype(bool).to_numpy()
+    return est
+
+
+def _denominators(gid: np.ndarray, n_groups: int, kind: np.ndarray, numeric: np.ndarray, value: np.ndarray,
+                  est: np.ndarray) -> dict[str, np.ndarray]:
+    """The share denominator ``Q`` of every series (module docstring, "Shares").
+
+    Returns ``total`` (NaN where shares are not computed), ``basis`` (``world_total``,
+    ``world_total_raised_to_rows`` -- a rounded total below its parts, replaced by their
+    sum --, ``sum_of_rows`` or ``""``), ``estimated`` (the denominator rests on an estimated figure)
+    and ``rows_sum`` (the sum of the series' numeric non-world rows).
+    """
+    is_world = kind == "world"
+    world_num = is_world & numeric
+    world_count = np.bincount(gid[world_num], minlength=n_groups)
+    world_sum = np.bincount(gid[world_num], weights=value[world_num], minlength=n_groups)
+    world_total = np.where(world_count == 1, world_sum, np.nan)
+    nonworld = ~is_world
+    nonworld_count = np.bincount(gid[nonworld], minlength=n_groups)
+    nonworld_num = np.bincount(gid[nonworld & numeric], minlength=n_groups)
+    rows_sum = np.bincount(gid[nonworld & numeric], weights=value[nonworld & numeric], minlength=n_groups)
+    use_rows = np.isnan(world_total) & (nonworld_count > 0) & (nonworld_count == nonworld_num) & (rows_sum > 0)
+    total = np.where(use_rows, rows_sum, world_total)
+    raised = ~np.isnan(total) & (rows_sum > total)
+    # A world total rounded below the sum of its own published parts is raised to that sum,
+    # so shares never add up to more than 1.
+    total = np.where(~np.isnan(total), np.maximum(total, rows_sum), np.nan)
+    total = np.where(total > 0, total, np.nan)
+    basis = np.where(~np.isnan(world_total) & (world_total > 0),
+                     np.where(raised, "world_total_raised_to_rows", "world_total"), np.where(use_rows, "sum_of_rows", ""))
+    world_est = np.bincount(gid[world_num & est], minlength=n_groups) > 0
+    rows_est = np.bincount(gid[nonworld & numeric & est], minlength=n_groups) > 0
+    den_est = np.where(basis == "world_total", world_est, rows_est | world_est)
+    return {"total": total, "basis": basis, "estimated": den_est, "rows_sum": rows_sum}
+
+
+#: The columns that make a production series in :func:`world_shares` (the measure included).
+SHARE_KEY = ["vintage", "commodity_id", "form", "stage", "measure", "series_label", "year", "unit"]
+
+
+def world_shares(production: pd.DataFrame) -> pd.DataFrame:
+    """Each row's share of its series' world total, with how it was derived.
+
+    Parameters
+    ----------
+    production
+        Rows of the ``production`` table (any stages and measures).
+
+    Returns
+    -------
+    DataFrame
+        ``production`` (labels as published; blank forms, units and labels as empty
+        strings) plus ``share`` (``q_i / Q``, the module docstring's "Shares", a world
+        row labelled "World <label>" counting for the series "<label>"; null for world
+        rows, for rows whose figure is not a number -- withheld stays unknown, never 0 --,
+        for series without a usable total and for a fragment among sibling series),
+        ``share_basis`` (see :func:`_denominators`),
+        ``share_qualifier`` (``exact`` or ``estimated``; null where ``share`` is) and
+        ``share_note`` (why a fragment has no share). The production measure's sibling
+        fragments are folded into their host series first, as :func:`concentration_table`
+        does, so a host's shares and its concentration use the same denominator.
+    """
+    published_labels = production["series_label"] if "series_label" in production.columns else None
+    df = same_series_labels(production)
+    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
+    if df.empty:
+        return df.assign(share=pd.Series(dtype=float), share_basis=pd.Series(dtype=object),
+                         share_qualifier=pd.Series(dtype=object), share_note=pd.Series(dtype=object))
+    extra, reasons = _fragment_copies(df[df["measure"] == "production"] if "measure" in df.columns else df)
+    keys = [k for k in SHARE_KEY if k in df.columns]
+    both = pd.concat([df[keys + ["country_kind", "value", "qualifier"] + (["estimated"] if "estimated" in df.columns else [])],
+                      pd.DataFrame(extra, columns=list(df.columns))[keys + ["country_kind", "value", "qualifier"]
+                                                                    + (["estimated"] if "estimated" in df.columns else [])]],
+                     ignore_index=True) if extra else df
+    gid_all = both[keys].astype("string").fillna("").groupby(keys, sort=False).ngroup().to_numpy()
+    n_groups = int(gid_all.max()) + 1
+    kind = both["country_kind"].to_numpy()
+    value = pd.to_numeric(both["value"], errors="coerce").to_numpy(dtype=float)
+    numeric = np.isin(both["qualifier"].astype(str).to_numpy(), NUMERIC) & ~np.isnan(value)
+    est = _estimated(both)
+    den = _denominators(gid_all, n_groups, kind, numeric, value, est)
+    n = len(df)
+    gid, kind, value, numeric, est = gid_all[:n], kind[:n], value[:n], numeric[:n], est[:n]
+    note = np.full(n, None, dtype=object)
+    if reasons:
+        fkeys = list(zip(*(df[c] for c in ["vintage", "commodity_id", "year", "stage", "form", "series_label", "unit"])))
+        is_production = (df["measure"] == "production").to_numpy() if "measure" in df.columns else np.ones(n, bool)
+        note = np.array([reasons.get(k) if p else None for k, p in zip(fkeys, is_production)], dtype=object)
+    total = den["total"][gid]
+    has = numeric & (kind != "world") & ~np.isnan(total) & np.array([x is None for x in note])
+    out = df.copy()
+    out["share"] = np.where(has, value / np.where(has, total, 1.0), np.nan)
+    out["share_basis"] = np.where(has, den["basis"][gid], None)
+    out["share_qualifier"] = np.where(has, np.where(est | den["estimated"][gid], "estimated", "exact"), None)
+    out["share_note"] = note
+    if published_labels is not None:  # grouped under one label; shown as published
+        out["series_label"] = published_labels.fillna("").to_numpy()
+    return out
 
 
 _FAMILY = ["vintage", "commodity_id", "year"]
@@ -162,14 +322,31 @@ def fold_fragments(production: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, 
         fragment series, which :func:`concentration_table` reports as
         ``insufficient_data``. See the module docstring, "Sibling series".
     """
+    df = _production_series(production)
+    extra, reasons = _fragment_copies(df)
+    out = df[df["stage"].isin(STAGES)]
+    if extra:
+        add = pd.DataFrame(extra)[list(out.columns)]
+        out = pd.concat([out, add.astype(out.dtypes.to_dict(), errors="ignore")], ignore_index=True)
+    return out, reasons
+
+
+def _production_series(production: pd.DataFrame) -> pd.DataFrame:
+    """The production measure's rows, world rows relabelled, blanks as empty strings."""
     df = production
     if "measure" in df.columns:
         df = df[df["measure"] == "production"]
-    df = df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
+    df = same_series_labels(df)
+    return df.assign(form=df["form"].fillna(""), unit=df["unit"].fillna(""), series_label=df["series_label"].fillna(""))
+
+
+def _fragment_copies(df: pd.DataFrame) -> tuple[list[dict], dict[tuple, str]]:
+    """The copies :func:`fold_fragments` adds to host series, and the fragments' reasons."""
     reasons: dict[tuple, str] = {}
+    extra: list[dict] = []
     staged = df[df["stage"].isin(STAGES + ("unspecified",))]
     if staged.empty:
-        return df[df["stage"].isin(STAGES)], reasons
+        return extra, reasons
     # A family (release, mineral, year) with one series per stage is the common case: only
     # the crowded ones are looked at, row by row as plain records (small groups, where
     # pandas indexing would cost far more than the logic).
@@ -177,7 +354,7 @@ def fold_fragments(production: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, 
     per_family = counts.groupby(level=[0, 1, 2]).sum()
     crowded = set(per_family[per_family > 1].index)
     if not crowded:
-        return df[df["stage"].isin(STAGES)], reasons
+        return extra, reasons
     fam_key = list(zip(staged["vintage"], staged["commodity_id"], staged["year"]))
     sub = staged[[k in crowded for k in fam_key]]
     families: dict[tuple, list[dict]] = {}
@@ -186,7 +363,6 @@ def fold_fragments(production: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, 
         r["_num"] = r["qualifier"] in NUMERIC and v is not None and v == v
         r["_v"] = float(v) if r["_num"] else 0.0
         families.setdefault((r["vintage"], r["commodity_id"], r["year"]), []).append(r)
-    extra: list[dict] = []
     for fam, rows in families.items():
         series: dict[tuple, dict] = {}
         for r in rows:
@@ -240,11 +416,7 @@ def fold_fragments(production: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, 
                     f"fragment of '{host_key[2]}' (one of {len(pool)} series in MCS{fam[0]}: {labels}); "
                     f"its countries are counted in that series"
                 )
-    out = df[df["stage"].isin(STAGES)]
-    if extra:
-        add = pd.DataFrame(extra)[list(out.columns)]
-        out = pd.concat([out, add.astype(out.dtypes.to_dict(), errors="ignore")], ignore_index=True)
-    return out, reasons
+    return extra, reasons
 
 
 def concentration_table(production: pd.DataFrame, folded: tuple[pd.DataFrame, dict] | None = None) -> pd.DataFrame:
@@ -291,24 +463,10 @@ def concentration_table(production: pd.DataFrame, folded: tuple[pd.DataFrame, di
     is_world = kind == "world"
     is_aggregate = ~is_country & ~is_world
 
-    # World total: exactly one numeric world row.
-    world_num = is_world & numeric
-    world_count = np.bincount(gid[world_num], minlength=n_groups)
-    world_sum = np.bincount(gid[world_num], weights=value[world_num], minlength=n_groups)
-    world_total = np.where(world_count == 1, world_sum, np.nan)
-    # Fallback: the sum of rows, when every non-world row is a number.
-    nonworld = ~is_world
-    nonworld_count = np.bincount(gid[nonworld], minlength=n_groups)
-    nonworld_num = np.bincount(gid[nonworld & numeric], minlength=n_groups)
-    rows_sum = np.bincount(gid[nonworld & numeric], weights=value[nonworld & numeric], minlength=n_groups)
-    use_rows = np.isnan(world_total) & (nonworld_count > 0) & (nonworld_count == nonworld_num) & (rows_sum > 0)
-    total = np.where(use_rows, rows_sum, world_total)
-    # A world total rounded below the sum of its own published parts is raised to that sum,
-    # so shares never add up to more than 1.
-    total = np.where(~np.isnan(total), np.maximum(total, rows_sum), np.nan)
-    total = np.where(total > 0, total, np.nan)
+    est = _estimated(df)
+    den = _denominators(gid, n_groups, kind, numeric, value, est)
+    total, basis = den["total"], den["basis"]
     n_country_rows = np.bincount(gid[is_country], minlength=n_groups)
-    basis = np.where(~np.isnan(world_total) & (world_total > 0), "world_total", np.where(use_rows, "sum_of_rows", ""))
 
     # Country shares, a country listed twice in a series summed.
     cmask = is_country & numeric
@@ -378,6 +536,8 @@ def concentration_table(production: pd.DataFrame, folded: tuple[pd.DataFrame, di
     reason = np.where((status == "partial"), "figures of " + pd.Series([", ".join(u) for u in unknown_lists]).to_numpy(object)
                       + " not known (withheld, not available or not comparable)", reason)
     out["status_reason"] = reason
+    country_est = np.bincount(gid[is_country & numeric & est], minlength=n_groups) > 0
+    out["share_qualifier"] = np.where(has_total, np.where(country_est | den["estimated"], "estimated", "exact"), None)
     if fragment_reasons:
         keys = list(zip(*(out[c] for c in ["vintage", "commodity_id", "year", "stage", "form", "series_label", "unit"])))
         frag = np.array([k in fragment_reasons for k in keys])
@@ -385,6 +545,7 @@ def concentration_table(production: pd.DataFrame, folded: tuple[pd.DataFrame, di
                      "listed_share", "other_share"]
         out.loc[frag, stat_cols] = np.nan
         out.loc[frag, "top1_country"] = None
+        out.loc[frag, "share_qualifier"] = None
         out.loc[frag, "n_producers"] = 0
         out.loc[frag, "share_basis"] = ""
         out.loc[frag, "status"] = "insufficient_data"
@@ -435,7 +596,9 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
         for (``<stage>_origin`` says which source each stage came from).
     view
         Optional :func:`stage_view` already chosen (with World Mining Data and BACI export
-        shares); used instead of ``concentration`` and ``eu`` when given.
+        shares; with the rows a member takes from its group, ``via_group``, as
+        :func:`critmin.analysis.inputs.build_inputs` gives it); used instead of
+        ``concentration`` and ``eu`` when given.
     nir
         Optional published net import reliance, one row per commodity (columns
         ``commodity``/``commodity_id``, ``nir_display``), added for context.
@@ -460,7 +623,7 @@ def processing_gap(concentration: pd.DataFrame, nir: pd.DataFrame | None = None,
     """
     lat = view if view is not None else stage_view(concentration, eu)
     cols = ["hhi", "top1_share", "top1_country", "china_share", "us_share", "us_status", "year", "vintage",
-            "series_label", "status", "origin", "derived_from"]
+            "series_label", "status", "origin", "derived_from"] + (["via_group"] if "via_group" in lat.columns else [])
     mine = lat[lat["stage"] == "mine"].set_index("commodity_id")[cols].add_prefix("mine_")
     proc = lat[lat["stage"] == "processing"].set_index("commodity_id")[cols].add_prefix("processing_")
     out = mine.join(proc, how="outer")
@@ -589,7 +752,7 @@ def eu_concentration_table(eu_supply_shares: pd.DataFrame) -> pd.DataFrame:
             "us_status": "listed" if USA in shares else "not_listed", "listed_share": listed,
             "other_share": np.nan, "unknown_countries": list(unknown),
             "status": "partial" if unknown else ("ok" if per else "insufficient_data"),
-            "source_id": grp["source"],
+            "source_id": grp["source"], "share_qualifier": "exact" if per else None,
         })
     return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
 
@@ -628,6 +791,7 @@ def wmd_concentration_table(wmd: pd.DataFrame) -> pd.DataFrame:
         form=("form", "first"), basis=("content_basis", "first"), unit=("unit", "first"), source_id=("source_id", "first"),
     )
     world = df[(df["country_kind"] == "world") & num].groupby(key)["value"].agg(["sum", "size"])
+    est = (num & (df["qualifier"] == "estimated")).groupby([df[k] for k in key]).any()
     total = world["sum"].where(world["size"] == 1).reindex(groups.index)
     c = df[df["country_kind"] == "country"]
     cnum = c[num.loc[c.index]]
@@ -694,6 +858,7 @@ def wmd_concentration_table(wmd: pd.DataFrame) -> pd.DataFrame:
         "status": np.where(ok, np.where([bool(u) for u in out["unknown"]], "partial", "ok"), "insufficient_data"),
         "source_id": out["source_id"].to_numpy(),
         "status_reason": np.where(ok, ["no figure for " + ", ".join(u) + " this year" if u else "" for u in out["unknown"]], "no usable Total"),
+        "share_qualifier": np.where(ok, np.where(est.reindex(out.index).fillna(False).to_numpy(bool), "estimated", "exact"), None),
     })
     res = res[CONCENTRATION_COLUMNS].reset_index(drop=True)
     order = res.sort_values(["commodity_id", "stage", "year", "n_producers", "series_label"], ascending=[True, True, True, False, True])
@@ -764,7 +929,7 @@ def export_concentration_table(exports: pd.DataFrame, pairs: list[tuple[str, str
             "top3_share": float(sh.head(3).sum()), "china_share": float(sh.get(CHINA, 0.0)), "china_listed": CHINA in sh.index,
             "us_share": float(sh.get(USA, 0.0)), "us_status": "listed" if USA in sh.index else "not_listed",
             "listed_share": 1.0, "other_share": 0.0, "unknown_countries": [], "status": "ok", "source_id": source,
-            "status_reason": reason,
+            "status_reason": reason, "share_qualifier": "exact",
         })
     return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
 

@@ -564,3 +564,246 @@ def import_fraction(salient: pd.DataFrame) -> pd.DataFrame:
     res["vintage"] = res["vintage"].astype(int)
     res["year"] = res["year"].astype(int)
     return res[cols].sort_values(_KEY).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- one reliance per mineral, and the headline counts
+#: Years of the US critical-mineral lists (the Secretary of the Interior's 2018 list, the USGS
+#: 2022 and 2025 lists).
+LIST_YEARS = (2018, 2022, 2025)
+#: Qualifier of a mineral that no table of the release publishes a reliance for.
+NOT_PUBLISHED = "not_published"
+#: Published rows that also measure a listed mineral. USGS's own critical-minerals table
+#: (MCS 2025 T5, MCS 2026 T7) reports the list entry "Aluminum" as "Aluminum (bauxite)"
+#: with the bauxite reliance, so bauxite/alumina rows count for aluminum too.
+LIST_SCOPE: dict[str, tuple[str, ...]] = {"aluminum": ("aluminum", "bauxite")}
+#: Order in which the tables that also publish reliance are consulted for a mineral the
+#: figure leaves out: the commodity's own salient statistics (the chapter), then the
+#: release's critical-minerals table (MCS 2025 T5, MCS 2026 T7). Where both have the year
+#: they may differ (beryllium 2023: ``E`` in its chapter, ``NA`` in MCS 2024 T5); the
+#: chapter wins and the other stays in the snapshot.
+SALIENT_TABLES = ("salient", "critical_salient")
+#: Columns of :func:`mineral_reliance`.
+RELIANCE_COLUMNS = ["commodity_id", "vintage", "year", "form", "published_name", "value", "qualifier", "low", "high",
+                    "raw", "import_sources", "import_sources_iso3", "rank", "source_id", "via_group", "nir_table"]
+
+
+def reliance_rank(value: float | None, qualifier: str, low: float | None, high: float | None) -> float:
+    """An ordering key for published reliance: bounds count at their bound.
+
+    Used only to choose, among a mineral's published forms, the one with the highest
+    reliance; never shown as a number.
+    """
+    q = qualifier
+    if q in ("exact", "estimated", "revised", "zero") and _num(value) is not None:
+        return float(value)
+    if q == "greater_than" and _num(low) is not None:
+        return float(low) + 1e-6
+    if q == "less_than" and _num(high) is not None:
+        return float(high) - 1e-6
+    if q == "range" and _num(low) is not None:
+        return float(low)
+    if q == "net_exporter":
+        return -1.0
+    return -np.inf
+
+
+def reliance_class(value: float | None, qualifier: str, low: float | None, high: float | None) -> str:
+    """``'100'`` for 100 % reliant, ``'>50'`` for more than 50 % (a bound counts when the
+    bound itself says so: ``>50``, ``>75``, ``>95``), else ``'other'``; ``'unknown'`` where
+    nothing was published (withheld, not available, not published).
+
+    This is the rule behind "N at 100 %, M more above 50 %" (:func:`reliance_counts`).
+    """
+    value, low = _num(value), _num(low)
+    if qualifier in ("exact", "estimated", "revised") and value is not None:
+        if value >= 100:
+            return "100"
+        return ">50" if value > 50 else "other"
+    if qualifier == "greater_than" and low is not None:
+        return ">50" if low >= 50 else "other"
+    if qualifier == "range" and low is not None:
+        return ">50" if low > 50 else "other"
+    if qualifier in ("less_than", "net_exporter", "zero"):
+        return "other"
+    return "unknown"
+
+
+def reliance_counts(classes: Iterable[str]) -> dict[str, int]:
+    """The headline counts from the :func:`reliance_class` of every mineral of a list:
+    ``at_100``, ``above_50`` (more than 50 % and not 100 %), ``other``, ``unknown``,
+    ``minerals``.
+
+    Example: MCS 2025 on the 2022 list gives 12 at 100 % and 28 more above 50 %.
+    """
+    classes = list(classes)
+    return {
+        "at_100": sum(c == "100" for c in classes),
+        "above_50": sum(c == ">50" for c in classes),
+        "other": sum(c == "other" for c in classes),
+        "unknown": sum(c == "unknown" for c in classes),
+        "minerals": len(classes),
+    }
+
+
+def headline_list(vintage: int) -> int:
+    """The critical-mineral list a release's headline counts refer to: the latest list
+    published before the release (MCS 2023-2025: the 2022 list; MCS 2026: the 2025 list of
+    November 2025)."""
+    before = [y for y in LIST_YEARS if y < int(vintage)]
+    return before[-1] if before else LIST_YEARS[0]
+
+
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(v) else v
+
+
+def best_published(figure: pd.DataFrame) -> dict[str, dict]:
+    """Per commodity, the row of a release's reliance figure with the highest reliance
+    (:func:`reliance_rank`) among its published forms."""
+    best: dict[str, dict] = {}
+    for rec in figure.to_dict("records"):
+        rank = reliance_rank(rec["value"], rec["qualifier"], rec.get("low"), rec.get("high"))
+        cid = rec["commodity_id"]
+        if cid not in best or rank > best[cid]["_rank"]:
+            best[cid] = {**rec, "_rank": rank}
+    return best
+
+
+def measured_commodity(commodity_id: str, form) -> str:
+    """The commodity a salient reliance cell measures: a form that names another commodity
+    (``Hf`` in the zirconium chapter, ``palladium`` in the PGM chapter) measures that one."""
+    from critmin.errors import CritminError
+    from critmin.vocab import commodities as vc
+
+    if isinstance(form, str) and form.strip():
+        try:
+            named = vc.lookup(form.strip()).commodity_id
+        except CritminError:
+            named = None
+        if named and named != commodity_id:
+            return named
+    return commodity_id
+
+
+def _best_salient(cells: list[dict]) -> dict | None:
+    """The chapter before the critical-minerals table; within a table the form with the
+    highest reliance, as for the figure."""
+    for table in SALIENT_TABLES:
+        recs = [r for r in cells if r["nir_table"] == table]
+        if recs:
+            return max(recs, key=lambda r: reliance_rank(r["value"], r["qualifier"], r["low"], r["high"]))
+    return None
+
+
+def mineral_reliance(figure: pd.DataFrame, salient: pd.DataFrame | None, minerals: pd.DataFrame) -> pd.DataFrame:
+    """One published net import reliance per mineral of one release, counted the way USGS
+    and the White House count.
+
+    Parameters
+    ----------
+    figure
+        The release's net-import-reliance figure (rows of the ``nir`` table of one vintage).
+    salient
+        The same release's reliance cells from the salient tables, ``vintage - 1`` only
+        (:func:`critmin.kb.salient_reliance`): ``commodity_id``, ``form``,
+        ``published_name``, ``year``, ``value``, ``qualifier``, ``low``, ``high``, ``raw``,
+        ``nir_table``.
+    minerals
+        The minerals to give a reliance to: ``commodity_id`` and ``group_id`` (other
+        columns are kept).
+
+    Returns
+    -------
+    DataFrame
+        ``minerals``' columns and :data:`RELIANCE_COLUMNS`, one row per mineral:
+
+        * a mineral published in several forms takes the form with the highest reliance;
+          aluminum includes the bauxite and alumina rows (:data:`LIST_SCOPE`; ``via_group``
+          then names ``bauxite``), as in USGS's own critical-minerals table;
+        * a mineral the figure leaves out (USGS draws only the import-reliant commodities:
+          beryllium and boron, net exporters, and phosphate rock at 13 % are not in the MCS
+          2025 figure) takes the same year's reliance from its salient statistics, else from
+          the release's critical-minerals table (``nir_table`` says which);
+        * a group member published only inside its group takes the group's (the rare-earths
+          row for each listed lanthanide; ``via_group`` names the group);
+        * a mineral found in none of them gets ``qualifier = 'not_published'``, never a value.
+    """
+    vintage = int(figure["vintage"].max()) if len(figure) else None
+    best = best_published(figure)
+    cells: dict[str, list[dict]] = {}
+    if salient is not None and len(salient):
+        measured: dict[tuple, str] = {}
+        for r in salient.to_dict("records"):
+            key = (r["commodity_id"], r["form"] if isinstance(r["form"], str) else "")
+            if key not in measured:
+                measured[key] = measured_commodity(*key)
+            cells.setdefault(measured[key], []).append(r)
+        if vintage is None:
+            vintage = int(salient["year"].max()) + 1
+    rows = []
+    for m in minerals.to_dict("records"):
+        cid = m["commodity_id"]
+        group = m.get("group_id") if isinstance(m.get("group_id"), str) and m.get("group_id") else None
+        candidates = [best[c] for c in LIST_SCOPE.get(cid, (cid,)) if c in best]
+        src = max(candidates, key=lambda r: r["_rank"]) if candidates else None
+        via = src["commodity_id"] if src is not None and src["commodity_id"] != cid else None
+        table = "figure" if src is not None else None
+        if src is None:
+            src = _best_salient(cells.get(cid, []))
+            table = src["nir_table"] if src is not None else None
+        if src is None and group and group in best:
+            src, via, table = best[group], group, "figure"
+        base = {**m, "commodity_id": cid, "via_group": via, "nir_table": table}
+        if src is None:
+            rows.append({**base, "vintage": vintage, "year": vintage - 1 if vintage else None, "form": "",
+                         "published_name": None, "value": None, "qualifier": NOT_PUBLISHED, "low": None, "high": None,
+                         "raw": "", "import_sources": [], "import_sources_iso3": [], "rank": None, "source_id": None})
+            continue
+        rows.append({
+            **base, "vintage": vintage, "year": int(src["year"]),
+            "form": src["form"] if isinstance(src.get("form"), str) else "", "published_name": src.get("published_name"),
+            "value": _num(src["value"]), "qualifier": src["qualifier"], "low": _num(src.get("low")),
+            "high": _num(src.get("high")), "raw": src.get("raw") or "",
+            "import_sources": _as_list(src.get("import_sources")), "import_sources_iso3": _as_list(src.get("import_sources_iso3")),
+            "rank": src.get("rank") if table == "figure" else None, "source_id": src.get("source_id"),
+        })
+    cols = list(minerals.columns) + [c for c in RELIANCE_COLUMNS if c not in minerals.columns]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _as_list(v) -> list[str]:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return []
+    return [str(x) for x in v]
+
+
+_QUALIFIER_WORDS = {
+    "estimated": "estimated", "revised": "revised", "withheld": "withheld", "not_available": "not available",
+    "net_exporter": "net exporter", "not_calculable": "not calculable", NOT_PUBLISHED: "not published",
+}
+
+
+def describe_reliance(value, qualifier: str, low=None, high=None) -> str:
+    """A published reliance in words, with its qualifier: ``100 % (estimated)``, ``more than
+    95 %``, ``less than 25 %``, ``net exporter``, ``withheld``, ``not published``."""
+    value, low, high = _num(value), _num(low), _num(high)
+
+    def pct(x: float) -> str:
+        return f"{x:,.0f} %" if float(x).is_integer() else f"{x:,.3g} %"
+
+    if qualifier in ("exact", "estimated", "revised", "zero") and value is not None:
+        word = _QUALIFIER_WORDS.get(qualifier)
+        return pct(value) + (f" ({word})" if word else "")
+    if qualifier == "greater_than" and low is not None:
+        return f"more than {pct(low)}"
+    if qualifier == "less_than" and high is not None:
+        return f"less than {pct(high)}"
+    if qualifier == "range" and low is not None and high is not None:
+        return f"{pct(low)[:-2]}–{pct(high)}"
+    return _QUALIFIER_WORDS.get(qualifier, qualifier.replace("_", " ") if qualifier else "not published")

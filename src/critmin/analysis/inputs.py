@@ -1,8 +1,7 @@
 """The inputs of every risk method, assembled from the snapshot's tables.
 
-:func:`read_tables` is the only function of :mod:`critmin.analysis` that reads anything: it
-asks the store for the tables (and columns) the analysis uses. :func:`build_inputs` is pure:
-from those tables it builds, once, for every mineral the per-stage production shares, the
+The tables come from :func:`critmin.kb.read_tables` (the query layer); :func:`build_inputs`
+is pure: from those tables it builds, once, for every mineral the per-stage production shares, the
 published net import reliance, the import sources, the share of imports in supply, the
 countries with export controls in force, and the governance scores, so that the methods
 run on small dictionaries instead of filtering large frames per mineral.
@@ -20,87 +19,7 @@ from critmin.analysis import concentration as conc
 from critmin.analysis import dependency as dep
 from critmin.analysis.interval import Interval, from_published
 from critmin.analysis.risk import governance as gov
-
-#: Columns read per table (``None``: all).
-TABLE_COLUMNS: dict[str, list[str] | None] = {
-    "commodities": None,
-    "production": ["vintage", "commodity_id", "form", "country_iso3", "country_name", "country_kind", "stage",
-                   "measure", "series_label", "year", "value", "qualifier", "low", "high", "raw", "unit",
-                   "estimated", "source_id"],
-    "nir": None,
-    "import_shares": None,
-    "export_controls": None,
-    "agreements": None,
-    "governance": ["iso3", "indicator", "year", "estimate", "pct_rank", "release", "source_id"],
-    "salient": ["vintage", "commodity_id", "form", "year", "statistic", "detail", "value", "qualifier", "low",
-                "high", "raw", "unit", "source_id"],
-    "critical_salient": None,
-    "eu_crm_supply_shares": None,
-    "eu_crm_assessment": None,
-    "wmd_production": ["commodity_id", "sheet", "form", "content_basis", "stage", "country_iso3", "country_name",
-                       "country_kind", "year", "value", "qualifier", "low", "high", "unit", "source_id"],
-    "world_exports": None,
-    "imports": None,
-}
-
-#: Tables read by an aggregating query over ``world_trade`` instead of whole: the latest
-#: year of every code's exports, summed by exporter (for export concentration), and one
-#: importer's flows since :data:`IMPORTS_SINCE` (for GeoPolRisk on bilateral trade).
-IMPORTS_SINCE = 2015
-_TRADE_COLS = ("year, hs6, exporter_code, exporter_iso3, exporter_kind, exporter_name, importer_code, importer_iso3, "
-               "importer_kind, importer_name, value_usd, quantity_kg, quantity_qualifier")
-TRADE_QUERIES: dict[str, str] = {
-    "world_exports": (
-        "SELECT t.year, t.hs6, t.exporter_iso3, t.exporter_kind, t.exporter_name, sum(t.value_usd) AS value_usd, "
-        "any_value(t.source_id) AS source_id FROM world_trade t "
-        "JOIN (SELECT hs6, max(year) AS year FROM world_trade GROUP BY hs6) m ON t.hs6 = m.hs6 AND t.year = m.year "
-        "GROUP BY t.year, t.hs6, t.exporter_iso3, t.exporter_kind, t.exporter_name"
-    ),
-}
-
-
-def imports_query(importer: str, since: int = IMPORTS_SINCE) -> tuple[str, list]:
-    """SQL and parameters for one importer's flows (a bloc: its members' imports, intra-bloc
-    flows included here and removed by :func:`critmin.analysis.trade.importer_rows`)."""
-    from critmin.analysis import trade as tr
-
-    if importer in tr.BLOCS:
-        members = sorted(tr.bloc_members(importer))
-        marks = ", ".join("?" for _ in members)
-        return (f"SELECT {_TRADE_COLS} FROM world_trade WHERE year >= ? AND (importer_iso3 IN ({marks}) "
-                "OR importer_code = 58)", [since, *members])
-    return f"SELECT {_TRADE_COLS} FROM world_trade WHERE year >= ? AND importer_iso3 = ?", [since, importer]
-
-
-def read_tables(names: list[str] | None = None, snapshot_dir=None, importer: str = "USA") -> dict[str, pd.DataFrame]:
-    """Read the tables the analysis needs from the snapshot (the one place that does I/O).
-
-    A table the snapshot does not have comes back empty, with no columns, so a partly
-    built snapshot still gives every answer it can. ``world_exports`` and ``imports``
-    (``importer``'s flows) are read by aggregating queries over ``world_trade``.
-    """
-    from critmin import store
-    from critmin.snapshot import load_manifest
-
-    manifest = load_manifest(snapshot_dir) if snapshot_dir else load_manifest()
-    have = set(manifest["tables"])
-    out = {}
-    for name in names or list(TABLE_COLUMNS):
-        if name in TRADE_QUERIES or name == "imports":
-            if "world_trade" not in have:
-                out[name] = pd.DataFrame()
-                continue
-            sql, params = (TRADE_QUERIES[name], []) if name in TRADE_QUERIES else imports_query(importer)
-            out[name] = store.query(sql, params, snapshot_dir=snapshot_dir)
-            continue
-        if name not in have:
-            out[name] = pd.DataFrame()
-            continue
-        cols = TABLE_COLUMNS.get(name)
-        select = ", ".join(cols) if cols else "*"
-        out[name] = store.query(f"SELECT {select} FROM {name}", snapshot_dir=snapshot_dir)
-    return out
-
+from critmin.values import format_value
 
 @dataclass
 class StageData:
@@ -121,6 +40,12 @@ class StageData:
     origin: str = "usgs_mcs"
     derived_from: str = "usgs_production"
     status_reason: str = ""
+    #: The largest producer and its share (:func:`critmin.analysis.concentration.concentration_table`'s
+    #: ``top1_country``/``top1_share`` of the series used): the one top producer every interface shows.
+    top1_country: str | None = None
+    top1_share: float | None = None
+    #: ``exact`` or ``estimated``: the qualifier of the figures the shares come from.
+    share_qualifier: str | None = None
 
 
 @dataclass
@@ -131,7 +56,16 @@ class MineralInputs:
     name: str
     stages: dict[str, StageData] = field(default_factory=dict)
     nir: Interval | None = None
+    #: The published reliance as :func:`critmin.values.format_value` shows it (``100e``, ``>95``, ``E``).
     nir_display: str = ""
+    #: Its qualifier (``exact``, ``estimated``, ``greater_than``, ``net_exporter``...).
+    nir_qualifier: str = ""
+    #: Where it was published: ``figure``, ``salient`` or ``critical_salient``.
+    nir_table: str = ""
+    #: The published figure in percent (a number only where one was published) and its bounds.
+    nir_value: float | None = None
+    nir_low: float | None = None
+    nir_high: float | None = None
     nir_vintage: int | None = None
     nir_year: int | None = None
     nir_form: str = ""
@@ -213,22 +147,6 @@ def _eu_shares(eu_shares: pd.DataFrame, chosen: pd.DataFrame) -> dict[tuple[str,
         iv = Interval(iv.low / 100, iv.high / 100)
         d[r["country_iso3"]] = iv if prev is None else prev + iv
     return out
-
-
-def _pick_nir(nir: pd.DataFrame) -> dict[str, dict]:
-    """Latest vintage; per commodity the published form with the highest reliance."""
-    if nir is None or nir.empty:
-        return {}
-    v = int(nir["vintage"].max())
-    rows = nir[nir["vintage"] == v]
-    best: dict[str, tuple[tuple[float, float], dict]] = {}
-    for r in rows.to_dict("records"):
-        iv = dep.reliance_interval(r["value"], r["qualifier"], r.get("low"), r.get("high"))
-        key = (iv.low, iv.high) if iv is not None else (-1.0, -1.0)
-        cur = best.get(r["commodity_id"])
-        if cur is None or key > cur[0]:
-            best[r["commodity_id"]] = (key, {**r, "_iv": iv})
-    return {k: v[1] for k, v in best.items()}
 
 
 _ALL_FORM = ("", "all", "all forms")
@@ -419,6 +337,19 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
             minerals[cid] = MineralInputs(cid, names.get(cid, cid), on_list=on_list.get(cid, {}), is_group=cid in group_ids)
         return minerals[cid]
 
+    # The top producer is that of the shares every interface lists (one definition,
+    # critmin.analysis.concentration.top_producer); the view is given the same.
+    tops = {}
+    for r in chosen.to_dict("records"):
+        s = shares.get((r["commodity_id"], r["stage"]), {})
+        if s:
+            tops[(r["commodity_id"], r["stage"])] = conc.top_producer(s)
+    if tops:
+        keys = list(zip(chosen["commodity_id"], chosen["stage"]))
+        chosen = chosen.assign(
+            top1_country=[tops[k][0] if k in tops else c for k, c in zip(keys, chosen["top1_country"])],
+            top1_share=[tops[k][1] if k in tops else v for k, v in zip(keys, chosen["top1_share"])],
+        )
     for r in chosen.to_dict("records"):
         s = shares.get((r["commodity_id"], r["stage"]), {})
         fe = None
@@ -432,16 +363,33 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
             series_label=r["series_label"], unit=r["unit"], status=r["status"],
             unknown_countries=list(r["unknown_countries"]), source_id=r["source_id"], origin=r["origin"],
             derived_from=r["derived_from"], status_reason=r.get("status_reason") or "",
+            top1_country=r["top1_country"] if isinstance(r["top1_country"], str) else None,
+            top1_share=_f(r["top1_share"]), share_qualifier=r.get("share_qualifier") if isinstance(r.get("share_qualifier"), str) else None,
         )
 
-    # Salient-table import fraction first for own ids; group fallback comes after.
-    nir_picked = _pick_nir(tables.get("nir", pd.DataFrame())) if us else {}
-    for cid, r in nir_picked.items():
-        m = get(cid)
-        m.nir = r["_iv"]
-        m.nir_display = r.get("raw") or ""
-        m.nir_vintage, m.nir_year, m.nir_form = int(r["vintage"]), int(r["year"]), r.get("form") or ""
-        m.nir_source = r.get("source_id")
+    # The published reliance: one per mineral, as every interface counts it
+    # (critmin.analysis.dependency.mineral_reliance, latest release); the import block is
+    # matched on the mineral's own published forms.
+    nir_picked: dict[str, dict] = {}
+    figure = tables.get("nir", pd.DataFrame())
+    if us and not figure.empty and not commodities.empty:
+        v = int(figure["vintage"].max())
+        figure = figure[figure["vintage"] == v]
+        sal = tables.get("nir_salient", pd.DataFrame())
+        sal = sal[sal["vintage"] == v] if not sal.empty else sal
+        nir_picked = dep.best_published(figure)
+        for r in dep.mineral_reliance(figure, sal, commodities[["commodity_id", "group_id"]]).to_dict("records"):
+            if r["qualifier"] == dep.NOT_PUBLISHED:
+                continue
+            m = get(r["commodity_id"])
+            m.nir = dep.reliance_interval(r["value"], r["qualifier"], r["low"], r["high"])
+            m.nir_display = format_value(r["value"], r["qualifier"], r["low"], r["high"], r["raw"])
+            m.nir_qualifier, m.nir_table = r["qualifier"], r["nir_table"] or ""
+            m.nir_value, m.nir_low, m.nir_high = _f(r["value"]), _f(r["low"]), _f(r["high"])
+            m.nir_vintage, m.nir_year, m.nir_form = int(r["vintage"]), int(r["year"]), r["form"] or ""
+            m.nir_source = r["source_id"]
+            if r["via_group"]:
+                m.via_group.append(f"net import reliance of {r['via_group']}")
 
     for cid, r in (_pick_import_shares(tables.get("import_shares", pd.DataFrame()), nir_picked) if us else {}).items():
         m = get(cid)
@@ -501,15 +449,12 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
     group_of = {}
     if not commodities.empty:
         group_of = {c: g for c, g in zip(commodities["commodity_id"], commodities["group_id"]) if isinstance(g, str) and g}
+    taken_from_group: list[tuple[str, str, str]] = []
     for cid, gid in group_of.items():
         grp = minerals.get(gid)
         if grp is None:
             continue
         m = get(cid)
-        if m.nir is None and grp.nir is not None:
-            m.nir, m.nir_display, m.nir_vintage, m.nir_year = grp.nir, grp.nir_display, grp.nir_vintage, grp.nir_year
-            m.nir_form, m.nir_source = grp.nir_form, grp.nir_source
-            m.via_group.append(f"net import reliance of {gid}")
         if m.import_shares is None and grp.import_shares is not None:
             m.import_shares, m.import_period, m.import_source = grp.import_shares, grp.import_period, grp.import_source
             m.import_form = grp.import_form
@@ -521,6 +466,7 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
             if stage not in m.stages:
                 m.stages[stage] = sd
                 m.via_group.append(f"{stage}-stage production of {gid}")
+                taken_from_group.append((cid, gid, stage))
         for stage, b in grp.trade_blocks.items():
             if stage not in m.trade_blocks:
                 m.trade_blocks[stage] = b
@@ -544,6 +490,16 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
 
     wgi, wgi_info = gov.estimates(tables.get("governance", pd.DataFrame()), gov.SIX)
     pv, pv_info = gov.estimates(tables.get("governance", pd.DataFrame()), ("PV",))
+    # The stage view lists what every mineral's stages are, a member's taken from its group
+    # included (``via_group``), so that every table built on it shows what the dossier and the
+    # risk methods use.
+    chosen = chosen.assign(via_group=None)
+    if taken_from_group:
+        by_key = {(r["commodity_id"], r["stage"]): r for r in chosen.to_dict("records")}
+        extra = [{**by_key[(gid, stage)], "commodity_id": cid, "via_group": gid}
+                 for cid, gid, stage in taken_from_group if (gid, stage) in by_key]
+        chosen = pd.concat([chosen, pd.DataFrame(extra, columns=chosen.columns)], ignore_index=True)
+        chosen = chosen.sort_values(["commodity_id", "stage"]).reset_index(drop=True)
     return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen, importer, trade_year)
 
 

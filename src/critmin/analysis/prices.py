@@ -115,8 +115,20 @@ def growth(series: pd.Series) -> dict | None:
 
 
 def summary(series: pd.Series) -> dict:
-    """Volatility, drawdown and growth of one series, with its coverage."""
+    """Volatility, drawdown and growth of one series, with its coverage.
+
+    Log returns, a fall from a peak and compound growth are defined only for positive
+    prices: a series with a price of 0 or below (USGS publishes 0 for a unit value of no
+    trade, e.g. industrial diamond in some years) gets no volatility, drawdown or growth,
+    and ``note`` says why -- never an error and never a number that means nothing.
+    """
     s = series.dropna()
+    if (s <= 0).any():
+        bad = s[s <= 0]
+        return {"n": int(len(s)), "start": str(s.index.min()), "end": str(s.index.max()), "volatility": None,
+                "max_drawdown": None, "drawdown_peak": None, "drawdown_trough": None, "cagr": None,
+                "note": f"{len(bad)} price(s) of 0 or below (first {bad.index[0]}): volatility, drawdown and growth "
+                        "need positive prices"}
     dd = max_drawdown(s)
     gr = growth(s)
     return {
@@ -128,6 +140,7 @@ def summary(series: pd.Series) -> dict:
         "drawdown_peak": dd["peak"] if dd else None,
         "drawdown_trough": dd["trough"] if dd else None,
         "cagr": gr["cagr"] if gr else None,
+        "note": None,
     }
 
 

@@ -217,13 +217,19 @@ def partner_shares(trade: pd.DataFrame, side: str = "exporter", measure: str = "
     res["partner_name"] = [_display_name(info[p][0], info[p][2]) for p in res["partner"]]
     res["value_share_without_quantity"] = res["year"].map(missing_share).fillna(0.0) if measure != "value" else 0.0
     res["measure"] = measure
-    res["unit"] = {"value": "US$", "gross_t": "t (gross)", "content_t": f"t ({_basis_label(trade)})"}[measure]
+    res["unit"] = unit_of(measure, list(pd.unique(trade["hs6"])))
     return res[SHARE_COLUMNS]
 
 
-def _basis_label(trade: pd.DataFrame) -> str:
-    b = content_basis(list(pd.unique(trade["hs6"])))
-    return f"{b} content" if b and b != "gross weight" else (b or "content")
+def unit_of(measure: str, codes: Sequence[str]) -> str:
+    """The unit of an amount in ``measure`` over some codes: ``US$``, ``t (gross)`` or
+    ``t (<basis> content)`` (the content basis of the codes, e.g. Co, Li2CO3 equivalent)."""
+    if measure == "value":
+        return "US$"
+    if measure == "gross_t":
+        return "t (gross)"
+    b = content_basis(list(codes))
+    return f"t ({b} content)" if b and b != "gross weight" else f"t ({b or 'content'})"
 
 
 def _display_name(iso3, name) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from critmin.exposure import bom as bom_mod
 from critmin.exposure import contents, diversification, exposure, policy, rules
+from critmin.snapshot.manifest import per_snapshot
 
 
 @dataclass
@@ -64,27 +65,21 @@ class ExposureResult:
         return out
 
 
-_CACHE: dict[str, object] = {}
-
-
+@per_snapshot(maxsize=1)
 def _kb():
-    if "kb" not in _CACHE:
-        _CACHE["kb"] = exposure.load_knowledge_base()
-    return _CACHE["kb"]
+    return exposure.load_knowledge_base()
 
 
+@per_snapshot(maxsize=1)
 def _provider():
-    if "provider" not in _CACHE:
-        from critmin.exposure.upstream import ProductionShares
+    from critmin.exposure.upstream import ProductionShares
 
-        _CACHE["provider"] = ProductionShares.from_snapshot()
-    return _CACHE["provider"]
+    return ProductionShares.from_snapshot()
 
 
+@per_snapshot(maxsize=1)
 def _library():
-    if "library" not in _CACHE:
-        _CACHE["library"] = contents.content_library()
-    return _CACHE["library"]
+    return contents.content_library()
 
 
 def assess(bill, *, scenarios=(), rule_sets=(), year: int = 2026, years=(2026,), provider=None, kb=None,

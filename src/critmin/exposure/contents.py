@@ -36,6 +36,7 @@ from importlib import resources
 import pandas as pd
 
 from critmin.errors import CritminError
+from critmin.snapshot.manifest import per_snapshot
 from critmin.vocab import commodities as vc
 
 #: Columns of :func:`content_library`.
@@ -215,14 +216,11 @@ def content_library(battery_contents: pd.DataFrame | None = None) -> pd.DataFram
     return lib.sort_values(["product_id", "commodity_id"]).reset_index(drop=True)
 
 
-@cache
+@per_snapshot(maxsize=1)
 def _snapshot_battery_contents() -> pd.DataFrame:
-    from critmin import store
-    from critmin.snapshot import load_manifest
+    from critmin import kb
 
-    if "battery_contents" not in load_manifest()["tables"]:
-        return pd.DataFrame(columns=["chemistry", "material", "commodity_id", "value", "notes", "source_row"])
-    return store.table("battery_contents")
+    return kb.battery_contents()
 
 
 def not_covered() -> pd.DataFrame:

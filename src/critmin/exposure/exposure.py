@@ -84,7 +84,9 @@ def load_knowledge_base() -> KnowledgeBase:
     from critmin.vocab import commodities as vc
     from critmin.vocab import countries as vk
 
-    t = inputs.read_tables(["governance", "export_controls", "agreements", "production"])
+    from critmin.kb import read_tables
+
+    t = read_tables(["governance", "export_controls", "agreements", "production"])
     wgi, info = gov.estimates(t["governance"], gov.SIX)
     groups = vk.groups()
     cat = vc.catalogue()

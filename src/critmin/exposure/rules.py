@@ -32,7 +32,6 @@ under it) critmin reports five rows, each with its verdict and the reason:
 
 from __future__ import annotations
 
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +40,7 @@ import pandas as pd
 import yaml
 
 from critmin.errors import CritminError
+from critmin.snapshot.manifest import per_snapshot
 from critmin.exposure.bom import Bom
 from critmin.exposure.exposure import SUPPLIER, UNASSIGNED, UNKNOWN
 
@@ -439,17 +439,16 @@ def _marketplace(bom: Bom, paths: pd.DataFrame, rules: dict, kb=None) -> list[di
 # ----------------------------------------------------------------------------- IRC 30D
 
 
-@cache
+@per_snapshot(maxsize=1)
 def _listed_2022() -> frozenset[str]:
-    from critmin import store
-
+    from critmin import kb
+    from critmin.errors import SnapshotError
     from critmin.vocab import commodities as vc
 
     try:
-        rows = store.query("SELECT commodity_id FROM critical_lists WHERE list_year = 2022 AND on_list")
-    except Exception:
+        listed = set(kb.listed_ids(2022))
+    except SnapshotError:  # no snapshot: no mineral is known to be listed
         return frozenset()
-    listed = set(rows["commodity_id"])
     # a group in a bill (rare earths from a magnet's published total) counts when every member is listed
     for c in vc.catalogue().values():
         members = vc.members(c.commodity_id) if c.is_group else ()

@@ -77,8 +77,9 @@ class ProductionShares:
     @classmethod
     def from_snapshot(cls) -> "ProductionShares":
         from critmin.analysis import inputs
+        from critmin.kb import read_tables
 
-        return cls(inputs.build_inputs(inputs.read_tables(["commodities", "production", "eu_crm_supply_shares",
+        return cls(inputs.build_inputs(read_tables(["commodities", "production", "eu_crm_supply_shares",
                                                            "governance", "export_controls", "agreements"])))
 
     def shares(self, commodity_id: str, stage: str, importer: str | None = None, form: str = "") -> ShareSet | None:

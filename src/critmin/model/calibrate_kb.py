@@ -2,7 +2,7 @@ r"""Calibrate a market of one mineral at one stage from the knowledge base.
 
 :func:`calibrate_from_kb` builds a :class:`~critmin.model.market.Market` from the
 normalised snapshot (USGS Mineral Commodity Summaries tables, read through
-:mod:`critmin.api` and :mod:`critmin.store`):
+:mod:`critmin.api` and the query layer :mod:`critmin.kb`):
 
 ========================  ==================================================================
 model input               where it comes from
@@ -198,12 +198,9 @@ def _world_production(commodity: str, stage: str, year: int | None, vintage: int
 
 
 def _salient(commodity: str, vintage: int, year: int, statistic: str) -> pd.DataFrame:
-    from critmin import store
+    from critmin import kb
 
-    return store.query(
-        "SELECT detail, form, value, qualifier, raw, unit, estimated, source_id, source_file, source_row "
-        "FROM salient WHERE commodity_id = ? AND vintage = ? AND year = ? AND statistic = ? ORDER BY detail",
-        [commodity, vintage, year, statistic])
+    return kb.salient_rows(commodity, vintage, year, statistic)
 
 
 def _pick(rows: pd.DataFrame, wanted: str | None, what: str, hint: str) -> pd.Series:
@@ -223,11 +220,9 @@ def _pick(rows: pd.DataFrame, wanted: str | None, what: str, hint: str) -> pd.Se
 
 def _import_shares(commodity: str) -> tuple[pd.DataFrame, str]:
     """US import shares (percent) by partner: the MCS chapter table, else the trends figure."""
-    from critmin import store
+    from critmin import kb
 
-    df = store.query(
-        "SELECT vintage, form, partner_iso3, partner_name, partner_kind, period, value, qualifier, raw, source_id "
-        "FROM import_shares WHERE commodity_id = ? ORDER BY vintage DESC, source_id", [commodity])
+    df = kb.import_share_rows(commodity)
     if df.empty:
         return df, ""
     latest = df[df["vintage"] == df["vintage"].max()]
@@ -247,11 +242,9 @@ def _import_shares(commodity: str) -> tuple[pd.DataFrame, str]:
 
 def _processing_shares(commodity: str) -> tuple[dict[str, float], str]:
     """EU CRM 2023 global processing-stage supply shares (percent) by country, numeric ones only."""
-    from critmin import store
+    from critmin import kb
 
-    df = store.query(
-        "SELECT material, country_iso3, country_name, value, qualifier, raw FROM eu_crm_supply_shares "
-        "WHERE commodity_id = ? AND scope = 'global' AND stage = 'processing'", [commodity])
+    df = kb.eu_processing_shares(commodity)
     if df.empty or df["material"].nunique() != 1:
         return {}, ""
     numeric = df[df["qualifier"].isin(NUMERIC) & df["value"].notna() & df["country_iso3"].notna()]
@@ -811,15 +804,14 @@ def _us_consumption(cid: str, cname: str, stage: str, vintage: int, year: int, u
 
 def _nir_note(cid: str, vintage: int, x: np.ndarray, names: list[str]) -> str:
     """The model's base US net import reliance next to the published one."""
-    from critmin import store
+    from critmin import kb
 
     f = names.index(FOCUS)
     absorbed = x[:, f].sum()
     imports = absorbed - x[f, f]
     exports = x[f].sum() - x[f, f]
     model = 100 * (imports - exports) / absorbed if absorbed > 0 else float("nan")
-    pub = store.query("SELECT year, form, value, qualifier, raw FROM nir WHERE commodity_id = ? AND vintage = ? "
-                      "ORDER BY form NULLS FIRST", [cid, vintage])
+    pub = kb.nir_published(cid, vintage)
     if pub.empty:
         return f"base US net import reliance in the model {model:.0f}% (no published figure in MCS {vintage})"
     row = pub.iloc[0]
@@ -849,12 +841,9 @@ def _price(cid: str, cname: str, stage: str, vintage: int, year: int, unit_kg: f
         return float(price), f"base price {float(price):,.6g} {per_unit} supplied by the user: a user assumption"
     hint = f"pass price=<US$ per {short_unit}> as a user assumption"
     if price_source == "ds140":
-        from critmin import store
+        from critmin import kb
 
-        rows = store.query(
-            "SELECT series_id, series_label, unit, year, value, qualifier, raw FROM prices WHERE commodity_id = ? "
-            "AND series_id LIKE 'ds140:%' AND basis = 'nominal' AND qualifier IN ('exact','estimated','revised') "
-            "ORDER BY year DESC LIMIT 1", [cid])
+        rows = kb.latest_ds140_price(cid)
         if rows.empty:
             raise KBCalibrationError(f"no USGS Data Series 140 unit value for {cname}; {hint}")
         row = rows.iloc[0]

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -39,6 +38,8 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag,
                       ValidationError, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
+
+from critmin.snapshot.manifest import per_snapshot
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -611,16 +612,12 @@ def resolve_kb_market(source: KBSource, base: str | None = None) -> MarketSpec:
     Calibrated by :func:`critmin.model.calibrate_kb.kb_market_inputs`, once per process for
     the same block and snapshot. ``base`` is the folder a relative ``flows`` path is resolved in.
     """
-    from critmin.snapshot import default_dir
-
-    manifest = default_dir() / "manifest.json"
-    stamp = f"{manifest.resolve()}:{manifest.stat().st_mtime_ns}" if manifest.exists() else str(manifest)
-    return _resolve_kb_market(source.model_dump_json(), base, stamp)
+    return _resolve_kb_market(source.model_dump_json(), base)
 
 
-@lru_cache(maxsize=32)
-def _resolve_kb_market(source_json: str, base: str | None, snapshot: str) -> MarketSpec:
-    """Cached per (block, folder, snapshot manifest and its modification time): a rebuilt snapshot recalibrates."""
+@per_snapshot(maxsize=32)
+def _resolve_kb_market(source_json: str, base: str | None) -> MarketSpec:
+    """Cached per (block, folder) and snapshot fingerprint: a rebuilt snapshot recalibrates."""
     from .calibrate_kb import kb_market_inputs
 
     source = KBSource.model_validate_json(source_json)

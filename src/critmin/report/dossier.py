@@ -94,27 +94,57 @@ def build(mineral: str, tables: dict, inputs: RiskInputs | None = None, *, gener
     return page(f"critmin dossier: {commodity.name}", "".join(d.parts), subtitle=subtitle, generated=generated)
 
 
+def for_mineral(mineral: str, *, generated: str | None = None) -> str:
+    """The dossier of a mineral on the installed snapshot, from the risk inputs every
+    interface shares (:func:`critmin.api.risk_inputs`): what ``critmin mineral`` writes and
+    ``/api/v1/minerals/{mineral}/dossier.html`` answers."""
+    from critmin import api
+    from critmin.report import data
+    from critmin.vocab import commodities as vc
+
+    commodity = vc.lookup(mineral)
+    return build(commodity.commodity_id, data.load(_ids(commodity)), api.risk_inputs(), generated=generated)
+
+
 # ---------------------------------------------------------------- sections
-def _key_facts(d: Dossier, commodity, m, inputs: RiskInputs) -> None:
-    kp = []
+def key_facts(m, inputs: RiskInputs) -> list[dict]:
+    """The dossier's key figures as data (also what the consistency test reads): the
+    published reliance with its qualifier, per stage the top producer, its share and the
+    HHI (with how each was derived), and the composite score."""
+    facts = []
     if m is not None and m.nir_vintage:
-        shown = m.nir_display or "—"
-        if shown.replace(".", "", 1).isdigit() or shown.startswith((">", "<")):
-            shown += "%"
-        kp.append((shown, f"US net import reliance {m.nir_year} (MCS {m.nir_vintage})"))
-        d.cite(m.nir_source)
+        facts.append({"kind": "reliance", "value": m.nir_value, "qualifier": m.nir_qualifier, "low": m.nir_low,
+                      "high": m.nir_high, "display": m.nir_display, "year": m.nir_year, "vintage": m.nir_vintage,
+                      "text": dep.describe_reliance(m.nir_value, m.nir_qualifier, m.nir_low, m.nir_high),
+                      "source_id": m.nir_source})
     for stage in ("mine", "processing"):
         sd = m.stages.get(stage) if m is not None else None
         if sd is not None and sd.hhi is not None:
-            top = max(sd.shares.items(), key=lambda kv: kv[1].low, default=(None, None))
-            label = f"{stage}: top producer {_country_name(top[0])}" if top[0] else f"{stage}"
-            when = f"{sd.year}" if sd.year else "EU CRM 2023"
-            kp.append((pct(top[1].low if top[1] else None, 0), f"{label} ({when})"))
-            kp.append((f"{sd.hhi:.2f}", f"{stage}-stage HHI (0-1)"))
+            facts.append({"kind": "stage", "stage": stage, "hhi": sd.hhi, "top_country": sd.top1_country,
+                          "top_share": sd.top1_share, "share_qualifier": sd.share_qualifier, "year": sd.year,
+                          "vintage": sd.vintage, "derived_from": sd.derived_from, "source_id": sd.source_id})
     if m is not None:
         r = risk.evaluate_all_stages("composite", m, inputs)
-        text, _ = score_cell(r.status, r.score, r.low, r.high, 2)
-        kp.append((text, f"critmin composite risk ({r.stage or 'n/a'} stage, 0-1)"))
+        facts.append({"kind": "composite", "status": r.status, "score": r.score, "low": r.low, "high": r.high,
+                      "stage": r.stage})
+    return facts
+
+
+def _key_facts(d: Dossier, commodity, m, inputs: RiskInputs) -> None:
+    kp = []
+    for f in key_facts(m, inputs):
+        if f["kind"] == "reliance":
+            kp.append((f["text"], f"US net import reliance {f['year']} (MCS {f['vintage']})"))
+            d.cite(f["source_id"])
+        elif f["kind"] == "stage":
+            label = f"{f['stage']}: top producer {_country_name(f['top_country'])}" if f["top_country"] else f["stage"]
+            when = f"{f['year']}" if f["year"] else "EU CRM 2023"
+            est = ", estimated" if f["share_qualifier"] == "estimated" else ""
+            kp.append((pct(f["top_share"], 0), f"{label} ({when}{est})"))
+            kp.append((f"{f['hhi']:.2f}", f"{f['stage']}-stage HHI (0-1)"))
+        else:
+            text, _ = score_cell(f["status"], f["score"], f["low"], f["high"], 2)
+            kp.append((text, f"critmin composite risk ({f['stage'] or 'n/a'} stage, 0-1)"))
     body = "".join(f'<div class="kpi"><b>{esc(v)}</b><span>{esc(lbl)}</span></div>' for v, lbl in kp)
     d.add(f'<div class="kpis">{body}</div>')
     if m is not None and m.via_group:
@@ -207,6 +237,8 @@ def _production(d: Dossier, commodity, m, inputs: RiskInputs, tables: dict) -> N
             shares.append(1 - listed)
             bounds.append(None)
             hl.append(False)
+        if sd.share_qualifier == "estimated":
+            labels = [f"{x} (e)" if i < len(top) else x for i, x in enumerate(labels)]
         if sd.origin == "usgs_mcs":
             when, source = f"{sd.year}", f"USGS Mineral Commodity Summaries {sd.vintage}, world production ({sd.series_label}; {sd.unit})"
         elif sd.origin == "wmd":
@@ -222,6 +254,8 @@ def _production(d: Dossier, commodity, m, inputs: RiskInputs, tables: dict) -> N
         if sd.unknown_countries:
             notes.append("withheld or bounded: " + ", ".join(_country_name(c) for c in sd.unknown_countries))
         hhi_txt = f"HHI {sd.hhi:.3f}" + (f" (at most {sd.hhi_max:.3f} if the unassigned share were one producer)" if sd.hhi_max and sd.hhi_max - sd.hhi > 0.0005 else "")
+        if sd.share_qualifier == "estimated":
+            hhi_txt += "; (e): shares of figures USGS marks as estimated"
         figs.append(f"<div><h3>{esc(STAGE_TITLE[stage])}</h3>" + figure(svg, hhi_txt + ("; " + "; ".join(notes) if notes else "")) + "</div>")
     d.add(f'<div class="grid2">{"".join(figs)}</div>')
 
@@ -444,7 +478,7 @@ def _prices(d: Dossier, commodity, tables: dict, events: pd.DataFrame) -> None:
               '<p class="muted">Volatility: standard deviation of log returns between adjacent periods, annualised. '
               "Drawdown: deepest fall from a running peak. CAGR: compound annual growth first to last.</p>")
         d.add(table(stats_rows, [("series", "Series"), ("kind", "Kind"), ("unit", "Unit"), ("span", "Span"), ("n", "N"),
-                                 ("vol", "Volatility / yr"), ("dd", "Max drawdown"), ("cagr", "CAGR")],
+                                 ("vol", "Volatility / yr"), ("dd", "Max drawdown"), ("cagr", "CAGR"), ("note", "Note")],
                     numeric={"n", "vol", "dd", "cagr"}, sortable=True))
     if len(evs):
         rows = [{"k": k, "date": r["date"].date().isoformat() if r["precision"] == "day" else r["date"].strftime("%Y-%m"),
@@ -461,7 +495,8 @@ def _prices(d: Dossier, commodity, tables: dict, events: pd.DataFrame) -> None:
 def _stats_row(name, unit, kind, ser) -> dict:
     s = pr.summary(ser)
     return {"series": _short(name, 60), "kind": kind, "unit": unit, "span": f"{s['start']}–{s['end']}", "n": s["n"],
-            "vol": pct(s["volatility"], 0), "dd": pct(s["max_drawdown"], 0), "cagr": pct(s["cagr"], 1)}
+            "vol": pct(s["volatility"], 0), "dd": pct(s["max_drawdown"], 0), "cagr": pct(s["cagr"], 1),
+            "note": s.get("note") or ""}
 
 
 def _around_rows(name, ser, evs) -> list[dict]:

@@ -1,17 +1,18 @@
 """The overview: every critical mineral on one page.
 
 A sortable table (net import reliance, concentration by stage, China's processing share,
-import shares from FEOC and allies, every risk method, import value) and a risk matrix:
-processing concentration against import reliance, each mineral's area proportional to its
-US import value.
+import shares from FEOC and allies, every risk method, import value) and the risk matrix of
+:mod:`critmin.analysis.overview` (import reliance against the concentration of the more
+concentrated stage, each mineral's area proportional to its US import value). The rows and
+the matrix are :mod:`critmin.analysis.overview`'s, as on the web dashboard; this module only
+draws them.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from critmin.analysis import concentration as conc
-from critmin.analysis import dependency as dep
+from critmin.analysis import overview as ov
 from critmin.analysis import risk
 from critmin.analysis.inputs import RiskInputs, build_inputs
 from critmin.report import charts
@@ -20,47 +21,17 @@ from critmin.report.html import esc, figure, num, page, pct, score_cell, table
 
 
 def rows(inputs: RiskInputs, tables: dict, list_year: int | None = 2025) -> list[dict]:
-    """One record per mineral with everything the overview shows (also used by tests)."""
-    customs = tables.get("customs", pd.DataFrame())
-    totals = dep.customs_import_totals(customs) if not customs.empty else pd.DataFrame(columns=["commodity_id", "year", "customs_value_usd"])
-    value_year = int(totals["year"].max()) if len(totals) else None
-    last_values = totals[totals["year"] == value_year].set_index("commodity_id")["customs_value_usd"].to_dict() if value_year else {}
-    shares = tables.get("import_shares", pd.DataFrame())
-    groups_by_cid: dict[str, dict] = {}
-    if not shares.empty:
-        ec = {c: m.export_control_countries for c, m in inputs.minerals.items()}
-        g = dep.import_group_shares(shares, inputs.groups, ec)
-        g = g[g["status"] == "ok"].sort_values(["commodity_id", "n_partners"], ascending=[True, False])
-        for r in g.to_dict("records"):
-            groups_by_cid.setdefault(r["commodity_id"], r)
-    ids = sorted(c for c, m in inputs.minerals.items() if list_year is None or m.listed(list_year))
-    results = {name: {r["commodity_id"]: r for r in risk.rank(inputs, name, commodities=ids).to_dict("records")} for name in risk.METHODS}
-    out = []
-    for cid in ids:
-        m = inputs.minerals[cid]
-        rec = {"commodity_id": cid, "name": m.name, "nir": m.nir_display or "", "nir_year": m.nir_year,
-               "nir_low": m.nir.low if m.nir else None, "nir_high": m.nir.high if m.nir else None,
-               "via_group": "; ".join(m.via_group)}
-        for stage in ("mine", "processing"):
-            sd = m.stages.get(stage)
-            rec[f"{stage}_hhi"] = sd.hhi if sd else None
-            rec[f"{stage}_china"] = sd.china_share if sd else None
-            top = max(sd.shares.items(), key=lambda kv: kv[1].low) if sd and sd.shares else (None, None)
-            rec[f"{stage}_top"] = top[0]
-            rec[f"{stage}_top_share"] = top[1].low if top[1] else None
-            rec[f"{stage}_origin"] = sd.origin if sd else None
-        rec["hhi_gap"] = rec["processing_hhi"] - rec["mine_hhi"] if rec["processing_hhi"] is not None and rec["mine_hhi"] is not None else None
-        gr = groups_by_cid.get(cid) or (groups_by_cid.get(m.group_id) if m.group_id else None)
-        rec["feoc_imports"] = (gr["feoc_share"], gr["feoc_share_max"]) if gr else None
-        rec["allies_imports"] = (gr["allies_share"], gr["allies_share_max"]) if gr else None
-        for name in risk.METHODS:
-            r = results[name][cid]
-            rec[f"{name}_status"], rec[f"{name}_score"], rec[f"{name}_low"], rec[f"{name}_high"] = r["status"], r["score"], r["low"], r["high"]
-            rec[f"{name}_stage"] = r["stage"]
-        rec["import_value"] = last_values.get(cid)
-        rec["import_value_year"] = value_year
-        out.append(rec)
-    return out
+    """:func:`critmin.analysis.overview.rows` of the report tables (also used by tests)."""
+    return ov.rows(inputs, tables.get("customs"), tables.get("import_shares"), list_year)
+
+
+def for_list(list_year: int | None = 2025, *, generated: str | None = None) -> str:
+    """The overview of a list on the installed snapshot (what ``critmin overview`` writes and
+    ``/api/v1/report/overview.html`` answers)."""
+    from critmin import api
+    from critmin.report import data
+
+    return build(data.load(with_prices=False), api.risk_inputs(), list_year=list_year, generated=generated)
 
 
 def build(tables: dict, inputs: RiskInputs | None = None, list_year: int | None = 2025, *, generated: str | None = None) -> str:
@@ -74,33 +45,32 @@ def build(tables: dict, inputs: RiskInputs | None = None, list_year: int | None 
                  "the latest USGS world-production table, or the EU CRM 2023 supply shares where USGS has none for that "
                  "stage (marked EU).</p>")
     # Risk matrix.
-    points, skipped = [], []
-    for r in recs:
-        if r["processing_hhi"] is None or r["nir_low"] is None:
-            skipped.append(r["name"])
-            continue
-        lo, hi = 100 * r["nir_low"], 100 * r["nir_high"]
-        points.append({"label": r["name"], "x": lo, "y": r["processing_hhi"], "size": r["import_value"],
-                       "x_range": (lo, hi) if hi > lo else None, "feoc": r["processing_top"] in dep.CHINA_WITH_HK})
+    matrix = ov.risk_matrix(recs)
+    points = [{"label": p["name"], "x": 100 * p["x_low"], "y": p["y"], "size": p["size"],
+               "x_range": (100 * p["x_low"], 100 * p["x_high"]) if p["x_high"] > p["x_low"] else None,
+               "feoc": p["china_top"]} for p in matrix["points"]]
     year = recs[0]["import_value_year"] if recs else None
-    svg = charts.risk_matrix(points, title="Processing concentration against US import reliance",
+    svg = charts.risk_matrix(points, title="US import reliance against the concentration of world production",
                              xlabel="US net import reliance, % of apparent consumption (latest MCS; a bound is drawn as a line)",
-                             ylabel="HHI of processing-stage world production (0-1)",
-                             source=f"USGS MCS 2023-2026 (reliance, production); EU CRM 2023 (processing shares where USGS has none); USITC DataWeb {year} (import value)",
+                             ylabel="HHI of world production, more concentrated of mine and processing (0-1)",
+                             source="USGS MCS 2023-2026 (reliance, production); World Mining Data, EU CRM 2023, CEPII BACI "
+                                    f"(a stage USGS has no data for); USITC DataWeb {year} (import value)",
                              size_label=f"US import value {year} (USITC, 18 partners)")
     parts.append("<h2>Risk matrix</h2>")
-    parts.append(figure(svg, "Dotted lines: 50 % reliance and HHI 0.25 (the US Merger Guidelines' 'highly concentrated' "
-                             "line). Not plotted (no processing-stage data or no published reliance): " + ", ".join(skipped) + "."))
+    parts.append(figure(svg, "Dotted lines: 50 % reliance and HHI 0.25 ('highly concentrated' in the 2010 US Horizontal "
+                             "Merger Guidelines). Each point uses the stage whose HHI is higher; red: China is its top "
+                             "producer. Not plotted: " + "; ".join(f"{x['name']} ({x['reason']})" for x in matrix["left_out"])
+                        + "."))
     # Table.
     trs = []
     for r in recs:
-        nir_txt = r["nir"] + ("%" if r["nir"] and r["nir"][-1].isdigit() else "")
+        nir_txt = r["nir_text"] if r["nir_qualifier"] else ""
         if nir_txt and "net import reliance" in r["via_group"]:
             nir_txt += " (group)"
         row = {"name": r["name"], "nir": nir_txt,
                "nir_k": "" if r["nir_low"] is None else f"{r['nir_low']:.4f}",
                "mine_hhi": num(r["mine_hhi"], 2), "mine_k": _k(r["mine_hhi"]),
-               "mine_top": f"{r['mine_top']} {pct(r['mine_top_share'], 0)}" if r["mine_top"] else "—",
+               "mine_top": f"{r['mine_top']} {pct(r['mine_top_share'], 0)}" + _est(r["mine_share_qualifier"]) if r["mine_top"] else "—",
                "proc_hhi": num(r["processing_hhi"], 2) + (" (EU)" if r["processing_origin"] == "eu_crm_2023" else ""),
                "proc_k": _k(r["processing_hhi"]), "proc_china": pct(r["processing_china"], 0), "proc_china_k": _k(r["processing_china"]),
                "gap": num(r["hhi_gap"], 2), "gap_k": _k(r["hhi_gap"]),
@@ -138,6 +108,10 @@ def build(tables: dict, inputs: RiskInputs | None = None, list_year: int | None 
         for c in cites) + "</ul>")
     title = f"critmin overview: US critical minerals{f' ({list_year} list)' if list_year else ''}"
     return page(title, "".join(parts), subtitle="Where the US is exposed, at which stage, and why.", generated=generated, wide=True)
+
+
+def _est(qualifier: str | None) -> str:
+    return " (estimated)" if qualifier == "estimated" else ""
 
 
 def _k(v) -> str:

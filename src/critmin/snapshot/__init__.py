@@ -9,8 +9,9 @@ fresh machine.
 Modules
 -------
 :mod:`~critmin.snapshot.manifest`
-    :func:`default_dir`, :func:`load_manifest` and :func:`fingerprint` (the one string
-    every cache keys on). :mod:`critmin.store` imports only this module.
+    :func:`default_dir`, :func:`load_manifest`, :func:`fingerprint` (the one string
+    every cache keys on) and :func:`per_snapshot` (the cache decorator keyed on it).
+    :mod:`critmin.store` imports only this module, and nothing here imports the store.
 :mod:`~critmin.snapshot.build`
     :func:`build`: readers, their expectations, row changes against the previous build,
     schema checks, writing.
@@ -22,11 +23,11 @@ Modules
     :func:`verify`: every table file against the manifest's checksums.
 """
 
-from critmin.snapshot.manifest import FORMAT_VERSION, MANIFEST, default_dir, fingerprint, load_manifest
+from critmin.snapshot.manifest import FORMAT_VERSION, MANIFEST, default_dir, fingerprint, load_manifest, per_snapshot
 from critmin.snapshot.build import assemble, build, run_readers, write
 from critmin.snapshot.verify import verify
 
 __all__ = [
-    "FORMAT_VERSION", "MANIFEST", "assemble", "build", "default_dir", "fingerprint", "load_manifest",
+    "FORMAT_VERSION", "MANIFEST", "assemble", "build", "default_dir", "fingerprint", "load_manifest", "per_snapshot",
     "run_readers", "verify", "write",
 ]

@@ -296,7 +296,6 @@ def build(
                 "build again with --accept-row-changes. Nothing was written."
             )
         manifest = write(tables, results, data_dir, target, file_info)
-    from critmin import store
-
-    store.reset()
+    # no store reset here: the store and every cache key on the snapshot's fingerprint, which
+    # the new manifest changes (and the snapshot package never imports the store)
     return manifest

@@ -97,3 +97,56 @@ def fingerprint_of(manifest: dict) -> str:
     for name in sorted(manifest.get("tables", {})):
         h.update(f"{name}:{manifest['tables'][name]['sha256']}\n".encode())
     return h.hexdigest()
+
+
+def per_snapshot(maxsize: int = 16):
+    """Decorator: remember a function's results per snapshot :func:`fingerprint`.
+
+    Anything computed from the snapshot (analysis frames, a market's calibration, the
+    register's snapshot entries) is cached under ``(fingerprint(), args, kwargs)``: a
+    rebuilt snapshot changes the fingerprint and nothing computed on the old one is
+    returned again. At most ``maxsize`` results are kept, least recently used out first;
+    concurrent first calls with the same arguments compute once. ``fn.cache_clear()``
+    forgets everything.
+    """
+    import functools
+    import threading
+    from collections import OrderedDict
+
+    def wrap(fn):
+        entries: OrderedDict = OrderedDict()
+        lock = threading.Lock()
+        pending: dict = {}
+
+        @functools.wraps(fn)
+        def cached(*args, **kwargs):
+            key = (fingerprint(), args, tuple(sorted(kwargs.items())))
+            with lock:
+                if key in entries:
+                    entries.move_to_end(key)
+                    return entries[key]
+                gate = pending.setdefault(key, threading.Lock())
+            with gate:  # a second caller with the same key waits for the first one's result
+                with lock:
+                    if key in entries:
+                        return entries[key]
+                try:
+                    value = fn(*args, **kwargs)
+                finally:
+                    with lock:
+                        pending.pop(key, None)
+                with lock:
+                    entries[key] = value
+                    while len(entries) > maxsize:
+                        entries.popitem(last=False)
+            return value
+
+        def cache_clear() -> None:
+            with lock:
+                entries.clear()
+
+        cached.cache_clear = cache_clear
+        cached.cache_entries = lambda: list(entries)
+        return cached
+
+    return wrap

@@ -22,8 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from critmin.web import db
-from critmin.web.cache import ResponseCache, SnapshotFingerprint
+from critmin.web.api.cache import ResponseCache, snapshot_key
+from critmin.web.storage import db
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).resolve().parent
@@ -32,8 +32,10 @@ log = logging.getLogger("critmin.web")
 #: Read endpoints whose answers depend only on the snapshot (and on the code): cached.
 CACHED_PREFIXES = tuple(
     f"{API_PREFIX}{p}" for p in ("/minerals", "/nir", "/sources", "/tables", "/vintages", "/countries", "/risk",
-                                 "/concentration", "/tracker", "/markets", "/presets", "/report")
+                                 "/concentration", "/tracker", "/markets", "/presets", "/report", "/trade")
 )
+#: Of those, the ones whose answers also depend on the day and on the user's register files.
+DAY_PREFIXES = (f"{API_PREFIX}/tracker",)
 
 
 #: An oversized body is read and thrown away up to this size, so the client's connection stays
@@ -149,7 +151,7 @@ def _url_problem(scope) -> tuple[str, str] | None:
 
 
 async def _send_json(send, status: int, payload: dict, close: bool = False) -> None:
-    from critmin.web.responses import dumps
+    from critmin.web.api.responses import dumps
 
     body = dumps(payload)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -160,7 +162,7 @@ async def _send_json(send, status: int, payload: dict, close: bool = False) -> N
 
 
 def _error(status: int, message: str, headers: dict | None = None, **extra) -> Response:
-    from critmin.web.responses import dumps
+    from critmin.web.api.responses import dumps
 
     return Response(dumps({"detail": message, **extra}), status_code=status, media_type="application/json",
                     headers=headers)
@@ -171,10 +173,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     from sqlalchemy.exc import DataError
 
-    from critmin.errors import CritminError, SnapshotError, UnknownCommodityError
+    from critmin.errors import CritminError, InvalidRequestError, SnapshotError, UnknownCommodityError
     from critmin.model.scenario import field_path
-    from critmin.web.auth import ApiKeyError
-    from critmin.web.routes_scenarios import ModelInputError
+    from critmin.web.api.scenarios import ModelInputError
+    from critmin.web.storage.keys import ApiKeyError
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -219,6 +221,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _snapshot(request: Request, exc: SnapshotError):
         return _error(503, f"the knowledge base is not available: {exc}")
 
+    @app.exception_handler(InvalidRequestError)
+    async def _invalid(request: Request, exc: InvalidRequestError):
+        return _error(422, f"invalid request: {exc}")
+
     @app.exception_handler(CritminError)
     async def _critmin(request: Request, exc: CritminError):
         # critmin.api raises CritminError for data the snapshot does not have ("no processing-stage
@@ -245,23 +251,22 @@ def _unreadable_body(cause: BaseException) -> Response:
 
 
 def warm_up(app: FastAPI) -> None:
-    """Compute the expensive whole-snapshot frames (risk inputs, rankings, concentration) and
-    try the knowledge-base markets once, so the first visitor does not wait for them. Failures
-    are logged, not raised: an endpoint that needs a missing piece answers with its own error later."""
-    from critmin.web import routes_risk, routes_scenarios
-    from critmin.web.routes_data import ListYear
+    """Compute the expensive whole-snapshot frames (risk inputs, the overview) and try the
+    knowledge-base markets once, so the first visitor does not wait for them. Failures are
+    logged, not raised: an endpoint that needs a missing piece answers with its own error later."""
+    from critmin import api
+    from critmin.web.api import scenarios
 
     try:
         import pycountry
 
         pycountry.countries.get(alpha_3="USA")  # loads its database (the /countries endpoint needs it)
-        routes_risk.concentration_frame()
-        routes_risk.risk_inputs()
-        routes_risk._ranking(routes_risk.Method.composite, None, int(ListYear.y2025))
+        api.risk_inputs()
+        api.overview(2025)
     except Exception:  # noqa: BLE001 - a partial snapshot still serves what it can
         log.warning("warm-up incomplete", exc_info=True)
     try:
-        routes_scenarios.kb_market_trials(app.state.fingerprint())
+        scenarios.kb_market_trials()
     except Exception:  # noqa: BLE001 - /markets answers with the reason later
         log.warning("knowledge-base markets not tried at start", exc_info=True)
     finally:
@@ -279,8 +284,9 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
         SQLAlchemy URL of the scenarios database; default ``$CRITMIN_DB_URL`` or SQLite at
         ``~/.local/share/critmin/critmin.db``. Migrated to the latest schema on start.
     snapshot_dir
-        The snapshot whose manifest fingerprints the response cache; default the one
-        :mod:`critmin.store` reads (``$CRITMIN_SNAPSHOT`` or the package's own).
+        The snapshot whose fingerprint (:func:`critmin.snapshot.fingerprint`) keys the
+        response cache; default the one :mod:`critmin.store` reads (``$CRITMIN_SNAPSHOT``
+        or the package's own).
     max_body_bytes, max_upload_bytes
         Request-body limit for every endpoint, and the smaller one for scenario uploads.
     cache_entries, cache_bytes
@@ -292,7 +298,7 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     import threading
 
     from critmin import __version__
-    from critmin.web import pages, routes_data, routes_risk, routes_scenarios, routes_tracker
+    from critmin.web import api, pages
 
     app = FastAPI(
         title="critmin",
@@ -311,24 +317,24 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     db.migrate(engine)
     app.state.engine = engine
     app.state.max_upload_bytes = max_upload_bytes
-    app.state.fingerprint = SnapshotFingerprint(snapshot_dir)
+    app.state.fingerprint = snapshot_key(snapshot_dir)
 
     _install_error_handlers(app)
-    for module in (routes_data, routes_tracker, routes_risk, routes_scenarios):
-        app.include_router(module.router, prefix=API_PREFIX)
+    for router in api.ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
 
-    from critmin.web.responses import RESPONSES
+    from critmin.web.api.responses import RESPONSES
 
     @app.get(f"{API_PREFIX}/health", tags=["service"], responses=RESPONSES,
              summary="Service status: version, snapshot, database")
     def health():
-        from critmin.web.responses import json_response
+        from critmin.web.api.responses import json_response
 
         fp = app.state.fingerprint()
         return json_response({
             "status": "ok", "critmin_version": __version__, "snapshot_fingerprint": None if fp == "none" else fp,
             "database": engine.url.get_backend_name(), "schema_revision": db.current_revision(engine),
-            "risk_analytics": routes_risk.available(), "cache": {"hits": cache.hits, "misses": cache.misses,
+            "risk_analytics": api.risk.available(), "cache": {"hits": cache.hits, "misses": cache.misses,
                                                                      "entries": cache.size[0], "bytes": cache.size[1]},
         })
 
@@ -348,7 +354,7 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     # the cache sits inside the error handling (its misses go through the routes) and outside
     # the routing, so a hit skips FastAPI's routing and validation entirely
     cache = ResponseCache(None, app.state.fingerprint, CACHED_PREFIXES, max_entries=cache_entries,
-                          max_bytes=cache_bytes)
+                          max_bytes=cache_bytes, day_prefixes=DAY_PREFIXES)
     app.state.cache = cache
     app.add_middleware(_CacheMiddleware, cache=cache)
     app.add_middleware(RequestGuard, max_bytes=max_body_bytes)

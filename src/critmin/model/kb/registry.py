@@ -10,7 +10,6 @@ what the knowledge base lacks: the documented reason (:data:`.specs.MISSING`) or
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import pandas as pd
 
@@ -19,6 +18,8 @@ from critmin.vocab import hs6_concordance as hc
 
 from .assemble import KBMarket, calibrate_market
 from .specs import MISSING, spec_for
+from critmin.snapshot.manifest import per_snapshot
+
 from .tables import table
 
 STAGES = ("mine", "processing")
@@ -69,7 +70,7 @@ def missing_reason(mineral: str, stage: str) -> str:
     return "; ".join(parts)
 
 
-@lru_cache(maxsize=4)
+@per_snapshot(maxsize=4)
 def _calibrate_all(list_year: int) -> tuple[tuple[str, str, KBMarket | None, str | None], ...]:
     out = []
     for mineral, stage in universe(list_year):

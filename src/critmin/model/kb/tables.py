@@ -1,32 +1,33 @@
-"""Snapshot tables the calibration reads, loaded once per process (the snapshot is read-only).
+"""Snapshot tables the calibration reads, once per snapshot (keyed on its fingerprint).
 
-Every SELECT of the calibration goes through :func:`table`; the BACI table is split by year
-once (:func:`world_trade_year`), so calibrating every market reads 1.3 M rows once.
+Every read goes through the query layer (:mod:`critmin.kb`); the BACI table is split by year
+once (:func:`world_trade_year`), so calibrating every market reads 1.3 M rows once. A rebuilt
+snapshot changes the fingerprint, and nothing read from the old one is returned again.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
+from critmin.snapshot.manifest import per_snapshot
 
-@lru_cache(maxsize=None)
+
+@per_snapshot(maxsize=64)
 def table(name: str) -> pd.DataFrame:
-    from critmin import store
+    from critmin import kb
 
-    return store.table(name)
+    return kb.table(name)
 
 
-@lru_cache(maxsize=8)
+@per_snapshot(maxsize=8)
 def world_trade_year(year: int) -> pd.DataFrame:
     """BACI rows of one year (``world_trade``)."""
-    from critmin import store
+    from critmin import kb
 
-    return store.query("SELECT * FROM world_trade WHERE year = ?", [int(year)])
+    return kb.world_trade_year(int(year))
 
 
 def clear() -> None:
-    """Forget cached tables (after a snapshot rebuild)."""
+    """Forget cached tables."""
     table.cache_clear()
     world_trade_year.cache_clear()

@@ -43,10 +43,10 @@ NOT_YET_PRODUCING = ("Construction", "Evaluation", "No info")
 
 def country_groups(deposits: pd.DataFrame) -> pd.Series:
     """Country group of each deposit's country (see the module docstring)."""
-    from critmin import store
+    from critmin import kb
 
-    countries = store.query("SELECT iso3, g7, usmca, feoc, eu27 FROM countries")
-    agreements = set(store.query("SELECT country_iso3 FROM agreements")["country_iso3"].dropna())
+    countries = kb.countries()[["iso3", "g7", "usmca", "feoc", "eu27"]]
+    agreements = kb.agreement_countries()
     flags = countries.set_index("iso3")
 
     def group(iso: str) -> str:
@@ -72,11 +72,11 @@ def crf(rate: float, years: float) -> float:
 def cost_curve(deposits: pd.DataFrame | None = None, *, discount_rate: float = OMB_A94_RATE,
                capacity_basis: str = "cap") -> pd.DataFrame:
     """Every deposit with its group, capacity, capital cost and levelized cost, sorted by it."""
-    from critmin import store
+    from critmin import kb
 
     if capacity_basis not in ("cap", "none"):
         raise ValueError("capacity_basis must be 'cap' or 'none'")
-    d = deposits.copy() if deposits is not None else store.query("SELECT * FROM lithium_deposits")
+    d = deposits.copy() if deposits is not None else kb.lithium_deposits()
     d["group"] = country_groups(d).to_numpy()
     rate2030 = d["prod_rate_2030_kt_li"].astype(float)
     cap = d["max_prod_rate_cap_kt_li_per_year"].astype(float)

@@ -349,7 +349,7 @@ def derive_library(tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFram
     China exports; the DR Congo cobalt quota (published cap); a ``ban`` (all destinations)
     row per governance group for every other exporter; a disabled ``outage`` row.
     """
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
 
     from .register_rates import derive_rates
 
@@ -434,7 +434,7 @@ def write_library(path: str | Path | None = None) -> Path:
 
 def governance_groups_from_snapshot() -> dict[str, str]:
     """ISO3 -> governance tercile group (as the library's ``wgi:`` rows use)."""
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
     from critmin.analysis.risk import governance as gov
 
     from .register_rates import governance_groups

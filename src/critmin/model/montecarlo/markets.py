@@ -93,7 +93,7 @@ def withheld_interval(mineral: str, strata: int = 5) -> DataInterval | None:
     ``I > E``, and a bounded reliance with ``lo > 0`` in the latest MCS vintage's latest year;
     returns None otherwise (the market then stays uncalibrated and says why).
     """
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
 
     sal = read_tables(["salient"])["salient"]
     sal = sal[sal["commodity_id"] == mineral]
@@ -199,7 +199,7 @@ def _mineral_of(label: str, known: str | None) -> str:
 
 
 def _salient_series(cid: str) -> pd.DataFrame:
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
 
     sal = read_tables(["salient"])["salient"]
     sal = sal[(sal["commodity_id"] == cid)]

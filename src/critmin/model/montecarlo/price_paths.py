@@ -120,14 +120,14 @@ def _series(rows: pd.DataFrame, freq: str) -> pd.Series:
 def price_history(mineral: str, series: str | None = None, window: int = 30,
                   tables: dict[str, pd.DataFrame] | None = None) -> list[Segment]:
     """The price segments of ``mineral`` (see the module docstring)."""
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
     from critmin.analysis.prices import annual_prices
 
     if tables is None:
-        from critmin import store
+        from critmin import kb
 
         tables = read_tables(["salient"])
-        tables["prices"] = store.query("SELECT * FROM prices WHERE commodity_id = ?", [mineral])
+        tables["prices"] = kb.prices([mineral])
     prices = tables["prices"]
     prices = prices[prices["commodity_id"] == mineral]
     segments: list[Segment] = []

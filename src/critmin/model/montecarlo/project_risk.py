@@ -105,7 +105,7 @@ class ProjectAnalysis:
 
 def _base_price(mineral: str, series: str | None) -> tuple[float, str, str]:
     """Latest MCS salient price of the mineral (or of the series containing ``series``)."""
-    from critmin.analysis.inputs import read_tables
+    from critmin.kb import read_tables
     from critmin.analysis.prices import annual_prices
 
     sal = read_tables(["salient"])["salient"]

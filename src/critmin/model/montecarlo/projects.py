@@ -217,9 +217,9 @@ def distribution(per_path: pd.DataFrame) -> pd.DataFrame:
 
 
 def _deposits() -> pd.DataFrame:
-    from critmin import store
+    from critmin import kb
 
-    return store.query("SELECT * FROM lithium_deposits")
+    return kb.lithium_deposits()
 
 
 def from_deposit(name: str, capacity: float | None = None, deposits: pd.DataFrame | None = None,

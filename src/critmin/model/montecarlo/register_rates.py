@@ -345,7 +345,7 @@ def derive_rates(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, RegisterRat
     """Every register rule's rate from the snapshot tables, plus the inputs used.
 
     ``tables`` needs ``export_controls``, ``production``, ``governance`` and
-    ``commodities`` (as read by :func:`critmin.analysis.inputs.read_tables`).
+    ``commodities`` (as read by :func:`critmin.kb.read_tables`).
     """
     from critmin.analysis.risk import governance as gov
 

@@ -4,7 +4,7 @@ SQLite by default (no server to install), at ``$CRITMIN_DB_URL`` or
 ``~/.local/share/critmin/critmin.db``; any SQLAlchemy URL works, so moving to PostgreSQL
 for many users is a setting (``CRITMIN_DB_URL=postgresql+psycopg://...``), not a rewrite.
 The tables are SQLAlchemy Core objects; the schema is created and evolved only by the
-Alembic migrations in ``critmin/web/migrations`` (:func:`migrate` runs them to ``head``
+Alembic migrations in ``critmin/web/storage/migrations`` (:func:`migrate` runs them to ``head``
 when the app starts), so an existing database is upgraded in place.
 
 Everything here is plain functions over an :class:`~sqlalchemy.engine.Engine`; the routes

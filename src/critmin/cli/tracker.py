@@ -12,6 +12,9 @@ from typing import Optional
 
 import typer
 
+from critmin.cli.app import app, run_command
+from critmin.cli.output import Format, emit, records, write_json
+
 tracker_app = typer.Typer(
     help="Export controls, agreements and the dates to watch, with each status computed for a day.",
     invoke_without_command=True,
@@ -51,12 +54,8 @@ def tracker(
     """Measures and agreements with their status on a day, and the next date to watch."""
     if ctx.invoked_subcommand is not None:
         return
-    from critmin.cli import Format, emit, records, run_command
 
     def go():
-        import json
-        import sys
-
         from critmin import api
 
         f = Format(fmt)
@@ -65,11 +64,9 @@ def tracker(
         res = api.tracker(day, country=country, mineral=mineral, since=since)
         measures, agreements, dates = res["measures"], res["agreements"], res["dates"]
         if f is Format.json:
-            from critmin.cli import json_default
 
-            body = {"today": res["today"], "next": res["next"], "counts": res["counts"],
-                    "measures": records(measures), "agreements": records(agreements), "dates": records(dates)}
-            sys.stdout.write(json.dumps(body, indent=2, default=json_default) + "\n")
+            write_json({"today": res["today"], "next": res["next"], "counts": res["counts"],
+                        "measures": records(measures), "agreements": records(agreements), "dates": records(dates)})
             return
         if f is Format.csv:
             import pandas as pd
@@ -115,7 +112,6 @@ def tracker(
 @tracker_app.command("validate")
 def validate(file: Path = typer.Argument(..., help="A register file (.yaml, .yml or .csv; format in docs/tracker.md).")) -> None:
     """Check a register file against the whole register; list every problem with file, row and field."""
-    from critmin.cli import Format, emit, run_command
 
     def go():
         from critmin import api
@@ -138,7 +134,6 @@ def add(
     replace: bool = typer.Option(False, "--replace", help="Replace a stored file of the same name."),
 ) -> None:
     """Validate a register file and store it in the user data folder ($CRITMIN_REGISTER_DIR or ~/.local/share/critmin/register)."""
-    from critmin.cli import run_command
 
     def go():
         from critmin import api
@@ -149,5 +144,4 @@ def add(
     run_command(go)
 
 
-def register(app: typer.Typer, data_app: typer.Typer) -> None:
-    app.add_typer(tracker_app, name="tracker")
+app.add_typer(tracker_app, name="tracker")

@@ -13,7 +13,7 @@ from typing import Optional
 
 from fastapi import APIRouter, Path, Query
 
-from critmin.web.responses import RESPONSES, Format, json_response, records, table_response
+from critmin.web.api.responses import RESPONSES, Format, json_response, records, table_response
 
 router = APIRouter(responses=RESPONSES, tags=["knowledge base"])
 
@@ -82,28 +82,11 @@ def minerals(
 
 @router.get("/minerals/{mineral}", summary="One mineral: catalogue entry and the data the snapshot has for it")
 def mineral(mineral: str = MineralPath):
-    from critmin import api, store
+    from critmin import api
 
-    c = lookup(mineral)
-    df = api.minerals()
-    row = df[df["commodity_id"] == c.commodity_id]
-    entry = records(row)[0] if len(row) else {
-        "commodity_id": c.commodity_id, "name": c.name, "symbol": c.symbol, "group_id": c.group_id or None,
-        "members": [], "on_list_2018": False, "on_list_2022": False, "on_list_2025": False, "note": c.note,
-    }
-    ids = [c.commodity_id] + ([c.group_id] if c.group_id else [])
-    avail = store.query(
-        """SELECT stage, measure, list(DISTINCT vintage ORDER BY vintage) AS vintages,
-                  list(DISTINCT year ORDER BY year) AS years, any_value(commodity_id) AS reported_as
-           FROM production WHERE commodity_id IN (SELECT unnest(?)) GROUP BY stage, measure ORDER BY stage, measure""",
-        [ids],
-    )
-    nir_v = store.query("SELECT DISTINCT vintage FROM nir WHERE commodity_id IN (SELECT unnest(?)) ORDER BY vintage", [ids])
-    return json_response({
-        **entry,
-        "production_series": records(avail),
-        "nir_vintages": [int(v) for v in nir_v["vintage"]],
-    })
+    lookup(mineral)
+    info = api.mineral_summary(mineral)
+    return json_response({**info, "production_series": records(info["production_series"])})
 
 
 @router.get("/nir", summary="US net import reliance as published (MCS), with import sources")
@@ -133,13 +116,12 @@ def nir(
 @router.get("/nir/summary", summary="How many listed minerals are 100 % and more than 50 % import reliant")
 def nir_summary(
     vintage: Optional[int] = Query(None, ge=1900, le=2100),
-    list_year: ListYear = Query(ListYear.y2022, description="The list whose minerals are counted."),
+    list_year: Optional[ListYear] = Query(None, description="The list whose minerals are counted; default the list the "
+                                                            "release refers to (MCS 2023-2025: 2022; MCS 2026: 2025)."),
 ):
     from critmin import api
 
-    df = nir_table(vintage, int(list_year))
-    v = int(df["vintage"].iloc[0]) if len(df) else (vintage or api.vintages("nir")[-1])
-    return json_response({"vintage": v, "year": v - 1 if v else None, "list_year": int(list_year), **api.nir_summary(df)})
+    return json_response(api.headline(vintage, int(list_year) if list_year else None))
 
 
 @router.get("/minerals/{mineral}/nir", summary="A mineral's published net import reliance in every vintage")
@@ -240,26 +222,12 @@ def tables(fmt: Format = FormatQuery):
 @router.get("/vintages", summary="Vintages (release years) present per table")
 def vintages():
     from critmin import api
-    from critmin.snapshot import load_manifest
 
-    out = {}
-    for name, entry in load_manifest()["tables"].items():
-        if "vintage" in entry.get("columns", {}):
-            out[name] = api.vintages(name)
-    return json_response(out)
+    return json_response(api.table_vintages())
 
 
 @router.get("/countries", summary="Countries with ISO3, ISO numeric (for maps) and groups (G7, USMCA, FEOC, EU27)")
 def countries(fmt: Format = FormatQuery, limit: int = Query(1000, ge=1, le=10000), offset: int = Offset):
-    import pycountry
+    from critmin import api
 
-    from critmin import store
-
-    df = store.table("countries")
-
-    def numeric(iso3: str) -> str | None:
-        c = pycountry.countries.get(alpha_3=iso3)
-        return c.numeric if c else None
-
-    df = df.assign(iso_numeric=[numeric(c) for c in df["iso3"]])
-    return table_response(df, fmt, "countries", limit=limit, offset=offset)
+    return table_response(api.countries(), fmt, "countries", limit=limit, offset=offset)

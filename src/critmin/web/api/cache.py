@@ -2,10 +2,12 @@
 
 Every read endpoint of the knowledge base and the risk analytics is a pure function of
 the snapshot (and of the request's path and query), so its whole response can be kept and
-replayed. The key starts with the SHA-256 of the snapshot's ``manifest.json`` (which holds
-the checksum of every table): a rebuilt snapshot changes the fingerprint and every old
-entry stops matching. The manifest is re-examined at most once a second (its size and
-modification time; re-hashed only when they change).
+replayed. The key starts with :func:`critmin.snapshot.fingerprint`, the one string every
+cache of critmin keys on (it changes whenever any table changes; a stat of the manifest per
+request): a rebuilt snapshot makes every old entry stop matching. The tracker's answers
+also depend on the day (statuses are computed for today) and on the user's register files
+(``critmin tracker add``), so under :data:`DAY_PREFIXES` the key adds the date and
+:func:`critmin.register.state`.
 
 :class:`ResponseCache` is a plain ASGI middleware (no per-request Starlette objects), so a
 cache hit costs a dictionary lookup and one ``send``.
@@ -13,53 +15,18 @@ cache hit costs a dictionary lookup and one ``send``.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import date as _date
-import os
 import threading
-import time
 from collections import OrderedDict
+from datetime import date as _date
 from pathlib import Path
+from typing import Callable
 
 
-class SnapshotFingerprint:
-    """SHA-256 of a snapshot's manifest, refreshed when the file changes."""
+def snapshot_key(snapshot_dir: Path | None = None) -> Callable[[], str]:
+    """The fingerprint of the snapshot the app serves, as a function of no arguments."""
+    from critmin.snapshot import fingerprint
 
-    def __init__(self, snapshot_dir: Path | None = None, min_interval: float = 1.0) -> None:
-        self._dir = snapshot_dir
-        self._interval = min_interval
-        self._checked = 0.0
-        self._stat: tuple[int, int] | None = None
-        self._value = "none"
-        self._lock = threading.Lock()
-
-    @property
-    def manifest_path(self) -> Path:
-        from critmin.snapshot import MANIFEST, default_dir
-
-        return Path(self._dir or default_dir()) / MANIFEST
-
-    def __call__(self) -> str:
-        now = time.monotonic()
-        if now - self._checked < self._interval:
-            return self._value
-        with self._lock:
-            self._checked = now
-            try:
-                st = os.stat(self.manifest_path)
-            except OSError:
-                self._stat, self._value = None, "none"
-                return self._value
-            stat = (st.st_size, st.st_mtime_ns)
-            if stat != self._stat:
-                previous = self._value
-                self._value = hashlib.sha256(self.manifest_path.read_bytes()).hexdigest()
-                self._stat = stat
-                if previous not in ("none", self._value):
-                    from critmin import store
-
-                    store.reset()  # a rebuilt snapshot: reopen the views on the new files
-            return self._value
+    return lambda: fingerprint(snapshot_dir)
 
 
 CACHEABLE = frozenset({200, 404, 422})
@@ -77,11 +44,13 @@ class ResponseCache:
     byte bound a few thousand 1 MB reports would be kept). A body over ``max_body`` is not kept.
     """
 
-    def __init__(self, app, fingerprint: SnapshotFingerprint, prefixes: tuple[str, ...], max_entries: int = 4096,
-                 max_body: int = 8 * 1024 * 1024, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, app, fingerprint: Callable[[], str], prefixes: tuple[str, ...], max_entries: int = 4096,
+                 max_body: int = 8 * 1024 * 1024, max_bytes: int = 64 * 1024 * 1024,
+                 day_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.fingerprint = fingerprint
         self.prefixes = prefixes
+        self.day_prefixes = day_prefixes
         self.max_entries = max_entries
         self.max_body = max_body
         self.max_bytes = max_bytes
@@ -117,8 +86,11 @@ class ResponseCache:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        fingerprint = self.fingerprint()
-        key = (fingerprint, _date.today(), scope["method"], scope["path"], scope.get("query_string", b""))
+        key = (self.fingerprint(), scope["method"], scope["path"], scope.get("query_string", b""))
+        if scope["path"].startswith(self.day_prefixes):
+            from critmin import register
+
+            key += (_date.today(), register.state())
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:

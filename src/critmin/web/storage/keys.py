@@ -20,7 +20,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from critmin.web import db
+from critmin.web.storage import db
 
 PREFIX = "cmk"
 _KEY_RE = re.compile(r"^cmk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")

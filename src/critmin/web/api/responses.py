@@ -12,11 +12,7 @@ why a value is missing, so nothing is turned into 0.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import json
-import math
 from enum import Enum
 from typing import Any
 
@@ -24,43 +20,13 @@ from fastapi import HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+# One cleaning and one CSV writer for the CLI and the web: the same values, written the same way.
+from critmin.cli.output import clean, csv_text, records  # noqa: F401 - re-exported for the routers
+
 
 class Format(str, Enum):
     json = "json"
     csv = "csv"
-
-
-def clean(value: Any) -> Any:
-    """A JSON-ready Python value: numpy scalars unwrapped, NaN/NA/NaT to None, dates ISO."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if type(value).__name__ in ("NAType", "NaTType"):  # before the datetime test: NaT is a datetime
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None and value.time() == dt.time(0):
-            return value.date().isoformat()  # a DATE column read back as a midnight timestamp
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return clean(value.tolist())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def records(df) -> list[dict]:
-    """Rows of a DataFrame as JSON-ready dictionaries."""
-    if df is None:
-        return []
-    cols = [str(c) for c in df.columns]
-    return [dict(zip(cols, (clean(v) for v in row))) for row in df.itertuples(index=False, name=None)]
 
 
 def dumps(obj: Any) -> bytes:
@@ -76,27 +42,9 @@ def json_response(obj: Any, status_code: int = 200) -> Response:
     return Response(content=dumps(clean(obj)), status_code=status_code, media_type="application/json")
 
 
-def csv_bytes(rows: list[dict], columns: list[str] | None = None) -> bytes:
-    cols = columns or (list(rows[0]) if rows else [])
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(cols)
-    for r in rows:
-        out = []
-        for c in cols:
-            v = r.get(c)
-            if isinstance(v, (list, tuple)):
-                v = "; ".join(map(str, v))
-            elif isinstance(v, dict):
-                v = json.dumps(v, sort_keys=True)
-            out.append("" if v is None else v)
-        writer.writerow(out)
-    return buf.getvalue().encode("utf-8")
-
-
 def csv_response(rows: list[dict], filename: str, columns: list[str] | None = None) -> Response:
     return Response(
-        content=csv_bytes(rows, columns),
+        content=csv_text(rows, columns).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}.csv"'},
     )

@@ -1,6 +1,6 @@
 """Alembic environment for critmin's web database.
 
-:func:`critmin.web.db.migrate` passes an open connection in ``config.attributes``;
+:func:`critmin.web.storage.db.migrate` passes an open connection in ``config.attributes``;
 the ``alembic`` command line (``alembic -x url=sqlite:///path upgrade head`` with
 ``script_location`` pointing here) connects by URL instead.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 import sqlalchemy as sa
 
-from critmin.web.db import metadata
+from critmin.web.storage.db import metadata
 
 config = context.config
 target_metadata = metadata

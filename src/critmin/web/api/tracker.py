@@ -16,7 +16,7 @@ from typing import Optional
 
 from fastapi import APIRouter, Query
 
-from critmin.web.responses import RESPONSES, Format, json_response, table_response
+from critmin.web.api.responses import RESPONSES, Format, json_response, table_response
 
 router = APIRouter(prefix="/tracker", responses=RESPONSES, tags=["tracker"])
 
@@ -72,22 +72,9 @@ def export_controls(
     limit: int = Query(500, ge=1, le=10000),
     offset: int = Query(0, ge=0),
 ):
-    from critmin import store
+    from critmin import api
 
-    df = store.query(
-        """SELECT e.*, c.name AS country_name
-           FROM export_controls e LEFT JOIN countries c ON c.iso3 = e.country_iso3
-           ORDER BY e.effective_date DESC NULLS LAST, e.announced_date DESC NULLS LAST, e.measure_id, e.commodity_id"""
-    )
-    if country:
-        df = df[df["country_iso3"] == country.upper()]
-    if mineral:
-        from critmin.vocab import commodities as vc
-
-        c = vc.lookup(mineral)
-        df = df[df["commodity_id"].isin([c.commodity_id] + ([c.group_id] if c.group_id else []))]
-    if status:
-        df = df[df["status"].fillna("").str.lower().str.startswith(status.lower())]
+    df = api.export_controls(country, mineral, status)
     return table_response(df, fmt, "export_controls", limit=limit, offset=offset,
                           meta={"sources": sorted(set(df["source_id"].dropna())) if len(df) else []})
 
@@ -97,43 +84,17 @@ def agreements(
     country: Optional[str] = Query(None, min_length=3, max_length=3, description="Partner ISO3."),
     fmt: Format = Query(Format.json, alias="format"),
 ):
-    from critmin import store
+    from critmin import api
 
-    df = store.query(
-        """SELECT a.*, c.name AS country_name, c.g7, c.usmca, c.feoc
-           FROM agreements a LEFT JOIN countries c ON c.iso3 = a.country_iso3
-           ORDER BY a.signing_date DESC NULLS LAST, a.country_iso3"""
-    )
-    if country:
-        df = df[df["country_iso3"] == country.upper()]
+    df = api.agreements(country)
     return table_response(df, fmt, "agreements")
 
 
 @router.get("/summary", summary="Counts for the tracker's headline: controls by status, agreements, next date")
 def summary(today: Optional[dt.date] = Query(None)):
-    from critmin import store
+    from critmin import api
 
-    t = _today(today)
-    controls = store.query(
-        """SELECT country_iso3, measure_id, any_value(status) AS status, any_value(effective_date) AS effective_date
-           FROM export_controls GROUP BY country_iso3, measure_id"""
-    )
-    status = controls["status"].fillna("unknown").str.split().str[0].str.strip(" ,;(").str.lower()
-    agreements = store.query("SELECT count(*) AS n, count(DISTINCT country_iso3) AS partners FROM agreements")
-    from critmin import api as kb
-
-    now = kb.tracker(t)
-    return json_response({
-        "today": t.isoformat(),
-        "measures": int(len(controls)),
-        "measures_by_status": {k: int(v) for k, v in status.value_counts().items()},
-        "measures_by_status_today": now["counts"],
-        "countries_with_measures": int(controls["country_iso3"].nunique()),
-        "agreements": int(agreements["n"].iloc[0]),
-        "agreement_partners": int(agreements["partners"].iloc[0]),
-        "next_date": now["next"] if now["next"]["date"] else None,
-        "next_message": now["next"]["message"],
-    })
+    return json_response(api.tracker_summary(_today(today)))
 
 
 __all__ = ["router", "key_dates"]

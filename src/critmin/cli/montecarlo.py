@@ -1,6 +1,6 @@
 """Risk commands: ``critmin montecarlo``, ``critmin stockpile``, ``critmin project``, ``critmin disruptions``.
 
-Registered by :mod:`critmin.cli` through :func:`register`. Only typer is imported at module
+Only typer is imported at module
 level (numpy, pandas, the model and Dask load inside the commands), so ``critmin --help``
 stays light. Every number comes from :mod:`critmin.model.montecarlo`; this module parses,
 shows a Rich progress bar on stderr and presents.
@@ -17,21 +17,18 @@ from typing import List, Optional
 
 import typer
 
+from critmin.cli.app import app, check_format, run_command
+from critmin.cli.output import Format, emit, write_json
+
 FORMATS = ("table", "json", "csv")
 
 
 def _format(value: str):
-    from critmin.cli import Format
-
-    if value not in FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(FORMATS)} (got {value!r})", err=True)
-        raise typer.Exit(2)
-    return Format(value)
+    return check_format(value, FORMATS)
 
 
 def _guard(fn):
     """Run ``fn``: critmin's errors and bad values become ``error: ...`` and exit code 2."""
-    from critmin.cli import run_command
 
     def guarded():
         try:
@@ -103,7 +100,6 @@ def _print_header(pairs: dict) -> None:
 
 
 def _emit(frame, fmt, title, columns=None):
-    from critmin.cli import emit
 
     if frame is None or len(frame) == 0:
         return
@@ -157,16 +153,12 @@ def _default_spread():
 
 
 def _present_run(r, fmt) -> None:
-    import json
-    import sys
 
-    from critmin.cli import Format
 
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(r.to_dict(), indent=2) + "\n")
+        write_json(r.to_dict())
         return
     if fmt is Format.csv:
-        from critmin.cli import emit
 
         emit(r.distributions(), fmt)
         return
@@ -207,10 +199,6 @@ def _present_run(r, fmt) -> None:
 
 
 def _ranking(opts: dict, fmt, quiet: bool) -> None:
-    import json
-    import sys
-
-    from critmin.cli import Format, emit
     from critmin.model.montecarlo import expected_loss_ranking
 
     if opts.get("run_dir") is not None:
@@ -225,7 +213,7 @@ def _ranking(opts: dict, fmt, quiet: bool) -> None:
 
         payload = json_safe({"ranking": ranking.to_dict(orient="records"), "by_event": by_event.to_dict(orient="records"),
                              "missing": missing.to_dict(orient="records")})
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_json(payload)
         return
     if fmt is Format.csv:
         emit(ranking, fmt)
@@ -261,10 +249,6 @@ def stockpile_command(
     fmt = _format(fmt)
 
     def go():
-        import json
-        import sys
-
-        from critmin.cli import Format, emit
         from critmin.model.montecarlo import stockpile_sizing
 
         for c in coverage:
@@ -283,7 +267,7 @@ def stockpile_command(
                                  "release_rule": "release, in each year with a shortfall, the quantity that restores "
                                                  "US base consumption (found on the engine), until the stock is empty",
                                  "assumptions": list(r.info.assumptions) + list(r.setup.notes)})
-            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            write_json(payload)
             return
         if fmt is Format.csv:
             emit(table, fmt)
@@ -336,12 +320,8 @@ def project_command(
     fmt = _format(fmt)
 
     def go():
-        import json
-        import sys
-
         import pandas as pd
 
-        from critmin.cli import Format, emit
         from critmin.model.montecarlo.project_risk import project_analysis
 
         if process not in ("ou", "gbm"):
@@ -354,7 +334,7 @@ def project_command(
                              term=term, confidence=confidence, draws=draws, seed=seed, process=process, series=series,
                              sigma=sigma, kappa=kappa, price=price, quantity=quantity)
         if fmt is Format.json:
-            sys.stdout.write(json.dumps(a.to_dict(), indent=2) + "\n")
+            write_json(a.to_dict())
             return
         if fmt is Format.csv:
             emit(a.returns(), fmt)
@@ -391,7 +371,6 @@ def disruptions_command(
     fmt = _format(fmt)
 
     def go():
-        from critmin.cli import Format, emit
         from critmin.model.montecarlo.disruptions import library_table, load_library
         from critmin.model.montecarlo.markets import commodity_id
 
@@ -414,9 +393,7 @@ def disruptions_command(
     _guard(go)
 
 
-def register(app: typer.Typer, data_app: typer.Typer) -> None:  # noqa: ARG001 - no data command here
-    """Add the risk commands to the ``critmin`` application."""
-    app.command("montecarlo")(montecarlo_command)
-    app.command("stockpile")(stockpile_command)
-    app.command("project")(project_command)
-    app.command("disruptions")(disruptions_command)
+app.command("montecarlo")(montecarlo_command)
+app.command("stockpile")(stockpile_command)
+app.command("project")(project_command)
+app.command("disruptions")(disruptions_command)

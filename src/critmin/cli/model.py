@@ -1,7 +1,6 @@
 """Policy-model commands: ``critmin simulate``, ``critmin compare``, ``critmin scenarios``.
 
-Registered by :mod:`critmin.cli` through :func:`register`. Nothing heavy is imported at
-module level (numpy, pandas and the model load inside the commands), so ``critmin --help``
+Nothing heavy is imported at module level (numpy, pandas and the model load inside the commands), so ``critmin --help``
 stays fast. Every number comes from :mod:`critmin.model`; this module parses and presents.
 
 Exit codes: 0 success; 1 a scenario was solved but has no equilibrium (``simulate`` prints
@@ -16,12 +15,14 @@ from typing import List
 
 import typer
 
+from critmin.cli.app import app, check_format, run_command
+from critmin.cli.output import Format, emit, write_json
+
 SCENARIO_HELP = "A scenario YAML file, or a preset name (see `critmin scenarios`)."
 
 
 def _model_errors(fn):
     """Run ``fn``; scenario and market errors become ``error: ...`` on stderr and exit code 2."""
-    from critmin.cli import run_command
     from critmin.model import MarketError, ScenarioError
 
     def guarded():
@@ -46,19 +47,15 @@ def simulate_command(
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Solve one scenario: prices, quantities, flows, welfare and fiscal cost, binding constraints, assumptions."""
-    from critmin.cli import Format
 
-    fmt = _format(fmt, allowed=("table", "json"))
+    fmt = check_format(fmt, ("table", "json"))
 
     def go():
-        import json
-        import sys
-
         from critmin.model import cli_support, simulate
 
         if fmt is Format.json:
             result = simulate(scenario)
-            sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+            write_json(result.to_dict())
         else:
             data = cli_support.simulate_data(scenario)
             result = data["result"]
@@ -72,7 +69,6 @@ def simulate_command(
 def _print_simulation(data: dict) -> None:
     import math
 
-    from critmin.cli import Format, emit
 
     header = data["header"]
     for key, value in header.items():
@@ -108,13 +104,9 @@ def compare_command(
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """Headline numbers of several scenarios side by side (scenarios on one market are solved as one batch)."""
-    fmt = _format(fmt, allowed=("table", "json", "csv"))
+    fmt = check_format(fmt, ("table", "json", "csv"))
 
     def go():
-        import json
-        import sys
-
-        from critmin.cli import Format, emit
         from critmin.model import cli_support
         from critmin.model.results import json_safe
 
@@ -122,7 +114,7 @@ def compare_command(
         frame = cli_support.compare_data(scenarios, labels=labels)
         if fmt is Format.json:
             payload = json_safe({col: frame[col].to_dict() for col in frame.columns})
-            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            write_json(payload)
         else:
             # a scenario that did not solve shows empty cells, never "nan" (numpy scalars in object columns)
             table = frame.reset_index().astype(object)
@@ -138,10 +130,9 @@ def scenarios_command(
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """List the preset scenarios (usable in place of a file name) with a one-line description."""
-    fmt = _format(fmt, allowed=("table", "json", "csv"))
+    fmt = check_format(fmt, ("table", "json", "csv"))
 
     def go():
-        from critmin.cli import Format, emit
         from critmin.model import cli_support
 
         frame = cli_support.scenarios_data()
@@ -163,17 +154,6 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-def _format(value: str, allowed: tuple[str, ...]):
-    from critmin.cli import Format
-
-    if value not in allowed:
-        typer.echo(f"error: --format must be one of {', '.join(allowed)} (got {value!r})", err=True)
-        raise typer.Exit(2)
-    return Format(value)
-
-
-def register(app: typer.Typer, data_app: typer.Typer) -> None:  # noqa: ARG001 - the data group has no model command
-    """Add the model commands to the ``critmin`` application."""
-    app.command("simulate")(simulate_command)
-    app.command("compare")(compare_command)
-    app.command("scenarios")(scenarios_command)
+app.command("simulate")(simulate_command)
+app.command("compare")(compare_command)
+app.command("scenarios")(scenarios_command)

@@ -1,8 +1,11 @@
 """The dashboard's pages: one HTML shell per page, filled in the browser from the REST API.
 
-The shell (``templates/base.html``) carries the navigation and loads the page's script
-from ``static/js/pages/<page>.js``; every number is fetched from ``/api/v1`` so the pages
-show what the API (and so the CLI) returns. Shells are rendered once and kept in memory.
+The shell (``web/templates/base.html``) carries the navigation and loads the page's script
+from ``web/static/js/pages/<page>.js``; every number is fetched from ``/api/v1`` so the
+pages show what the API (and so the CLI) returns. Shells are rendered once and kept in
+memory. The templates and static files stay in ``web/templates`` and ``web/static`` (not
+under this package): the front-end is developed there on its own, and the app mounts
+``web/static`` at ``/static``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 PAGES = {
     "overview": "Overview: where the US is exposed",

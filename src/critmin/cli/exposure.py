@@ -1,7 +1,6 @@
 """Company-exposure command: ``critmin exposure BOM.csv``.
 
-Registered by :mod:`critmin.cli` through :func:`register`; nothing heavy is imported at
-module level. Every number comes from :func:`critmin.exposure.assess`; this module parses and
+Nothing heavy is imported at module level. Every number comes from :func:`critmin.exposure.assess`; this module parses and
 presents.
 
 Exit codes: 0 success; 1 the bill has problems (every problem is printed, one per line, with
@@ -14,6 +13,9 @@ from __future__ import annotations
 from typing import List, Optional
 
 import typer
+
+from critmin.cli.app import app, check_format, run_command
+from critmin.cli.output import Format, emit, write_json
 
 DEFAULT_TABLES = ("company", "indicators", "cost_summary", "eligibility")
 
@@ -29,15 +31,10 @@ def exposure_command(
     library: bool = typer.Option(False, "--library", help="List the content library (products, minerals, contents, citations) and exit."),
 ) -> None:
     """Exposure of a bill of materials by mineral, stage and country; policy cost; origin rules; alternatives."""
-    from critmin.cli import Format, emit, run_command
 
-    if fmt not in ("table", "json", "csv"):
-        typer.echo(f"error: --format must be one of table, json, csv (got {fmt!r})", err=True)
-        raise typer.Exit(2)
-    out_fmt = Format(fmt)
+    out_fmt = check_format(fmt)
 
     def go():
-        import json
         import sys
 
         from critmin import exposure as ex
@@ -56,7 +53,7 @@ def exposure_command(
             res = ex.assess(path, scenarios=scenario, rule_sets=rules, year=year, years=(year,))
         except ex.BomError as err:
             if out_fmt is Format.json:
-                sys.stdout.write(json.dumps({"file": err.file, "problems": err.to_records()}, indent=2) + "\n")
+                write_json({"file": err.file, "problems": err.to_records()})
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
         except (ScenarioError, RulesError) as err:
@@ -71,7 +68,7 @@ def exposure_command(
             payload = res.to_dict()
             if table:
                 payload = {k: v for k, v in payload.items() if k in names or k in ("bill", "assumptions", "sources")}
-            sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+            write_json(payload)
             return
         if out_fmt is Format.csv:
             for n in names:
@@ -97,6 +94,4 @@ def exposure_command(
     run_command(go)
 
 
-def register(app: typer.Typer, data_app: typer.Typer) -> None:  # noqa: ARG001
-    """Add ``critmin exposure`` to the application."""
-    app.command("exposure")(exposure_command)
+app.command("exposure")(exposure_command)

@@ -8,13 +8,12 @@ naming the field path (``body.policies.tariffs.0.rate``). Problems only the mode
 :meth:`Result.summary`, exactly what ``critmin`` prints.
 
 Reads need no key; saving, storing runs, uploading and deleting need one (see
-:mod:`critmin.web.auth`). Every write validates completely (the scenario is compiled on its
+:mod:`critmin.web.storage.keys`). Every write validates completely (the scenario is compiled on its
 market) before anything is stored, so a bad request writes nothing.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Literal, Optional
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, UploadFile
@@ -23,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from critmin.model.outcome import failure_note, outcome_counts
 from critmin.model.scenario import Scenario
-from critmin.web import db
-from critmin.web.responses import (BODY_RESPONSES, RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response,
+from critmin.snapshot.manifest import per_snapshot
+from critmin.web.storage import db
+from critmin.web.api.responses import (BODY_RESPONSES, RESPONSES, WRITE_RESPONSES, Format, clean, csv_response, json_response,
                                    problem, records)
 
 router = APIRouter(responses=RESPONSES, tags=["scenarios"])
@@ -53,7 +53,7 @@ API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
 
 def require_key(request: Request, _declared: Optional[str] = Security(API_KEY_HEADER)) -> str:
     """The id of the valid API key sent with a write request (401 otherwise)."""
-    from critmin.web.auth import presented_key, verify_key
+    from critmin.web.storage.keys import presented_key, verify_key
 
     return verify_key(request.app.state.engine, presented_key(request.headers))
 
@@ -141,26 +141,17 @@ def market_names() -> list[str]:
 
 # --- knowledge-base markets ----------------------------------------------------------------
 
-_kb_trials: dict[str, list] = {}
-_kb_lock = threading.Lock()
-
-
-def kb_market_trials(fingerprint: str) -> list:
+@per_snapshot(maxsize=1)
+def kb_market_trials() -> list:
     """:func:`critmin.model.calibrate_kb.available_kb_markets` for the 2025 list, once per snapshot.
 
     Kept per snapshot fingerprint (a rebuilt snapshot is tried again); the warm-up thread
     calls this at start, so the builder's first request finds it ready. Raises what the
     model raises for a missing snapshot.
     """
-    with _kb_lock:
-        hit = _kb_trials.get(fingerprint)
-        if hit is None:
-            from critmin.model.calibrate_kb import available_kb_markets
+    from critmin.model.calibrate_kb import available_kb_markets
 
-            hit = available_kb_markets(KB_LIST_YEAR)
-            _kb_trials.clear()
-            _kb_trials[fingerprint] = hit
-        return hit
+    return available_kb_markets(KB_LIST_YEAR)
 
 
 def kb_name(commodity_id: str, stage: str) -> str:
@@ -184,7 +175,7 @@ def _kb_item(trial) -> dict:
 def _kb_trial(request: Request, name: str):
     """The successful trial behind ``kb:<mineral>:<stage>``, else 404 with the reason."""
     _, cid, stage = name.split(":")
-    trials = kb_market_trials(request.app.state.fingerprint())
+    trials = kb_market_trials()
     trial = next((t for t in trials if t.commodity_id == cid and t.stage == stage), None)
     if trial is None:
         raise problem(404, f"unknown knowledge-base market {name!r}: {cid!r} is not a mineral on the "
@@ -212,7 +203,7 @@ def markets(request: Request):
     unavailable: list[dict] = []
     meta: dict = {"kb_list_year": KB_LIST_YEAR}
     try:
-        trials = kb_market_trials(request.app.state.fingerprint())
+        trials = kb_market_trials()
     except CritminError as exc:  # no snapshot: the model markets still work
         meta["kb_error"] = f"the knowledge base is not available: {exc}"
     else:

@@ -1,0 +1,3 @@
+from critmin.cli import main
+
+main()
