@@ -806,7 +806,8 @@ def trade_codes(mineral: str, stage: str | None = None) -> pd.DataFrame:
     t = hc.table()
     rows = t[t["commodity_id"].isin(ids) & (t["scope"] == "in_scope")]
     if stage is not None:
-        rows = rows[rows["stage"].str.split("|").map(lambda s: stage in s)]
+        # astype(bool): an empty object-dtype mask would select columns, not rows (KeyError 'stage' later)
+        rows = rows[rows["stage"].str.split("|").map(lambda s: stage in s).astype(bool)]
     return rows.reset_index(drop=True)
 
 
@@ -854,7 +855,7 @@ def trade(
         raise CritminError(f"unknown measure {measure!r}; choose value, gross_t or content_t")
     commodity = vc.lookup(mineral)
     codes_df = trade_codes(commodity.commodity_id, stage)
-    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & {"mine", "processing"}))]
+    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & {"mine", "processing"})).astype(bool)]
     if codes_df.empty:
         from critmin.vocab import hs6_concordance as hc
 

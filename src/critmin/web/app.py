@@ -32,7 +32,7 @@ log = logging.getLogger("critmin.web")
 #: Read endpoints whose answers depend only on the snapshot (and on the code): cached.
 CACHED_PREFIXES = tuple(
     f"{API_PREFIX}{p}" for p in ("/minerals", "/nir", "/sources", "/tables", "/vintages", "/countries", "/risk",
-                                 "/concentration", "/tracker", "/markets", "/presets", "/report")
+                                 "/concentration", "/tracker", "/markets", "/presets", "/report", "/trade")
 )
 
 
@@ -347,6 +347,9 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css", swagger_favicon_url="data:,",
         )
 
+    from critmin.web import routes_trade_tmp  # TEMPORARY until one-truth's trade routes land
+
+    app.include_router(routes_trade_tmp.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

@@ -137,7 +137,22 @@ def mineral_concentration(
     if df.empty:
         raise problem(404, f"no mine- or processing-stage production series for {c.name} in the snapshot")
     df = df.sort_values(["stage", "vintage", "year"])
-    return table_response(df, fmt, f"concentration_{c.commodity_id}", meta={"commodity": c.commodity_id, "scale": "HHI 0-1"})
+    return table_response(df, fmt, f"concentration_{c.commodity_id}",
+                          meta={"commodity": c.commodity_id, "scale": "HHI 0-1", "by_stage": _stage_view(c.commodity_id)})
+
+
+def _stage_view(commodity_id: str) -> list[dict] | None:
+    """The concentration the risk methods use per stage, with how it was derived (``derived_from``:
+    USGS production, World Mining Data plant output, the EU CRM 2023 shares or BACI exports)."""
+    try:
+        m = risk_inputs().minerals.get(commodity_id)
+    except Exception:  # a build without the risk analytics still answers the USGS table
+        return None
+    if m is None:
+        return []
+    keep = ("hhi", "hhi_max", "china_share", "vintage", "year", "series_label", "unit", "status", "status_reason",
+            "source_id", "derived_from")
+    return [{"stage": stage, **{k: getattr(sd, k) for k in keep}} for stage, sd in sorted(m.stages.items())]
 
 
 # --- supply-risk methods ---------------------------------------------------------------------------

@@ -120,7 +120,8 @@ CM.qualified = function (cell, opts = {}) {
   const q = cell.qualifier || (cell.value === null || cell.value === undefined ? "missing" : "exact");
   const fmt = (v) => {
     if (v === null || v === undefined) return "?";
-    const n = opts.digits !== undefined ? CM.num(v, opts.digits) : CM.num(v);
+    // as published: no digits added to a published figure ("150", not "150.0")
+    const n = opts.digits !== undefined ? CM.num(v, opts.digits) : Number(v).toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 1 ? 3 : 2 });
     return n + (opts.pct ? "%" : "") + (opts.unit ? " " + opts.unit : "");
   };
   switch (q) {

@@ -68,9 +68,9 @@
     return {
       type: "value",
       name: o.name || "",
-      nameLocation: "middle",
-      nameGap: o.nameGap || 30,
-      nameTextStyle: { fontSize: SIZE, color: INK },
+      nameLocation: o.top ? "end" : "middle",
+      nameGap: o.top ? 12 : o.nameGap || 30,
+      nameTextStyle: o.top ? { fontSize: SIZE, color: INK, align: "left", padding: [0, 0, 0, -40] } : { fontSize: SIZE, color: INK },
       min: o.min,
       max: o.max,
       minInterval: o.minInterval,
@@ -114,8 +114,13 @@
       },
     });
     const color = (x) => (opts.color ? opts.color(x.r) : PALETTE[0]);
+    // a long bar carries its label inside (white on the bar); the others outside, and the
+    // right margin is as wide as the longest outside label, so no label is cut off
+    const inside = (x) => x.point && x.iv[1] > 0.62 * ceiling && text(x.r).length * 7 < 0.55 * (container.clientWidth || 600);
+    const outside = items.filter((x) => !inside(x)).map((x) => text(x.r).length);
+    const right = Math.min(240, 12 + 6.8 * Math.max(4, ...outside));
     draw(f, base(opts, {
-      grid: { left: 8, right: 64, top: 8, bottom: opts.axisName ? 40 : 24, containLabel: true },
+      grid: { left: 8, right, top: 8, bottom: opts.axisName ? 40 : 24, containLabel: true },
       xAxis: valueAxis({ name: opts.axisName, max, format: opts.format }),
       yAxis: {
         type: "category", inverse: true, data: rows.map(label),
@@ -133,6 +138,7 @@
           data: items.map((x) => ({
             value: x.iv ? (x.point ? x.iv[0] : x.iv[1] - x.iv[0]) : 0,
             itemStyle: x.point ? { color: color(x) } : { color: "#b9cfe0", borderColor: color(x), borderType: "dashed", borderWidth: 1 },
+            label: inside(x) ? { position: "insideRight", color: "#fff" } : undefined,
           })),
           label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => text(items[p.dataIndex].r) },
         },
@@ -143,7 +149,7 @@
   }
 
   /** A range glyph series (a bound drawn from the bound to the axis end) for lines(). */
-  function rangeSeries(name, color, data) {
+  function rangeSeries(name, color, data, withLabels) {
     return {
       type: "custom", name, data, z: 3,
       encode: { x: 0, y: [1, 2], tooltip: [1, 2] },
@@ -156,6 +162,7 @@
           children: [
             { type: "rect", shape: { x: a[0] - w / 2, y: Math.min(a[1], b[1]), width: w, height: Math.max(3, Math.abs(a[1] - b[1])) }, style: { fill: color, opacity: 0.3, stroke: color, lineWidth: 1.5, lineDash: [3, 2] } },
             { type: "line", shape: { x1: a[0] - w, y1: a[1], x2: a[0] + w, y2: a[1] }, style: { stroke: color, lineWidth: 2 } },
+            ...(withLabels ? [{ type: "text", x: a[0], y: a[1] + 6, style: { text: api.value(3), fill: INK, fontSize: SIZE, fontFamily: FONT, align: "center", verticalAlign: "top" } }] : []),
           ],
         };
       },
@@ -199,17 +206,17 @@
       });
       const ranges = pts.filter((p) => !isNum(p.y) && (isNum(p.low) || isNum(p.high)));
       if (ranges.length) {
-        const rs = rangeSeries(s.name, color, ranges.map((p) => [p.x, isNum(p.low) ? p.low : floor, isNum(p.high) ? p.high : ceiling, p.text ?? ""]));
+        const rs = rangeSeries(s.name, color, ranges.map((p) => [p.x, isNum(p.low) ? p.low : floor, isNum(p.high) ? p.high : ceiling, p.text ?? ""]), opts.rangeLabels);
         rs.tooltip = { formatter: (p) => esc(`${s.name}, ${p.value[0]}: ${p.value[3]}`) };
         out.push(rs);
       }
     });
     const xs = series.flatMap((s) => s.points.map((p) => p.x));
     return draw(f, base(opts, {
-      legend: { ...legend(), show: series.length > 1 || !!opts.legend, data: series.map((s) => s.name) },
-      grid: { left: 8, right: 24, top: series.length > 1 || opts.legend ? 40 : 16, bottom: 28, containLabel: true },
+      legend: { ...legend(), top: undefined, bottom: 0, show: series.length > 1 || !!opts.legend, data: series.map((s) => s.name) },
+      grid: { left: 8, right: 24, top: opts.axisName ? 36 : 16, bottom: series.length > 1 || opts.legend ? 36 : 8, containLabel: true },
       xAxis: { type: "value", min: opts.xMin ?? Math.min(...xs), max: opts.xMax ?? Math.max(...xs), minInterval: 1, axisLabel: { ...axisText, formatter: opts.xAxisFormat || yearFormat, hideOverlap: true }, splitLine: { show: false } },
-      yAxis: valueAxis({ name: opts.axisName, min: opts.yMin, max: opts.yMax, format: opts.format, nameGap: 48 }),
+      yAxis: valueAxis({ name: opts.axisName, min: opts.yMin, max: opts.yMax, format: opts.format, top: true }),
       tooltip: { ...base(opts).tooltip, trigger: "item" },
       series: out,
     }));
@@ -228,10 +235,10 @@
       table: { columns: [{ key: "series", label: opts.seriesName || "Exporter" }, { key: "year", label: "Year", num: true }, { key: "text", label: "Share", num: true, sortValue: (r) => r.sort }], rows },
     });
     return draw(f, base(opts, {
-      legend: legend(),
-      grid: { left: 8, right: 24, top: 40, bottom: 28, containLabel: true },
+      legend: { ...legend(), top: undefined, bottom: 0 },
+      grid: { left: 8, right: 24, top: 36, bottom: 36, containLabel: true },
       xAxis: { type: "category", boundaryGap: false, data: years.map(String), axisLabel: { ...axisText, hideOverlap: true } },
-      yAxis: valueAxis({ min: 0, max: 1, format: (v) => CM.pct(v, 0), name: opts.axisName, nameGap: 44 }),
+      yAxis: valueAxis({ min: 0, max: 1, format: (v) => CM.pct(v, 0), name: opts.axisName, top: true }),
       tooltip: { ...base(opts).tooltip, trigger: "axis", valueFormatter: (v) => (isNum(v) ? CM.pct(v) : "no data") },
       series: series.map((s, j) => ({
         type: "line", name: s.name, stack: "shares", connectNulls: false, showSymbol: false,
@@ -254,13 +261,22 @@
       table: opts.table,
     });
     const ranges = points.filter((p) => opts.xLow && isNum(opts.xLow(p)) && isNum(opts.xHigh(p)) && opts.xLow(p) !== opts.xHigh(p));
+    // points at the same place (the rare earths share one reliance and one HHI) carry one
+    // label naming them all, so labels never pile up on each other
+    const at = {};
+    points.forEach((p, i) => (at[`${CM.num(opts.x(p), 3)}|${CM.num(opts.y(p), 3)}`] ||= []).push(i));
+    const labelOf = points.map(() => null);
+    for (const idx of Object.values(at)) {
+      const names = idx.map((i) => opts.label(points[i]));
+      labelOf[idx[0]] = names.length <= 3 ? names.join(", ") : `${names.slice(0, 2).join(", ")} +${names.length - 2}`;
+    }
     const split = [];
     if (opts.xSplit !== undefined) split.push({ xAxis: opts.xSplit });
     if (opts.ySplit !== undefined) split.push({ yAxis: opts.ySplit });
     const option = base(opts, {
-      grid: { left: 8, right: 44, top: 16, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 44, top: 36, bottom: 8, containLabel: true },
       xAxis: { ...valueAxis({ name: opts.xLabel, min: opts.xDomain && opts.xDomain[0], max: opts.xDomain && opts.xDomain[1], format: opts.xFormat }) },
-      yAxis: { ...valueAxis({ name: opts.yLabel, min: opts.yDomain && opts.yDomain[0], max: opts.yDomain && opts.yDomain[1], format: opts.yFormat, nameGap: 44 }) },
+      yAxis: { ...valueAxis({ name: opts.yLabel, min: opts.yDomain && opts.yDomain[0], max: opts.yDomain && opts.yDomain[1], format: opts.yFormat, top: true }) },
       tooltip: { ...base(opts).tooltip, trigger: "item" },
       series: [
         {
@@ -274,11 +290,14 @@
         },
         {
           type: "scatter", name: opts.title, symbolSize: 11, z: 2, cursor: opts.href ? "pointer" : "default",
-          data: points.map((p) => ({ value: [opts.x(p), opts.y(p)], itemStyle: { color: opts.color ? opts.color(p) : PALETTE[0], opacity: 0.9, borderColor: "#fff", borderWidth: 1 } })),
-          label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => opts.label(points[p.dataIndex]) },
+          data: points.map((p, i) => ({ value: [opts.x(p), opts.y(p)], label: { show: !!labelOf[i] }, itemStyle: { color: opts.color ? opts.color(p) : PALETTE[0], opacity: 0.9, borderColor: "#fff", borderWidth: 1 } })),
+          label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => labelOf[p.dataIndex] || "" },
           labelLayout: { moveOverlap: "shiftY" },
           labelLine: { show: true, lineStyle: { color: "#9aa7b3" } },
-          tooltip: { formatter: (p) => esc(opts.tooltip ? opts.tooltip(points[p.dataIndex]) : opts.label(points[p.dataIndex])) },
+          tooltip: { formatter: (p) => {
+            const same = at[`${CM.num(opts.x(points[p.dataIndex]), 3)}|${CM.num(opts.y(points[p.dataIndex]), 3)}`];
+            return same.map((i) => esc(opts.tooltip ? opts.tooltip(points[i]) : opts.label(points[i]))).join("<br>");
+          } },
           markLine: split.length ? { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: "#b3261e", type: "dashed" }, data: split } : undefined,
         },
       ],
@@ -334,8 +353,10 @@
    * links: [{from, to, value}] with from/to keys; opts.names {key: label}, opts.format(v).
    */
   function sankey(container, links, opts) {
+    opts = { minLabelShare: 0.02, ...opts };
     const fmt = opts.format || CM.short;
-    const names = opts.names || {};
+    const fromNames = opts.fromNames || opts.names || {};
+    const toNames = opts.toNames || opts.names || {};
     const from = [...new Set(links.map((l) => l.from))];
     const to = [...new Set(links.map((l) => l.to))];
     const nodeId = (side, k) => `${side}:${k}`;
@@ -348,13 +369,17 @@
           { key: "to", label: opts.toName || "Importer" },
           { key: "value", label: opts.valueName || "Amount", num: true, format: (v) => CM.num(v, 0) },
         ],
-        rows: links.map((l) => ({ from: names[l.from] || l.from, to: names[l.to] || l.to, value: l.value })),
+        rows: links.map((l) => ({ from: fromNames[l.from] || l.from, to: toNames[l.to] || l.to, value: l.value })),
       },
     });
     const label = (id) => {
       const k = id.slice(2);
-      return names[k] || k;
+      return (id[0] === "x" ? fromNames[k] : toNames[k]) || k;
     };
+    // a node too thin for a 12 px label gets none (its name is in the tooltip and the table)
+    const total = links.reduce((a, l) => a + l.value, 0) || 1;
+    const sum = (side, k) => links.reduce((a, l) => a + (l[side] === k ? l.value : 0), 0);
+    const big = (side, k) => sum(side, k) / total >= opts.minLabelShare;
     return draw(f, base(opts, {
       tooltip: {
         ...base(opts).tooltip, trigger: "item",
@@ -366,8 +391,8 @@
         lineStyle: { color: "gradient", opacity: 0.45, curveness: 0.5 },
         label: { fontSize: SIZE, color: INK, formatter: (p) => label(p.name) },
         data: [
-          ...from.map((k, i) => ({ name: nodeId("x", k), depth: 0, itemStyle: { color: PALETTE[i % PALETTE.length] }, label: { position: "right" } })),
-          ...to.map((k) => ({ name: nodeId("m", k), depth: 1, itemStyle: { color: "#8a97a3" }, label: { position: "left" } })),
+          ...from.map((k, i) => ({ name: nodeId("x", k), depth: 0, itemStyle: { color: PALETTE[i % PALETTE.length] }, label: { position: "right", show: big("from", k) } })),
+          ...to.map((k) => ({ name: nodeId("m", k), depth: 1, itemStyle: { color: "#8a97a3" }, label: { position: "left", show: big("to", k) } })),
         ],
         links: links.map((l) => ({ source: nodeId("x", l.from), target: nodeId("m", l.to), value: l.value })),
       }],
