@@ -61,7 +61,10 @@ def matrix(mineral: str, stage: Optional[TradeStage] = Query(None), year: Option
     if rows.empty:
         raise CritminError(f"no BACI flows of {mineral}")
     y = int(year) if year is not None else int(rows["year"].max())
-    m = tr.bilateral_matrix(rows[rows["year"] == y], measure.value)
+    try:
+        m = tr.bilateral_matrix(rows[rows["year"] == y], measure.value)
+    except ValueError as exc:  # e.g. no defensible content factor for content tonnes
+        raise CritminError(str(exc)) from None
     names = {}
     for side in ("exporter", "importer"):
         names.update(dict(zip(rows[f"{side}_iso3"].fillna(rows[f"{side}_name"]), rows[f"{side}_name"])))

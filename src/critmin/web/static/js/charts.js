@@ -41,7 +41,15 @@
     }
     container.appendChild(fig);
     const chart = window.echarts.init(box, null, { renderer: "svg" });
-    if (window.ResizeObserver) new ResizeObserver(() => chart.resize()).observe(box);
+    // redraw when the box changes width (a rotated tablet, a resized window), not on the
+    // observer's first call, which only reports the size the chart was drawn at
+    let width = box.clientWidth;
+    if (window.ResizeObserver) new ResizeObserver(() => {
+      if (box.clientWidth !== width) {
+        width = box.clientWidth;
+        chart.resize();
+      }
+    }).observe(box);
     fig.chart = chart;
     return { fig, box, chart };
   }
@@ -249,8 +257,7 @@
   }
 
   /**
-   * Scatter with quadrant lines and labels that move apart instead of overlapping (a thin
-   * line joins a moved label to its point). Points with x_low/x_high draw their range.
+   * Scatter with quadrant lines and labels that never overlap (placeLabels). Points with x_low/x_high draw their range; labels are placed by placeLabels.
    * opts: x(p), y(p), xLow(p), xHigh(p), label(p), name(p), color(p), href(p), tooltip(p),
    * xDomain, yDomain, xSplit, ySplit, xLabel, yLabel, xFormat, yFormat.
    */
@@ -274,9 +281,9 @@
     if (opts.xSplit !== undefined) split.push({ xAxis: opts.xSplit });
     if (opts.ySplit !== undefined) split.push({ yAxis: opts.ySplit });
     const option = base(opts, {
-      grid: { left: 8, right: 44, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 28, top: 36, bottom: opts.xLabel ? 36 : 8, containLabel: true },
       xAxis: { ...valueAxis({ name: opts.xLabel, min: opts.xDomain && opts.xDomain[0], max: opts.xDomain && opts.xDomain[1], format: opts.xFormat }) },
-      yAxis: { ...valueAxis({ name: opts.yLabel, min: opts.yDomain && opts.yDomain[0], max: opts.yDomain && opts.yDomain[1], format: opts.yFormat, top: true }) },
+      yAxis: (() => { const y = valueAxis({ name: opts.yLabel, min: opts.yDomain && opts.yDomain[0], max: opts.yDomain && opts.yDomain[1], format: opts.yFormat, top: true }); y.axisLabel.showMinLabel = false; return y; })(),
       tooltip: { ...base(opts).tooltip, trigger: "item" },
       series: [
         {
@@ -290,10 +297,10 @@
         },
         {
           type: "scatter", name: opts.title, symbolSize: 11, z: 2, cursor: opts.href ? "pointer" : "default",
-          data: points.map((p, i) => ({ value: [opts.x(p), opts.y(p)], label: { show: !!labelOf[i] }, itemStyle: { color: opts.color ? opts.color(p) : PALETTE[0], opacity: 0.9, borderColor: "#fff", borderWidth: 1 } })),
+          // a point near the right edge carries its label on its left, inside the drawing
+          data: points.map((p, i) => ({ value: [opts.x(p), opts.y(p)], label: { show: !!labelOf[i], position: opts.xDomain && opts.x(p) > opts.xDomain[0] + 0.85 * (opts.xDomain[1] - opts.xDomain[0]) ? "left" : "right" }, itemStyle: { color: opts.color ? opts.color(p) : PALETTE[0], opacity: 0.9, borderColor: "#fff", borderWidth: 1 } })),
           label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => labelOf[p.dataIndex] || "" },
-          labelLayout: { moveOverlap: "shiftY" },
-          labelLine: { show: true, lineStyle: { color: "#9aa7b3" } },
+
           tooltip: { formatter: (p) => {
             const same = at[`${CM.num(opts.x(points[p.dataIndex]), 3)}|${CM.num(opts.y(points[p.dataIndex]), 3)}`];
             return same.map((i) => esc(opts.tooltip ? opts.tooltip(points[i]) : opts.label(points[i]))).join("<br>");
@@ -303,8 +310,63 @@
       ],
     });
     draw(f, option);
+    placeLabels(f, option, points, opts, labelOf);
+    let width = f.box.clientWidth;
+    if (window.ResizeObserver) new ResizeObserver(() => {
+      if (f.box.clientWidth !== width) {
+        width = f.box.clientWidth;
+        f.chart.resize();
+        placeLabels(f, option, points, opts, labelOf);
+      }
+    }).observe(f.box);
     if (opts.href) f.chart.on("click", (p) => p.seriesType === "scatter" && (window.location.href = opts.href(points[p.dataIndex])));
     return f.fig;
+  }
+
+  let measureCtx = null;
+  function textWidth(text) {
+    measureCtx ||= document.createElement("canvas").getContext("2d");
+    measureCtx.font = `${SIZE}px ${FONT}`;
+    return measureCtx.measureText(text).width;
+  }
+
+  /**
+   * Place each point's label where it overlaps no other label and stays inside the plot:
+   * right of the point, else left, above, below, then a little higher or lower; a label
+   * that fits nowhere is left out of the drawing (the tooltip and the table have it).
+   */
+  function placeLabels(f, option, points, opts, labelOf) {
+    const chart = f.chart;
+    const px = (v) => chart.convertToPixel({ seriesIndex: 1 }, v);
+    const [x0, x1] = opts.xDomain || [0, 1], [y0, y1] = opts.yDomain || [0, 1];
+    const a = px([x0, y0]), b = px([x1, y1]);
+    if (!a || !b) return;
+    const rect = { l: Math.min(a[0], b[0]), r: Math.max(a[0], b[0]) + 24, t: Math.min(a[1], b[1]) - 2, b: Math.max(a[1], b[1]) };
+    const H = SIZE + 3, gap = 7;
+    const placed = [];
+    const free = (box) => box.l >= rect.l && box.r <= rect.r && box.t >= rect.t && box.b <= rect.b &&
+      placed.every((o) => box.r <= o.l || box.l >= o.r || box.b <= o.t || box.t >= o.b);
+    const order = points.map((p, i) => i).filter((i) => labelOf[i]).sort((i, j) => opts.y(points[j]) - opts.y(points[i]) || opts.x(points[j]) - opts.x(points[i]));
+    const where = {};
+    for (const i of order) {
+      const [cx, cy] = px([opts.x(points[i]), opts.y(points[i])]);
+      const w = textWidth(labelOf[i]) + 2;
+      const spots = [[cx + gap, cy - H / 2], [cx - gap - w, cy - H / 2], [cx - w / 2, cy - gap - H], [cx - w / 2, cy + gap],
+        [cx + gap, cy - H / 2 - H], [cx + gap, cy + H / 2], [cx - gap - w, cy - H / 2 - H], [cx - gap - w, cy + H / 2],
+        [cx + gap, cy - H / 2 - 2 * H], [cx + gap, cy + H / 2 + H], [cx - gap - w, cy - H / 2 - 2 * H], [cx - gap - w, cy + H / 2 + H]];
+      for (const [l, t] of spots) {
+        const box = { l, r: l + w, t, b: t + H };
+        if (free(box)) {
+          placed.push(box);
+          where[i] = [l - (cx - 5.5), t + H / 2 - (cy - 5.5)];
+          break;
+        }
+      }
+    }
+    const s = option.series[1];
+    s.data = s.data.map((d, i) => ({ ...d, label: where[i] ? { show: true, position: where[i], align: "left", verticalAlign: "middle" } : { show: false } }));
+    s.labelLayout = undefined;
+    chart.setOption({ series: [{}, { data: s.data, labelLayout: null }] });
   }
 
   /** Dumbbell: two values per row on one scale (mine and processing HHI), joined by a line. */

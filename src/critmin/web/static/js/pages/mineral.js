@@ -356,7 +356,7 @@
       holder.appendChild(CM.el("p", { class: "stage-note", "data-testid": "trade-note" }, [
         CM.el("strong", { text: "What is counted: " }),
         `${latest.meta.note || ""}. ${measure === "content_t" ? "Content tonnes apply each code's metal or oxide content per tonne of product; where a heading covers several compounds the content is a range, so shares are ranges." : measure === "gross_t" ? "Gross tonnes are the weight as traded; codes of different contents are added as they are." : "Value is in current US dollars."} A code that mixes several minerals is read as the group as a whole, never as one member's figure; the rest of the concordance is in docs/trade.md.`,
-        rows.length && rows[0].value_share_without_quantity > 0 ? ` ${CM.pct(rows[0].value_share_without_quantity)} of the value has no reported quantity.` : "",
+        rows.length && rows[0].value_share_without_quantity >= 0.0005 ? ` ${CM.pct(rows[0].value_share_without_quantity)} of the value has no reported quantity.` : "",
       ]));
       const grid2 = CM.el("div", { class: "grid" });
       holder.appendChild(grid2);
@@ -548,17 +548,22 @@
     main.appendChild(kpis);
     const grid = CM.el("div", { class: "grid" });
     main.appendChild(grid);
-    await CM.section(grid, "net import reliance", () => reliance(id, m.name, grid, kpis));
-    await CM.section(grid, "production", () => production(id, m, grid));
-    await CM.section(grid, "concentration", () => concentration(id, grid, kpis));
-    await CM.section(grid, "import sources", () => imports(id, grid));
-    // world trade is slow on a cold server (seconds per mineral): it fills in after the page is ready
-    const tradeSlot = CM.el("div", { style: "display: contents" });
-    grid.appendChild(tradeSlot);
-    await CM.section(grid, "export controls", () => controls(id, grid));
-    await CM.section(grid, "prices", () => prices(id, grid));
-    await CM.section(grid, "supply risk", () => risk(id, grid));
+    // each section fills its own slot, in page order, while the others load
+    const slot = () => grid.appendChild(CM.el("div", { style: "display: contents" }));
+    const [s1, s2, s3, s4, tradeSlot, s5, s6, s7] = Array.from({ length: 8 }, slot);
+    const kpiNir = kpis.appendChild(CM.el("div", { style: "display: contents" }));
+    const kpiHhi = kpis.appendChild(CM.el("div", { style: "display: contents" }));
+    await Promise.all([
+      CM.section(s1, "net import reliance", () => reliance(id, m.name, s1, kpiNir)),
+      CM.section(s2, "production", () => production(id, m, s2)),
+      CM.section(s3, "concentration", () => concentration(id, s3, kpiHhi)),
+      CM.section(s4, "import sources", () => imports(id, s4)),
+      CM.section(s5, "export controls", () => controls(id, s5)),
+      CM.section(s6, "prices", () => prices(id, s6)),
+      CM.section(s7, "supply risk", () => risk(id, s7)),
+    ]);
     main.appendChild(CM.el("p", { class: "muted" }, ["Build a policy scenario for this mineral in the ", CM.el("a", { href: "/scenarios", text: "scenario builder" }), "."]));
+    // world trade is slow on a cold server (seconds per mineral): it fills in after the page is ready
     CM.section(tradeSlot, "world trade", () => trade(id, tradeSlot));
   };
 })();

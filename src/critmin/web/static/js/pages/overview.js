@@ -117,7 +117,7 @@
       label: (p) => p.symbol || p.commodity_id,
       href: (p) => "/minerals/" + enc(p.commodity_id),
       tooltip: (p) => `${p.name} (${p.stage}): reliance ${reliance(p)}, HHI ${CM.num(p.y, 2)}, composite score ${p.score === null ? p.status : CM.num(p.score, 2)}`,
-      note: "Colour: composite score, blue (low) to red (high); a horizontal line is a reliance published as a bound. Labels are chemical symbols; a label moved off its point is joined to it by a thin line.",
+      note: "Colour: composite score, blue (low) to red (high); a horizontal line is a reliance published as a bound. Labels are chemical symbols; points at the same place share one label (\"+3\": three more), and a label with no room is left out (hover, or see the table).",
       source: m.source,
       table: {
         testid: "matrix-table",
