@@ -47,7 +47,11 @@
     if (window.ResizeObserver) new ResizeObserver(() => {
       if (box.clientWidth !== width) {
         width = box.clientWidth;
+        // an option that depends on the width (labels inside or outside bars, legend rows)
+        // is built again for the new width
+        if (fig.build) chart.setOption(fig.build(), true);
         chart.resize();
+        if (fig.after) fig.after();
       }
     }).observe(box);
     fig.chart = chart;
@@ -67,7 +71,12 @@
       extra
     );
   }
+  /** Draw an option, or an option builder (called again when the chart's width changes). */
   function draw(f, option) {
+    if (typeof option === "function") {
+      f.fig.build = option;
+      option = option();
+    }
     f.chart.setOption(option);
     return f.fig;
   }
@@ -87,8 +96,28 @@
     };
   }
   const yearFormat = (v) => (Number.isInteger(v) ? String(v) : "");
-  const legend = (o = {}) => ({ type: "scroll", top: 0, left: o.left || "left", textStyle: { fontSize: SIZE, color: INK }, itemWidth: 14, itemHeight: 10 });
+  const legend = (o = {}) => ({ type: "plain", top: 0, left: o.left || "left", textStyle: { fontSize: SIZE, color: INK }, itemWidth: 14, itemHeight: 10, itemGap: 12 });
+  /** Rows a wrapped legend of these names takes in a box `width` px wide. */
+  function legendRows(names, width) {
+    let rows = 1, x = 0;
+    for (const n of names) {
+      const w = 14 + 5 + textWidth(n) + 12;
+      if (x + w > width - 10 && x > 0) {
+        rows += 1;
+        x = 0;
+      }
+      x += w;
+    }
+    return rows;
+  }
   const isNum = (v) => v !== null && v !== undefined && !Number.isNaN(v);
+  let measureCtx = null;
+  /** Width in px of a text at the charts' size. */
+  function textWidth(text) {
+    measureCtx ||= document.createElement("canvas").getContext("2d");
+    measureCtx.font = `${SIZE}px ${FONT}`;
+    return measureCtx.measureText(String(text)).width;
+  }
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
   /**
@@ -124,10 +153,14 @@
     const color = (x) => (opts.color ? opts.color(x.r) : PALETTE[0]);
     // a long bar carries its label inside (white on the bar); the others outside, and the
     // right margin is as wide as the longest outside label, so no label is cut off
-    const inside = (x) => x.point && x.iv[1] > 0.62 * ceiling && text(x.r).length * 7 < 0.55 * (container.clientWidth || 600);
-    const outside = items.filter((x) => !inside(x)).map((x) => text(x.r).length);
-    const right = Math.min(240, 12 + 6.8 * Math.max(4, ...outside));
-    draw(f, base(opts, {
+    const labelW = Math.min(opts.labelWidth || 140, Math.max(...rows.map((r) => textWidth(String(label(r))))) + 12);
+    const allOut = Math.max(30, ...items.map((x) => textWidth(text(x.r))));
+    draw(f, () => {
+      const cw = f.box.clientWidth || 600;
+      const plotW = Math.max(60, cw - labelW - allOut - 20);
+      const inside = (x) => x.point && textWidth(text(x.r)) + 10 < (x.iv[1] / ceiling) * plotW;
+      const right = Math.min(cw * 0.6, 14 + Math.max(30, ...items.filter((x) => !inside(x)).map((x) => textWidth(text(x.r)))));
+      return base(opts, {
       grid: { left: 8, right, top: 8, bottom: opts.axisName ? 40 : 24, containLabel: true },
       xAxis: valueAxis({ name: opts.axisName, max, format: opts.format }),
       yAxis: {
@@ -151,7 +184,8 @@
           label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => text(items[p.dataIndex].r) },
         },
       ],
-    }));
+    });
+    });
     if (opts.href) f.chart.on("click", (p) => p.seriesIndex === 1 && (window.location.href = opts.href(items[p.dataIndex].r)));
     return f.fig;
   }
@@ -170,7 +204,7 @@
           children: [
             { type: "rect", shape: { x: a[0] - w / 2, y: Math.min(a[1], b[1]), width: w, height: Math.max(3, Math.abs(a[1] - b[1])) }, style: { fill: color, opacity: 0.3, stroke: color, lineWidth: 1.5, lineDash: [3, 2] } },
             { type: "line", shape: { x1: a[0] - w, y1: a[1], x2: a[0] + w, y2: a[1] }, style: { stroke: color, lineWidth: 2 } },
-            ...(withLabels ? [{ type: "text", x: a[0], y: a[1] + 6, style: { text: api.value(3), fill: INK, fontSize: SIZE, fontFamily: FONT, align: "center", verticalAlign: "top" } }] : []),
+            ...(withLabels ? [{ type: "text", x: a[0], y: a[1] + 6, style: { text: String(api.value(3)).replace(/^(more than|less than|between [^ ]+) /, "$1\n"), fill: INK, fontSize: SIZE, fontFamily: FONT, align: "center", verticalAlign: "top", lineHeight: SIZE + 2 } }] : []),
           ],
         };
       },
@@ -220,9 +254,9 @@
       }
     });
     const xs = series.flatMap((s) => s.points.map((p) => p.x));
-    return draw(f, base(opts, {
+    return draw(f, () => base(opts, {
       legend: { ...legend(), top: undefined, bottom: 0, show: series.length > 1 || !!opts.legend, data: series.map((s) => s.name) },
-      grid: { left: 8, right: 24, top: opts.axisName ? 36 : 16, bottom: series.length > 1 || opts.legend ? 36 : 8, containLabel: true },
+      grid: { left: 8, right: 24, top: opts.axisName ? 36 : 16, bottom: series.length > 1 || opts.legend ? 14 + 30 * legendRows(series.map((s) => s.name), f.box.clientWidth || 600) : 8, containLabel: true },
       xAxis: { type: "value", min: opts.xMin ?? Math.min(...xs), max: opts.xMax ?? Math.max(...xs), minInterval: 1, axisLabel: { ...axisText, formatter: opts.xAxisFormat || yearFormat, hideOverlap: true }, splitLine: { show: false } },
       yAxis: valueAxis({ name: opts.axisName, min: opts.yMin, max: opts.yMax, format: opts.format, top: true }),
       tooltip: { ...base(opts).tooltip, trigger: "item" },
@@ -242,9 +276,9 @@
       height: opts.height || 320,
       table: { columns: [{ key: "series", label: opts.seriesName || "Exporter" }, { key: "year", label: "Year", num: true }, { key: "text", label: "Share", num: true, sortValue: (r) => r.sort }], rows },
     });
-    return draw(f, base(opts, {
+    return draw(f, () => base(opts, {
       legend: { ...legend(), top: undefined, bottom: 0 },
-      grid: { left: 8, right: 24, top: 36, bottom: 36, containLabel: true },
+      grid: { left: 8, right: 24, top: 36, bottom: 14 + 30 * legendRows(series.map((s) => s.name), f.box.clientWidth || 600), containLabel: true },
       xAxis: { type: "category", boundaryGap: false, data: years.map(String), axisLabel: { ...axisText, hideOverlap: true } },
       yAxis: valueAxis({ min: 0, max: 1, format: (v) => CM.pct(v, 0), name: opts.axisName, top: true }),
       tooltip: { ...base(opts).tooltip, trigger: "axis", valueFormatter: (v) => (isNum(v) ? CM.pct(v) : "no data") },
@@ -311,24 +345,11 @@
     });
     draw(f, option);
     placeLabels(f, option, points, opts, labelOf);
-    let width = f.box.clientWidth;
-    if (window.ResizeObserver) new ResizeObserver(() => {
-      if (f.box.clientWidth !== width) {
-        width = f.box.clientWidth;
-        f.chart.resize();
-        placeLabels(f, option, points, opts, labelOf);
-      }
-    }).observe(f.box);
+    f.fig.after = () => placeLabels(f, option, points, opts, labelOf);
     if (opts.href) f.chart.on("click", (p) => p.seriesType === "scatter" && (window.location.href = opts.href(points[p.dataIndex])));
     return f.fig;
   }
 
-  let measureCtx = null;
-  function textWidth(text) {
-    measureCtx ||= document.createElement("canvas").getContext("2d");
-    measureCtx.font = `${SIZE}px ${FONT}`;
-    return measureCtx.measureText(text).width;
-  }
 
   /**
    * Place each point's label where it overlaps no other label and stays inside the plot:
@@ -387,7 +408,7 @@
     const names = rows.map(label);
     const option = base(opts, {
       legend: { ...legend(), data: [opts.aName, opts.bName] },
-      grid: { left: 8, right: 24, top: 36, bottom: opts.axisName ? 40 : 24, containLabel: true },
+      grid: { left: 8, right: 24, top: 12 + 30 * legendRows([opts.aName, opts.bName], f.box.clientWidth || 600), bottom: opts.axisName ? 40 : 24, containLabel: true },
       xAxis: valueAxis({ min: 0, max: opts.max || 1, name: opts.axisName, format: opts.format || ((v) => CM.num(v, 1)) }),
       yAxis: { type: "category", inverse: true, data: names, axisLabel: { ...axisText, color: INK, width: 140, overflow: "truncate", interval: 0 }, axisTick: { show: false } },
       tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(opts.tooltip ? opts.tooltip(rows[p.dataIndex]) : names[p.dataIndex]) },
@@ -442,7 +463,7 @@
     const total = links.reduce((a, l) => a + l.value, 0) || 1;
     const sum = (side, k) => links.reduce((a, l) => a + (l[side] === k ? l.value : 0), 0);
     const big = (side, k) => sum(side, k) / total >= opts.minLabelShare;
-    return draw(f, base(opts, {
+    return draw(f, () => base(opts, {
       tooltip: {
         ...base(opts).tooltip, trigger: "item",
         formatter: (p) => esc(p.dataType === "edge" ? `${label(p.data.source)} → ${label(p.data.target)}: ${fmt(p.data.value)}${opts.unit ? " " + opts.unit : ""}` : `${label(p.name)}: ${fmt(p.value)}${opts.unit ? " " + opts.unit : ""}`),
@@ -507,7 +528,7 @@
       },
     });
     const data = fc.features.map((ft) => ({ name: ft.properties.name, value: isNum(values[ft.properties.name]) ? values[ft.properties.name] : null }));
-    return draw(f, base(opts, {
+    return draw(f, () => base(opts, {
       tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(`${CM.countryName(p.name) || p.name}: ${isNum(p.value) ? fmt(p.value) : "no data"}`) },
       visualMap: {
         min: 0, max, left: 8, bottom: 8, calculable: false, orient: "horizontal", itemWidth: 12, itemHeight: 120,
@@ -540,7 +561,7 @@
       },
     });
     const color = (it) => (it.is_next ? "#c45f12" : it.status === "passed" ? "#8a97a3" : PALETTE[0]);
-    return draw(f, base(opts, {
+    return draw(f, () => base(opts, {
       grid: { left: 24, right: 24, top: 24, bottom: 28 },
       xAxis: { type: "time", axisLabel: { ...axisText, hideOverlap: true }, splitLine: { show: false } },
       yAxis: { type: "value", show: false, min: -2, max: 2 },
@@ -564,9 +585,9 @@
       ...opts, title, height: opts.height || 280,
       table: { columns: [{ key: "category", label: opts.categoryName || "Region" }, { key: "series", label: "Series" }, { key: "value", label: opts.unit || "Value", num: true, format: (v) => CM.num(v) }], rows },
     });
-    return draw(f, base({ ...opts, title }, {
+    return draw(f, () => base({ ...opts, title }, {
       legend: { ...legend(), data: series.map((s) => s.name) },
-      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 16, top: 12 + 30 * legendRows(series.map((s) => s.name), f.box.clientWidth || 600), bottom: 8, containLabel: true },
       xAxis: { type: "category", data: categories.map(String), axisLabel: { ...axisText, color: INK, interval: 0, hideOverlap: true } },
       yAxis: valueAxis({}),
       tooltip: { ...base(opts).tooltip, trigger: "axis", valueFormatter: (v) => `${CM.num(v)}${opts.unit ? " " + opts.unit : ""}` },
