@@ -682,7 +682,8 @@ def trade_codes(mineral: str, stage: str | None = None) -> pd.DataFrame:
     t = hc.table()
     rows = t[t["commodity_id"].isin(ids) & (t["scope"] == "in_scope")]
     if stage is not None:
-        rows = rows[rows["stage"].str.split("|").map(lambda s: stage in s)]
+        # astype(bool): an empty object-dtype mask would select columns, not rows (KeyError 'stage' later)
+        rows = rows[rows["stage"].str.split("|").map(lambda s: stage in s).astype(bool)]
     return rows.reset_index(drop=True)
 
 
@@ -776,7 +777,7 @@ def _trade_scope(mineral: str, stage: str | None, measure: str):
         raise InvalidRequestError(f"unknown stage {stage!r}; choose mine or processing")
     commodity = vc.lookup(mineral)
     codes_df = trade_codes(commodity.commodity_id, stage)
-    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & set(TRADE_STAGES)))]
+    codes_df = codes_df[codes_df["stage"].str.split("|").map(lambda s: bool(set(s) & set(TRADE_STAGES))).astype(bool)]
     if codes_df.empty:
         from critmin.vocab import hs6_concordance as hc
 

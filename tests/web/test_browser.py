@@ -78,6 +78,9 @@ def page(browser):
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     pg.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    # a mineral without world-trade codes at a stage answers 404 there, as documented; the
+    # browser logs each such response as a console error, which is not a script error
+    pg.on("response", lambda r: errors.append(f"expected 404: {r.url}") if r.status == 404 and "/api/v1/trade/" in r.url else None)
     pg.errors = errors
     pg.external = []
     pg.on("request", lambda r: pg.external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
@@ -119,7 +122,9 @@ def api(server, path, body=None):
 def test_each_page_renders_without_errors(server, page, shots, path, name, selector):
     seconds = open_page(page, server + path)
     assert page.locator(selector).count() >= 1
-    assert not page.errors, page.errors
+    expected = [e for e in page.errors if e.startswith("expected 404")]
+    loads = [e for e in page.errors if "Failed to load resource" in e and "404" in e]
+    assert len(loads) <= len(expected) and not [e for e in page.errors if e not in loads and e not in expected], page.errors
     assert page.external == [], f"requests leaving the machine: {page.external}"
     assert page.locator(".error").count() == 0, page.locator(".error").all_inner_texts()
     render_ms = page.evaluate("Number(document.body.dataset.renderMs)")
@@ -136,26 +141,30 @@ def test_overview_numbers_equal_the_api(server, page):
     assert page.inner_text("[data-testid=kpi-at100] .value") == str(summary["at_100"])
     assert page.inner_text("[data-testid=kpi-above50] .value") == str(summary["above_50"])
     ranking = api(server, "/risk/overview")["ranking"]
-    labels = page.locator("[data-testid=risk-ranking] g.bar-row").evaluate_all("gs => gs.map(g => g.dataset.label)")
-    assert labels == [r["name"] for r in ranking if r["status"] != "insufficient_data"][: len(labels)]
+    # the chart's table alternative lists the ranking in the API's order
+    labels = page.locator("[data-testid=ranking-table] tbody th").evaluate_all("ths => ths.map(th => th.textContent)")
+    assert labels == [r["name"] for r in ranking if r["status"] != "insufficient_data"]
     assert "Cobalt" in labels  # a bounded score (NIR >75 %) is ranked at its bounds, not dropped
     page.select_option("#map-mineral", "cobalt")
-    page.wait_for_selector("path.country[data-iso3=CHN][data-value]")
+    page.wait_for_selector("[data-testid=map-chart] .chart-box[aria-label*=Cobalt]")
     shares = {r["country"]: r["share"] for r in api(server, "/minerals/cobalt/production?stage=processing&vintage=2025")["items"] if r["country"] and r["share"] is not None}
-    shown = float(page.get_attribute("path.country[data-iso3=CHN]", "data-value"))
-    assert shown == pytest.approx(shares["CHN"])
+    row = page.locator("[data-testid=map-table] tbody tr", has_text="China").first
+    assert row.locator("td").first.text_content() == f"{round(shares['CHN'] * 100)}%"
 
 
 def test_mineral_page_numbers_equal_the_api(server, page):
     open_page(page, server + "/minerals/cobalt")
     rows = api(server, "/minerals/cobalt/production?stage=processing")["items"]
     table = page.locator("[data-testid=production-table-processing] tbody tr")
-    shown = {table.nth(i).locator("td[data-col=country_name]").inner_text(): table.nth(i).locator("td[data-col=display]").inner_text()
+    shown = {table.nth(i).locator("[data-col=country_name]").text_content(): table.nth(i).locator("[data-col=words]").text_content()
              for i in range(table.count())}
-    assert shown == {r["country_name"]: r["display"] for r in rows}
-    assert shown["USA"] == "W"  # withheld stays withheld
+    # the published figures, in words: "200,000 (estimated)", "withheld" (never 0)
+    words = {"exact": lambda r: f"{r['value']:,.0f}", "estimated": lambda r: f"{r['value']:,.0f} (estimated)", "withheld": lambda r: "withheld"}
+    assert shown == {r["country_name"]: words[r["qualifier"]](r) for r in rows}
+    assert shown["USA"] == "withheld"  # withheld stays withheld
     nir = api(server, "/minerals/cobalt/nir")["items"][-1]
-    assert page.inner_text("[data-testid=kpi-nir] .value").startswith(nir["nir_display"])
+    assert nir["nir_display"] == ">75"
+    assert page.inner_text("[data-testid=kpi-nir] .value") == "more than 75%"
     composite = next(m for m in api(server, "/minerals/cobalt/risk")["items"] if m["method"] == "composite")
     assert page.locator("[data-testid=risk-composite]").count() == 1
     assert f"{composite['low']:.3f}" in page.inner_text("[data-testid=risk]")

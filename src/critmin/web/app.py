@@ -193,6 +193,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 400 and exc.__cause__ is not None:
             return _unreadable_body(exc.__cause__)
+        if exc.status_code == 404 and request.method in ("GET", "HEAD") and not request.url.path.startswith(
+                (API_PREFIX + "/", "/static/", "/openapi.json")):
+            from critmin.web import pages
+
+            return pages.not_found_path(request.url.path)  # a person's mistyped address: the 404 page
         return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(ApiKeyError)

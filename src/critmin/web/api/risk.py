@@ -75,8 +75,24 @@ def mineral_concentration(
     if stage is not None:
         df = df[df["stage"] == stage.value]
     if df.empty:
-        raise problem(404, f"no {stage.value}-stage production series for {c.name} in the snapshot")
-    return table_response(df, fmt, f"concentration_{c.commodity_id}", meta={"commodity": c.commodity_id, "scale": "HHI 0-1"})
+        where = f"{stage.value}-stage" if stage is not None else "mine- or processing-stage"
+        raise problem(404, f"no {where} production series for {c.name} in the snapshot")
+    df = df.sort_values(["stage", "vintage", "year"])
+    return table_response(df, fmt, f"concentration_{c.commodity_id}",
+                          meta={"commodity": c.commodity_id, "scale": "HHI 0-1", "by_stage": _stage_view(c.commodity_id)})
+
+
+def _stage_view(commodity_id: str) -> list[dict]:
+    """The concentration the risk methods use per stage (the rows of ``/minerals/{mineral}/stages``
+    without the producers' shares), with how it was derived (``derived_from``)."""
+    from critmin import api
+    from critmin.errors import CritminError
+
+    try:
+        df = api.stages(commodity_id)
+    except CritminError:
+        return []
+    return records(df.drop(columns=["shares"]))
 
 
 STAGES_DOC = ("The concentration every interface shows for a mineral, one item per stage: the series "

@@ -87,7 +87,78 @@ CM.num = function (v, digits) {
 
 CM.pct = function (fraction, digits = 1) {
   if (fraction === null || fraction === undefined || Number.isNaN(fraction)) return "–";
-  return `${CM.num(fraction * 100, digits)} %`;
+  return `${CM.num(fraction * 100, digits)}%`;
+};
+
+/** A tick or short label: 0, 250k, 1.5M, 2B (no trailing zeros). */
+CM.short = function (v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "";
+  const a = Math.abs(v);
+  const trim = (x) => String(Number(x.toFixed(2)));
+  if (a >= 1e9) return trim(v / 1e9) + "B";
+  if (a >= 1e6) return trim(v / 1e6) + "M";
+  if (a >= 1e3) return trim(v / 1e3) + "k";
+  if (a === 0) return "0";
+  return trim(v);
+};
+
+/**
+ * A published value in words: "100% (estimated)", "more than 95%", "withheld", "net exporter".
+ * cell: {value, qualifier, low, high, raw}; opts.pct appends "%", opts.unit a unit, opts.digits.
+ * The qualifier decides: a bound is never shown as a point, and withheld or missing never as 0.
+ */
+CM.QUALIFIER_WORDS = {
+  withheld: "withheld",
+  not_available: "not available",
+  net_exporter: "net exporter",
+  not_calculable: "not calculable",
+  missing: "not published",
+  zero: "zero",
+  small: "small (less than the table's smallest unit)",
+};
+CM.qualified = function (cell, opts = {}) {
+  const q = cell.qualifier || (cell.value === null || cell.value === undefined ? "missing" : "exact");
+  const fmt = (v) => {
+    if (v === null || v === undefined) return "?";
+    // as published: no digits added to a published figure ("150", not "150.0")
+    const n = opts.digits !== undefined ? CM.num(v, opts.digits) : Number(v).toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 1 ? 3 : 2 });
+    return n + (opts.pct ? "%" : "") + (opts.unit ? " " + opts.unit : "");
+  };
+  switch (q) {
+    case "exact":
+      return fmt(cell.value);
+    case "estimated":
+      return `${fmt(cell.value)} (estimated)`;
+    case "revised":
+      return `${fmt(cell.value)} (revised)`;
+    case "greater_than":
+      return `more than ${fmt(cell.low)}`;
+    case "less_than":
+      return `less than ${fmt(cell.high)}`;
+    case "range":
+      return `between ${fmt(cell.low)} and ${fmt(cell.high)}`;
+    case "less_than_half_unit":
+      return `less than half a unit${opts.unit ? " (" + opts.unit + ")" : ""}`;
+    case "text":
+      return cell.raw || "as text";
+    default:
+      return CM.QUALIFIER_WORDS[q] || (cell.raw ? `${cell.raw} (${q.replace(/_/g, " ")})` : q.replace(/_/g, " "));
+  }
+};
+/** The interval a published value stands for, for drawing: [low, high] or null. */
+CM.interval = function (cell, floor = null, ceiling = null) {
+  const q = cell.qualifier;
+  if (q === "exact" || q === "estimated" || q === "revised") return cell.value === null || cell.value === undefined ? null : [cell.value, cell.value];
+  if (q === "zero") return [0, 0];
+  if (q === "greater_than") return cell.low === null || cell.low === undefined ? null : [cell.low, cell.high ?? ceiling];
+  if (q === "less_than" || q === "less_than_half_unit") return cell.high === null || cell.high === undefined ? null : [cell.low ?? floor, cell.high];
+  if (q === "range") return [cell.low, cell.high];
+  return null;
+};
+/** Years ago, in words, from today's year. */
+CM.age = function (lastYear) {
+  const n = new Date().getFullYear() - Number(lastYear);
+  return n <= 0 ? "current" : n === 1 ? "ended last year" : `ended ${n} years ago`;
 };
 
 /** A value as published: the API's display string when there is one, else the number. */
@@ -96,14 +167,20 @@ CM.published = function (row, valueKey = "value", displayKey = "display") {
   return CM.num(row[valueKey]);
 };
 
-/** A sortable table. columns: [{key, label, format?(value,row), num?: bool, title?}] */
+/**
+ * A sortable table. columns: [{key, label, format?(value,row), num?: bool, title?, sortValue?}]
+ * Each header is a button (keyboard: Tab, Enter or Space) and the sorted column carries
+ * aria-sort, so a screen reader says how the rows are ordered.
+ */
 CM.table = function (columns, rows, opts = {}) {
   const table = CM.el("table", { class: "data" + (opts.compact ? " compact" : ""), "data-testid": opts.testid });
+  if (opts.caption) table.appendChild(CM.el("caption", { class: opts.captionVisible ? null : "visually-hidden", text: opts.caption }));
   const thead = CM.el("thead");
   const tr = CM.el("tr");
   let sortKey = opts.sortKey || null;
   let sortDir = opts.sortDir || 1;
   const tbody = CM.el("tbody");
+  const ths = [];
   function render() {
     CM.clear(tbody);
     let data = rows.slice();
@@ -118,13 +195,17 @@ CM.table = function (columns, rows, opts = {}) {
         return (x < y ? -1 : 1) * sortDir;
       });
     }
+    columns.forEach((c, i) => {
+      if (c.key === sortKey) ths[i].setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending");
+      else ths[i].removeAttribute("aria-sort");
+    });
     const max = opts.maxRows || data.length;
     for (const r of data.slice(0, max)) {
       const row = CM.el("tr", opts.rowAttrs ? opts.rowAttrs(r) : {});
       for (const c of columns) {
         const v = r[c.key];
         const content = c.format ? c.format(v, r) : v === null || v === undefined ? "–" : Array.isArray(v) ? v.join(", ") : String(v);
-        const td = CM.el("td", { class: c.num ? "num" : null, "data-col": c.key });
+        const td = CM.el(c.header ? "th" : "td", { class: c.num ? "num" : null, "data-col": c.key, scope: c.header ? "row" : null });
         if (content instanceof Node) td.appendChild(content);
         else td.textContent = content;
         row.appendChild(td);
@@ -136,12 +217,14 @@ CM.table = function (columns, rows, opts = {}) {
     }
   }
   for (const c of columns) {
-    const th = CM.el("th", { class: c.num ? "num" : null, title: c.title || null, scope: "col" }, [c.label]);
-    th.addEventListener("click", () => {
+    const button = CM.el("button", { type: "button", class: "sort", title: c.title || null }, [c.label]);
+    const th = CM.el("th", { class: c.num ? "num" : null, scope: "col" }, [button]);
+    button.addEventListener("click", () => {
       sortDir = sortKey === c.key ? -sortDir : c.num ? -1 : 1;
       sortKey = c.key;
       render();
     });
+    ths.push(th);
     tr.appendChild(th);
   }
   thead.appendChild(tr);
@@ -226,7 +309,69 @@ CM.loadCountries = async function () {
 };
 CM.countryName = (iso3) => (iso3 && CM.countryNames[iso3] ? CM.countryNames[iso3].name : iso3 || "");
 
-/** Mineral picker in the header: go to a mineral's page. */
+/** Edit distance (Levenshtein), for did-you-mean; small strings only. */
+CM.distance = function (a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+};
+
+/** The catalogue entry a text names exactly (name, id or symbol, any case), or null. */
+CM.findMineral = function (text, minerals) {
+  const t = String(text || "").trim().toLowerCase().replace(/[\s_]+/g, "-");
+  if (!t) return null;
+  return (minerals || []).find((m) => m.commodity_id === t || m.name.toLowerCase().replace(/[\s_]+/g, "-") === t || (m.symbol && m.symbol.toLowerCase() === t)) || null;
+};
+
+/** Minerals whose name, id or symbol is close to a text: prefix, substring or a few typos. */
+CM.suggest = function (text, minerals, n = 3) {
+  const t = String(text || "").trim().toLowerCase().replace(/[\s_-]+/g, " ");
+  if (!t) return [];
+  const scored = [];
+  for (const m of minerals || []) {
+    const names = [m.name.toLowerCase(), m.commodity_id.replace(/-/g, " ")];
+    let best = Infinity;
+    for (const name of names) {
+      if (name.startsWith(t) || t.startsWith(name)) best = Math.min(best, 0.5);
+      else if (name.includes(t) && t.length >= 3) best = Math.min(best, 1);
+      const d = CM.distance(t, name.slice(0, Math.max(t.length, Math.min(name.length, t.length + 2))));
+      best = Math.min(best, d);
+    }
+    if (m.symbol && m.symbol.toLowerCase() === t) best = 0;
+    const limit = Math.max(1, Math.min(3, Math.floor(t.length / 3)));
+    if (best <= limit) scored.push([best, m.name.length, m]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return scored.slice(0, n).map((s) => s[2]);
+};
+
+/** "Did you mean" links for a text, into a container; returns how many were offered. */
+CM.didYouMean = function (container, text, minerals, opts = {}) {
+  const hits = CM.suggest(text, minerals, opts.n || 3);
+  CM.clear(container);
+  if (!hits.length) {
+    if (opts.none) container.appendChild(CM.el("p", { text: opts.none }));
+    return 0;
+  }
+  const p = CM.el("p", { class: "did-you-mean", "data-testid": "did-you-mean" }, [opts.lead || "Did you mean "]);
+  hits.forEach((m, i) => {
+    if (i) p.appendChild(document.createTextNode(i === hits.length - 1 ? " or " : ", "));
+    p.appendChild(CM.el("a", { href: "/minerals/" + encodeURIComponent(m.commodity_id), text: m.name }));
+  });
+  p.appendChild(document.createTextNode("?"));
+  container.appendChild(p);
+  return hits.length;
+};
+
+/** Mineral picker in the header: go to a mineral's page, or offer the closest names. */
 CM.initNav = async function () {
   const page = document.body.dataset.page;
   for (const a of document.querySelectorAll("nav.main a")) {
@@ -236,12 +381,26 @@ CM.initNav = async function () {
   if (!form) return;
   const input = form.querySelector("input");
   const list = document.getElementById("mineral-options");
-  form.addEventListener("submit", (e) => {
+  const hint = document.getElementById("mineral-hint");
+  form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const v = input.value.trim();
     if (!v) return;
-    const match = CM.minerals && CM.minerals.find((m) => m.name.toLowerCase() === v.toLowerCase() || m.commodity_id === v);
-    window.location.href = "/minerals/" + encodeURIComponent(match ? match.commodity_id : v);
+    const minerals = await CM.loadMinerals().catch(() => []);
+    const match = CM.findMineral(v, minerals);
+    if (match) {
+      window.location.href = "/minerals/" + encodeURIComponent(match.commodity_id);
+      return;
+    }
+    // no close name in the catalogue: the server knows more spellings (aliases) and answers
+    // an unknown one with the not-found page
+    if (!hint || !CM.suggest(v, minerals).length) {
+      window.location.href = "/minerals/" + encodeURIComponent(v);
+      return;
+    }
+    hint.hidden = false;
+    CM.didYouMean(hint, v, minerals, { lead: `No mineral is called “${v}”. Did you mean ` });
+    hint.querySelector("a").focus();
   });
   try {
     for (const m of await CM.loadMinerals()) list.appendChild(CM.el("option", { value: m.name }));

@@ -1,282 +1,488 @@
-/* critmin dashboard: hand-written SVG charts (bars, dumbbells, scatter, lines, map, timeline).
+/* critmin dashboard: chart functions on Apache ECharts (vendored, static/vendor/echarts).
  *
- * Each chart takes plain rows, draws into a container, labels its axes with units, and
- * shows a tooltip on hover. A value the publisher did not give as a number (withheld,
- * bounded, not available) draws no bar: its qualifier is written where the bar would be.
+ * Every chart is a <figure> with
+ *   - an accessible name saying what it shows (aria-label on the drawing, set by ECharts' aria),
+ *   - a caption with its unit and source,
+ *   - a table alternative with the same numbers (a <details> under the drawing),
+ * and is drawn as SVG at the page's own pixel size, so its text is as large as the page's
+ * (12 px; never scaled down with the drawing as a viewBox would).
+ *
+ * Values keep their qualifier: a published bound (">95", "<1,000") is drawn as a range from
+ * the bound to the end of the axis, never as a point; withheld or missing draws nothing and
+ * says so in words. Functions: bars, lines, stackedShares, scatter, dumbbell, sankey,
+ * worldMap, timeline, groupedBars (the scenario builder's).
  */
 "use strict";
 
 (function () {
   const CM = window.CM;
-  const NS = "http://www.w3.org/2000/svg";
-  const PALETTE = ["#1f5f8b", "#d9822b", "#3a8f5c", "#a23b72", "#6c5b7b", "#8f7a3a", "#3d7ea6", "#c2523c"];
+  const PALETTE = ["#1f5f8b", "#c45f12", "#2e7d4f", "#a23b72", "#6c5b7b", "#7a6a22", "#3d7ea6", "#b3261e"];
+  const INK = "#24313d";
+  const MUTED = "#4a5663";
+  const GRID = "#e3e8ed";
+  const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+  const SIZE = 12; // every chart text; the tests check nothing renders under 11 px
 
-  function svg(tag, attrs = {}, children = []) {
-    const n = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) n.setAttribute(k, v);
-    for (const c of [].concat(children)) {
-      if (c === null || c === undefined) continue;
-      n.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    }
-    return n;
-  }
-  function title(text) {
-    return svg("title", {}, [text]);
-  }
-
-  let tip = null;
-  function tooltip(node, text) {
-    node.appendChild(title(text));
-    node.addEventListener("mousemove", (e) => {
-      if (!tip) {
-        tip = CM.el("div", { class: "tooltip", role: "tooltip" });
-        document.body.appendChild(tip);
-      }
-      tip.textContent = text;
-      tip.style.display = "block";
-      tip.style.left = Math.min(e.pageX + 12, window.scrollX + window.innerWidth - 260) + "px";
-      tip.style.top = e.pageY + 12 + "px";
-    });
-    node.addEventListener("mouseleave", () => {
-      if (tip) tip.style.display = "none";
-    });
-  }
-
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
-  }
-  function ticks(min, max, n = 5) {
-    const step = (max - min) / n;
-    return Array.from({ length: n + 1 }, (_, i) => min + i * step);
-  }
-  function short(v) {
-    const a = Math.abs(v);
-    if (a >= 1e9) return CM.num(v / 1e9, 1) + "B";
-    if (a >= 1e6) return CM.num(v / 1e6, 1) + "M";
-    if (a >= 1e4) return CM.num(v / 1e3, 0) + "k";
-    return CM.num(v);
-  }
-  function caption(container, opts) {
+  /** A figure in `container`: the drawing, its caption and its table alternative. */
+  function figure(container, opts) {
+    if (!opts.title) throw new Error("a chart needs a title (its accessible name)");
+    const fig = CM.el("figure", { class: "chart-figure", "data-testid": opts.testid || null });
+    const box = CM.el("div", { class: "chart-box", role: "img", "aria-label": opts.title, style: `height: ${Math.round(opts.height || 300)}px` });
+    fig.appendChild(box);
     const bits = [];
-    if (opts.unit) bits.push("Unit: " + opts.unit);
-    if (opts.source) bits.push("Source: " + opts.source);
-    if (bits.length) container.appendChild(CM.el("p", { class: "chart-caption", text: bits.join(". ") }));
-  }
-  function frame(container, width, height, label) {
-    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": label || "chart", preserveAspectRatio: "xMidYMid meet" });
-    container.appendChild(root);
-    return root;
+    if (opts.note) bits.push(opts.note);
+    if (opts.unit) bits.push("Unit: " + opts.unit + ".");
+    if (opts.source) bits.push("Source: " + opts.source + ".");
+    if (bits.length) fig.appendChild(CM.el("figcaption", { class: "chart-caption", text: bits.join(" ") }));
+    if (opts.table) {
+      const details = CM.el("details", { class: "chart-table" }, [CM.el("summary", { text: opts.tableLabel || "The numbers in this chart, as a table" })]);
+      details.appendChild(CM.table(opts.table.columns, opts.table.rows, { compact: true, caption: opts.title, testid: opts.table.testid }));
+      fig.appendChild(details);
+    }
+    container.appendChild(fig);
+    const chart = window.echarts.init(box, null, { renderer: "svg" });
+    // redraw when the box changes width (a rotated tablet, a resized window), not on the
+    // observer's first call, which only reports the size the chart was drawn at
+    let width = box.clientWidth;
+    if (window.ResizeObserver) new ResizeObserver(() => {
+      if (box.clientWidth !== width) {
+        width = box.clientWidth;
+        // an option that depends on the width (labels inside or outside bars, legend rows)
+        // is built again for the new width
+        if (fig.build) chart.setOption(fig.build(), true);
+        chart.resize();
+        if (fig.after) fig.after();
+      }
+    }).observe(box);
+    fig.chart = chart;
+    return { fig, box, chart };
   }
 
-  /** Horizontal bars, one per row; rows without a number show their display text. */
-  function hbar(container, rows, opts = {}) {
-    const value = opts.value || ((r) => r.value);
+  /** Options every chart shares: no animation, aria on, one font and size. */
+  function base(opts, extra) {
+    return Object.assign(
+      {
+        animation: false,
+        aria: { enabled: true, label: { description: opts.title } },
+        textStyle: { fontFamily: FONT, fontSize: SIZE, color: INK },
+        tooltip: { confine: true, textStyle: { fontSize: SIZE }, appendTo: "body" },
+        color: PALETTE,
+      },
+      extra
+    );
+  }
+  /** Draw an option, or an option builder (called again when the chart's width changes). */
+  function draw(f, option) {
+    if (typeof option === "function") {
+      f.fig.build = option;
+      option = option();
+    }
+    f.chart.setOption(option);
+    return f.fig;
+  }
+  const axisText = { fontSize: SIZE, color: MUTED, fontFamily: FONT };
+  function valueAxis(o = {}) {
+    return {
+      type: "value",
+      name: o.name || "",
+      nameLocation: o.top ? "end" : "middle",
+      nameGap: o.top ? 12 : o.nameGap || 30,
+      nameTextStyle: o.top ? { fontSize: SIZE, color: INK, align: "left", padding: [0, 0, 0, -40] } : { fontSize: SIZE, color: INK },
+      min: o.min,
+      max: o.max,
+      minInterval: o.minInterval,
+      axisLabel: { ...axisText, formatter: o.format || CM.short, hideOverlap: true },
+      splitLine: { lineStyle: { color: GRID } },
+    };
+  }
+  const yearFormat = (v) => (Number.isInteger(v) ? String(v) : "");
+  const legend = (o = {}) => ({ type: "plain", top: 0, left: o.left || "left", textStyle: { fontSize: SIZE, color: INK }, itemWidth: 14, itemHeight: 10, itemGap: 12 });
+  /** Rows a wrapped legend of these names takes in a box `width` px wide. */
+  function legendRows(names, width) {
+    let rows = 1, x = 0;
+    for (const n of names) {
+      const w = 14 + 5 + textWidth(n) + 12;
+      if (x + w > width - 10 && x > 0) {
+        rows += 1;
+        x = 0;
+      }
+      x += w;
+    }
+    return rows;
+  }
+  const isNum = (v) => v !== null && v !== undefined && !Number.isNaN(v);
+  let measureCtx = null;
+  /** Width in px of a text at the charts' size. */
+  function textWidth(text) {
+    measureCtx ||= document.createElement("canvas").getContext("2d");
+    measureCtx.font = `${SIZE}px ${FONT}`;
+    return measureCtx.measureText(String(text)).width;
+  }
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+  /**
+   * Horizontal bars, one per row, with qualifiers: a number is a bar from 0, a bound a lighter
+   * range bar (from the bound to the axis end), withheld or missing no bar and its word.
+   * opts: title, cell(r) -> {value, qualifier, low, high, raw}, label(r), text(r), max,
+   * unit, axisName, format, color(r), href(r), tooltip(r), table, testid.
+   */
+  function bars(container, rows, opts) {
     const label = opts.label || ((r) => r.label);
-    const text = opts.text || ((r) => (value(r) === null || value(r) === undefined ? r.display || "n/a" : CM.num(value(r))));
-    const width = opts.width || 640;
-    const barH = opts.barHeight || 22;
-    const left = opts.left || 150;
-    const right = 90;
-    const top = 8;
-    const height = top + rows.length * (barH + 6) + 28;
-    const nums = rows.map(value).filter((v) => v !== null && v !== undefined && !Number.isNaN(v));
-    const max = opts.max !== undefined ? opts.max : niceMax(Math.max(0, ...nums));
-    const x = (v) => left + ((width - left - right) * Math.max(0, v)) / max;
-    const root = frame(container, width, height, opts.title);
-    for (const t of ticks(0, max, 4)) {
-      root.appendChild(svg("line", { x1: x(t), x2: x(t), y1: top, y2: height - 24, class: "grid" }));
-      root.appendChild(svg("text", { x: x(t), y: height - 8, class: "axis", "text-anchor": "middle" }, [opts.tickFormat ? opts.tickFormat(t) : short(t)]));
-    }
-    rows.forEach((r, i) => {
-      const y = top + i * (barH + 6);
-      const v = value(r);
-      const g = svg("g", { class: "bar-row", "data-label": label(r) });
-      g.appendChild(svg("text", { x: left - 6, y: y + barH / 2 + 4, class: "label", "text-anchor": "end" }, [String(label(r)).slice(0, 24)]));
-      if (v !== null && v !== undefined && !Number.isNaN(v)) {
-        g.appendChild(svg("rect", { x: left, y, width: Math.max(1, x(v) - left), height: barH, rx: 2, fill: opts.color ? opts.color(r, i) : PALETTE[0] }));
-        g.appendChild(svg("text", { x: x(v) + 4, y: y + barH / 2 + 4, class: "value" }, [text(r)]));
-      } else {
-        g.appendChild(svg("text", { x: left + 4, y: y + barH / 2 + 4, class: "value missing" }, [text(r)]));
-      }
-      tooltip(g, opts.tooltip ? opts.tooltip(r) : `${label(r)}: ${text(r)}${opts.unit ? " " + opts.unit : ""}`);
-      root.appendChild(g);
+    const cell = opts.cell || ((r) => ({ value: r.value, qualifier: isNum(r.value) ? "exact" : "missing" }));
+    const text = opts.text || ((r) => CM.qualified(cell(r)));
+    const nums = rows.map((r) => CM.interval(cell(r))).filter(Boolean).flat().filter(isNum);
+    const max = opts.max !== undefined ? opts.max : undefined;
+    const ceiling = max !== undefined ? max : Math.max(0, ...nums) || 1;
+    const items = rows.map((r) => {
+      const c = cell(r);
+      const iv = CM.interval(c, 0, ceiling);
+      const point = iv && iv[0] === iv[1];
+      return { r, iv, point, c };
     });
-    if (opts.axisLabel) root.appendChild(svg("text", { x: width - right, y: height - 8, class: "axis-label", "text-anchor": "end" }, [opts.axisLabel]));
-    caption(container, opts);
-    return root;
-  }
-
-  /** Vertical grouped bars: categories on x, one bar per series (e.g. base and scenario). */
-  function groupedBars(container, categories, series, opts = {}) {
-    const width = opts.width || 640;
-    const height = opts.height || 260;
-    const left = 64, right = 12, top = 24, bottom = 40;
-    const all = series.flatMap((s) => s.values).filter((v) => v !== null && v !== undefined && !Number.isNaN(v));
-    const lo = Math.min(0, ...all);
-    const hi = niceMax(Math.max(0, ...all));
-    const min = lo < 0 ? -niceMax(-lo) : 0;
-    const y = (v) => top + ((height - top - bottom) * (hi - v)) / (hi - min || 1);
-    const band = (width - left - right) / Math.max(1, categories.length);
-    const bw = Math.min(36, (band * 0.8) / series.length);
-    const root = frame(container, width, height, opts.title);
-    for (const t of ticks(min, hi, 4)) {
-      root.appendChild(svg("line", { x1: left, x2: width - right, y1: y(t), y2: y(t), class: t === 0 ? "zero" : "grid" }));
-      root.appendChild(svg("text", { x: left - 6, y: y(t) + 4, class: "axis", "text-anchor": "end" }, [short(t)]));
-    }
-    categories.forEach((c, i) => {
-      const cx = left + band * i + band / 2;
-      root.appendChild(svg("text", { x: cx, y: height - bottom + 16, class: "label", "text-anchor": "middle" }, [String(c)]));
-      series.forEach((s, j) => {
-        const v = s.values[i];
-        if (v === null || v === undefined || Number.isNaN(v)) return;
-        const x0 = cx - (bw * series.length) / 2 + j * bw;
-        const rect = svg("rect", { x: x0, y: Math.min(y(v), y(0)), width: bw - 2, height: Math.max(1, Math.abs(y(v) - y(0))), fill: s.color || PALETTE[j % PALETTE.length] });
-        tooltip(rect, `${c}, ${s.name}: ${CM.num(v)}${opts.unit ? " " + opts.unit : ""}`);
-        root.appendChild(rect);
-      });
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 44 + rows.length * 26,
+      table: opts.table || {
+        columns: [
+          { key: "label", label: opts.labelName || "Name", header: true },
+          { key: "text", label: opts.valueName || "Value", num: true, sortValue: (x) => x.sort },
+        ],
+        rows: items.map((x) => ({ label: label(x.r), text: text(x.r), sort: x.iv ? x.iv[0] : null })),
+      },
     });
-    legend(root, series.map((s, j) => ({ name: s.name, color: s.color || PALETTE[j % PALETTE.length] })), left, 14);
-    if (opts.axisLabel) root.appendChild(svg("text", { x: 4, y: 12, class: "axis-label" }, [opts.axisLabel]));
-    caption(container, opts);
-    return root;
-  }
-
-  function legend(root, items, x, y) {
-    let cx = x;
-    for (const it of items) {
-      root.appendChild(svg("rect", { x: cx, y: y - 9, width: 10, height: 10, fill: it.color }));
-      const t = svg("text", { x: cx + 14, y, class: "legend" }, [it.name]);
-      root.appendChild(t);
-      cx += 24 + it.name.length * 6.5;
-    }
-  }
-
-  /** Dumbbell: two values per row on a 0..max scale (mine vs processing HHI). */
-  function dumbbell(container, rows, opts = {}) {
-    const width = opts.width || 640;
-    const rowH = 20;
-    const left = 160, right = 24, top = 28;
-    const height = top + rows.length * rowH + 30;
-    const max = opts.max || 1;
-    const x = (v) => left + ((width - left - right) * v) / max;
-    const root = frame(container, width, height, opts.title);
-    for (const t of ticks(0, max, 5)) {
-      root.appendChild(svg("line", { x1: x(t), x2: x(t), y1: top - 6, y2: height - 24, class: "grid" }));
-      root.appendChild(svg("text", { x: x(t), y: height - 8, class: "axis", "text-anchor": "middle" }, [opts.tickFormat ? opts.tickFormat(t) : CM.num(t, 1)]));
-    }
-    const colors = [PALETTE[0], PALETTE[1]];
-    legend(root, [{ name: opts.aName || "a", color: colors[0] }, { name: opts.bName || "b", color: colors[1] }], left, 14);
-    rows.forEach((r, i) => {
-      const y = top + i * rowH + rowH / 2;
-      const a = opts.a(r), b = opts.b(r);
-      const g = svg("g", { class: "dumbbell-row" });
-      g.appendChild(svg("text", { x: left - 6, y: y + 4, class: "label", "text-anchor": "end" }, [(s => s.length > 24 ? s.slice(0, 23) + "…" : s)(String(opts.label(r)))]));
-      if (a !== null && b !== null && a !== undefined && b !== undefined) g.appendChild(svg("line", { x1: x(a), x2: x(b), y1: y, y2: y, class: "connector" }));
-      if (a !== null && a !== undefined) g.appendChild(svg("circle", { cx: x(a), cy: y, r: 5, fill: colors[0] }));
-      if (b !== null && b !== undefined) g.appendChild(svg("circle", { cx: x(b), cy: y, r: 5, fill: colors[1] }));
-      if (opts.href) {
-        const link = svg("a", { href: opts.href(r) }, [g]);
-        tooltip(link, opts.tooltip(r));
-        root.appendChild(link);
-      } else {
-        tooltip(g, opts.tooltip(r));
-        root.appendChild(g);
-      }
+    const color = (x) => (opts.color ? opts.color(x.r) : PALETTE[0]);
+    // a long bar carries its label inside (white on the bar); the others outside, and the
+    // right margin is as wide as the longest outside label, so no label is cut off
+    const labelW = Math.min(opts.labelWidth || 140, Math.max(...rows.map((r) => textWidth(String(label(r))))) + 12);
+    const allOut = Math.max(30, ...items.map((x) => textWidth(text(x.r))));
+    draw(f, () => {
+      const cw = f.box.clientWidth || 600;
+      const plotW = Math.max(60, cw - labelW - allOut - 20);
+      const inside = (x) => x.point && textWidth(text(x.r)) + 10 < (x.iv[1] / ceiling) * plotW;
+      const right = Math.min(cw * 0.6, 14 + Math.max(30, ...items.filter((x) => !inside(x)).map((x) => textWidth(text(x.r)))));
+      return base(opts, {
+      grid: { left: 8, right, top: 8, bottom: opts.axisName ? 40 : 24, containLabel: true },
+      xAxis: valueAxis({ name: opts.axisName, max, format: opts.format }),
+      yAxis: {
+        type: "category", inverse: true, data: rows.map(label),
+        axisLabel: { ...axisText, color: INK, width: opts.labelWidth || 140, overflow: "truncate", interval: 0 },
+        axisTick: { show: false },
+      },
+      tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(opts.tooltip ? opts.tooltip(items[p.dataIndex].r) : `${label(items[p.dataIndex].r)}: ${text(items[p.dataIndex].r)}`) },
+      series: [
+        {
+          type: "bar", stack: "v", silent: true, barMaxWidth: 18, itemStyle: { color: "transparent" },
+          data: items.map((x) => (x.iv && !x.point ? x.iv[0] : 0)),
+        },
+        {
+          type: "bar", stack: "v", barMaxWidth: 18, cursor: opts.href ? "pointer" : "default",
+          data: items.map((x) => ({
+            value: x.iv ? (x.point ? x.iv[0] : x.iv[1] - x.iv[0]) : 0,
+            itemStyle: x.point ? { color: color(x) } : { color: "#b9cfe0", borderColor: color(x), borderType: "dashed", borderWidth: 1 },
+            label: inside(x) ? { position: "insideRight", color: "#fff" } : undefined,
+          })),
+          label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => text(items[p.dataIndex].r) },
+        },
+      ],
     });
-    caption(container, opts);
-    return root;
+    });
+    if (opts.href) f.chart.on("click", (p) => p.seriesIndex === 1 && (window.location.href = opts.href(items[p.dataIndex].r)));
+    return f.fig;
   }
 
-  /** Scatter with optional quadrant lines; points are links when opts.href is given. */
-  function scatter(container, points, opts = {}) {
-    const width = opts.width || 640, height = opts.height || 420;
-    const left = 56, right = 20, top = 16, bottom = 46;
-    const [x0, x1] = opts.xDomain || [0, niceMax(Math.max(...points.map(opts.x)))];
-    const [y0, y1] = opts.yDomain || [0, niceMax(Math.max(...points.map(opts.y)))];
-    const sx = (v) => left + ((width - left - right) * (v - x0)) / (x1 - x0 || 1);
-    const sy = (v) => top + ((height - top - bottom) * (y1 - v)) / (y1 - y0 || 1);
-    const root = frame(container, width, height, opts.title);
-    for (const t of ticks(x0, x1, 5)) {
-      root.appendChild(svg("line", { x1: sx(t), x2: sx(t), y1: top, y2: height - bottom, class: "grid" }));
-      root.appendChild(svg("text", { x: sx(t), y: height - bottom + 16, class: "axis", "text-anchor": "middle" }, [opts.xTick ? opts.xTick(t) : CM.num(t)]));
-    }
-    for (const t of ticks(y0, y1, 5)) {
-      root.appendChild(svg("line", { x1: left, x2: width - right, y1: sy(t), y2: sy(t), class: "grid" }));
-      root.appendChild(svg("text", { x: left - 6, y: sy(t) + 4, class: "axis", "text-anchor": "end" }, [opts.yTick ? opts.yTick(t) : CM.num(t)]));
-    }
-    if (opts.xSplit !== undefined) root.appendChild(svg("line", { x1: sx(opts.xSplit), x2: sx(opts.xSplit), y1: top, y2: height - bottom, class: "split" }));
-    if (opts.ySplit !== undefined) root.appendChild(svg("line", { x1: left, x2: width - right, y1: sy(opts.ySplit), y2: sy(opts.ySplit), class: "split" }));
-    root.appendChild(svg("text", { x: (left + width - right) / 2, y: height - 8, class: "axis-label", "text-anchor": "middle" }, [opts.xLabel || ""]));
-    root.appendChild(svg("text", { x: 12, y: (top + height - bottom) / 2, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 12 ${(top + height - bottom) / 2})` }, [opts.yLabel || ""]));
-    for (const p of points) {
-      const cx = sx(opts.x(p)), cy = sy(opts.y(p));
-      const g = svg("g", { class: "point", "data-id": opts.id ? opts.id(p) : null });
-      if (opts.xLow && opts.xHigh && opts.xLow(p) !== opts.xHigh(p)) g.appendChild(svg("line", { x1: sx(opts.xLow(p)), x2: sx(opts.xHigh(p)), y1: cy, y2: cy, class: "connector" }));
-      g.appendChild(svg("circle", { cx, cy, r: opts.r ? opts.r(p) : 6, fill: opts.color ? opts.color(p) : PALETTE[0], "fill-opacity": 0.8 }));
-      if (opts.label) g.appendChild(svg("text", { x: cx + 8, y: cy + 4, class: "point-label" }, [opts.label(p)]));
-      const node = opts.href ? svg("a", { href: opts.href(p) }, [g]) : g;
-      tooltip(node, opts.tooltip ? opts.tooltip(p) : "");
-      root.appendChild(node);
-    }
-    caption(container, opts);
-    return root;
+  /** A range glyph series (a bound drawn from the bound to the axis end) for lines(). */
+  function rangeSeries(name, color, data, withLabels) {
+    return {
+      type: "custom", name, data, z: 3,
+      encode: { x: 0, y: [1, 2], tooltip: [1, 2] },
+      renderItem: (params, api) => {
+        const x = api.value(0), lo = api.value(1), hi = api.value(2);
+        const a = api.coord([x, lo]), b = api.coord([x, hi]);
+        const w = 10;
+        return {
+          type: "group",
+          children: [
+            { type: "rect", shape: { x: a[0] - w / 2, y: Math.min(a[1], b[1]), width: w, height: Math.max(3, Math.abs(a[1] - b[1])) }, style: { fill: color, opacity: 0.3, stroke: color, lineWidth: 1.5, lineDash: [3, 2] } },
+            { type: "line", shape: { x1: a[0] - w, y1: a[1], x2: a[0] + w, y2: a[1] }, style: { stroke: color, lineWidth: 2 } },
+            ...(withLabels ? [{ type: "text", x: a[0], y: a[1] + 6, style: { text: String(api.value(3)).replace(/^(more than|less than|between [^ ]+) /, "$1\n"), fill: INK, fontSize: SIZE, fontFamily: FONT, align: "center", verticalAlign: "top", lineHeight: SIZE + 2 } }] : []),
+          ],
+        };
+      },
+    };
   }
 
-  /** Lines over years: series [{name, points:[{x, y, label?}]}]; gaps where y is null. */
-  function line(container, series, opts = {}) {
-    const width = opts.width || 640, height = opts.height || 260;
-    const left = 64, right = 16, top = 26, bottom = 36;
-    const xs = series.flatMap((s) => s.points.map((p) => p.x));
-    const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((v) => v !== null && v !== undefined);
-    const x0 = Math.min(...xs), x1 = Math.max(...xs);
-    const y1 = opts.yMax || niceMax(Math.max(0, ...ys));
-    const sx = (v) => left + ((width - left - right) * (v - x0)) / (x1 - x0 || 1);
-    const sy = (v) => top + ((height - top - bottom) * (y1 - v)) / (y1 || 1);
-    const root = frame(container, width, height, opts.title);
-    for (const t of ticks(0, y1, 4)) {
-      root.appendChild(svg("line", { x1: left, x2: width - right, y1: sy(t), y2: sy(t), class: "grid" }));
-      root.appendChild(svg("text", { x: left - 6, y: sy(t) + 4, class: "axis", "text-anchor": "end" }, [short(t)]));
-    }
-    const xTicks = [...new Set(xs.map((x) => Math.floor(x)))].sort((a, b) => a - b);
-    const every = Math.ceil(xTicks.length / 12);
-    for (const x of xTicks.filter((_, i) => i % every === 0 || i === xTicks.length - 1)) root.appendChild(svg("text", { x: sx(x), y: height - bottom + 16, class: "axis", "text-anchor": "middle" }, [String(x)]));
+  /**
+   * Lines over years with gaps: series [{name, points: [{x, y, low, high, text}]}]. A point
+   * with y null and a low or high is a published bound, drawn as a range glyph (the label
+   * says "more than 95%"); a point with neither is a gap.
+   * opts: title, unit, axisName, yMin, yMax, format, xFormat, xMin, xMax, dense, tableX.
+   */
+  function lines(container, series, opts) {
+    const tableRows = [];
+    for (const s of series) for (const p of s.points) tableRows.push({ series: s.name, x: p.x, xt: opts.xFormat ? opts.xFormat(p.x) : String(p.x), text: p.text ?? CM.num(p.y), sort: isNum(p.y) ? p.y : p.low ?? p.high ?? null });
+    const many = series.length > 1;
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 300,
+      table: opts.table || {
+        columns: [
+          ...(many ? [{ key: "series", label: opts.seriesName || "Series" }] : []),
+          { key: "xt", label: opts.xName || "Year", sortValue: (r) => r.x },
+          { key: "text", label: opts.valueName || "Value", num: true, sortValue: (r) => r.sort },
+        ],
+        rows: tableRows,
+      },
+    });
+    const out = [];
+    const ceiling = opts.yMax;
+    const floor = opts.yMin ?? 0;
     series.forEach((s, j) => {
       const color = s.color || PALETTE[j % PALETTE.length];
-      let d = "";
-      let pen = false;
-      for (const p of s.points.slice().sort((a, b) => a.x - b.x)) {
-        if (p.y === null || p.y === undefined) {
-          pen = false;
-          continue;
-        }
-        d += `${pen ? "L" : "M"}${sx(p.x)},${sy(p.y)}`;
-        pen = true;
-      }
-      root.appendChild(svg("path", { d, fill: "none", stroke: color, "stroke-width": opts.thin ? 1.2 : 2 }));
-      const many = s.points.length > 80;
-      for (const p of s.points) {
-        if (p.y === null || p.y === undefined) continue;
-        if (many && !opts.markers) {
-          // dense series: invisible hover targets instead of markers
-          const c = svg("circle", { cx: sx(p.x), cy: sy(p.y), r: 3, fill: "transparent" });
-          tooltip(c, `${s.name}, ${opts.xFormat ? opts.xFormat(p.x) : p.x}: ${p.label || CM.num(p.y)}`);
-          root.appendChild(c);
-          continue;
-        }
-        const c = svg("circle", { cx: sx(p.x), cy: sy(p.y), r: 3.5, fill: color });
-        tooltip(c, `${s.name}, ${p.x}: ${p.label || CM.num(p.y)}${opts.unit ? " " + opts.unit : ""}`);
-        root.appendChild(c);
+      const pts = s.points.slice().sort((a, b) => a.x - b.x);
+      const dense = opts.dense || pts.length > 80;
+      out.push({
+        type: "line", name: s.name, connectNulls: false, showSymbol: !dense, symbolSize: 6,
+        lineStyle: { width: dense ? 1.5 : 2, color }, itemStyle: { color },
+        data: pts.map((p) => [p.x, isNum(p.y) ? p.y : null, p.text ?? ""]),
+        tooltip: { formatter: (p) => esc(`${s.name}, ${opts.xFormat ? opts.xFormat(p.value[0]) : p.value[0]}: ${p.value[2] || CM.num(p.value[1])}`) },
+      });
+      const ranges = pts.filter((p) => !isNum(p.y) && (isNum(p.low) || isNum(p.high)));
+      if (ranges.length) {
+        const rs = rangeSeries(s.name, color, ranges.map((p) => [p.x, isNum(p.low) ? p.low : floor, isNum(p.high) ? p.high : ceiling, p.text ?? ""]), opts.rangeLabels);
+        rs.tooltip = { formatter: (p) => esc(`${s.name}, ${p.value[0]}: ${p.value[3]}`) };
+        out.push(rs);
       }
     });
-    legend(root, series.slice(0, 6).map((s, j) => ({ name: s.name, color: s.color || PALETTE[j % PALETTE.length] })), left, 14);
-    caption(container, opts);
-    return root;
+    const xs = series.flatMap((s) => s.points.map((p) => p.x));
+    return draw(f, () => base(opts, {
+      legend: { ...legend(), top: undefined, bottom: 0, show: series.length > 1 || !!opts.legend, data: series.map((s) => s.name) },
+      grid: { left: 8, right: 24, top: opts.axisName ? 36 : 16, bottom: series.length > 1 || opts.legend ? 14 + 30 * legendRows(series.map((s) => s.name), f.box.clientWidth || 600) : 8, containLabel: true },
+      xAxis: { type: "value", min: opts.xMin ?? Math.min(...xs), max: opts.xMax ?? Math.max(...xs), minInterval: 1, axisLabel: { ...axisText, formatter: opts.xAxisFormat || yearFormat, hideOverlap: true }, splitLine: { show: false } },
+      yAxis: valueAxis({ name: opts.axisName, min: opts.yMin, max: opts.yMax, format: opts.format, top: true }),
+      tooltip: { ...base(opts).tooltip, trigger: "item" },
+      series: out,
+    }));
   }
 
-  // --- world map (Natural Earth projection of world-atlas TopoJSON) -------------------------
+  /**
+   * Shares over years, stacked: series [{name, values: [share or null per year]}] with
+   * exact shares (0-1); the top of the stack is the listed partners' combined share.
+   */
+  function stackedShares(container, years, series, opts) {
+    const rows = [];
+    series.forEach((s) => s.values.forEach((v, i) => rows.push({ series: s.name, year: years[i], text: isNum(v) ? CM.pct(v) : "no data", sort: v })));
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 320,
+      table: { columns: [{ key: "series", label: opts.seriesName || "Exporter" }, { key: "year", label: "Year", num: true }, { key: "text", label: "Share", num: true, sortValue: (r) => r.sort }], rows },
+    });
+    return draw(f, () => base(opts, {
+      legend: { ...legend(), top: undefined, bottom: 0 },
+      grid: { left: 8, right: 24, top: 36, bottom: 14 + 30 * legendRows(series.map((s) => s.name), f.box.clientWidth || 600), containLabel: true },
+      xAxis: { type: "category", boundaryGap: false, data: years.map(String), axisLabel: { ...axisText, hideOverlap: true } },
+      yAxis: valueAxis({ min: 0, max: 1, format: (v) => CM.pct(v, 0), name: opts.axisName, top: true }),
+      tooltip: { ...base(opts).tooltip, trigger: "axis", valueFormatter: (v) => (isNum(v) ? CM.pct(v) : "no data") },
+      series: series.map((s, j) => ({
+        type: "line", name: s.name, stack: "shares", connectNulls: false, showSymbol: false,
+        areaStyle: { opacity: 0.75 }, lineStyle: { width: 1 }, color: s.color || PALETTE[j % PALETTE.length],
+        data: s.values.map((v) => (isNum(v) ? v : null)),
+      })),
+    }));
+  }
+
+  /**
+   * Scatter with quadrant lines and labels that never overlap (placeLabels). Points with x_low/x_high draw their range; labels are placed by placeLabels.
+   * opts: x(p), y(p), xLow(p), xHigh(p), label(p), name(p), color(p), href(p), tooltip(p),
+   * xDomain, yDomain, xSplit, ySplit, xLabel, yLabel, xFormat, yFormat.
+   */
+  function scatter(container, points, opts) {
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 460,
+      table: opts.table,
+    });
+    const ranges = points.filter((p) => opts.xLow && isNum(opts.xLow(p)) && isNum(opts.xHigh(p)) && opts.xLow(p) !== opts.xHigh(p));
+    // points at the same place (the rare earths share one reliance and one HHI) carry one
+    // label naming them all, so labels never pile up on each other
+    const at = {};
+    points.forEach((p, i) => (at[`${CM.num(opts.x(p), 3)}|${CM.num(opts.y(p), 3)}`] ||= []).push(i));
+    const labelOf = points.map(() => null);
+    for (const idx of Object.values(at)) {
+      const names = idx.map((i) => opts.label(points[i]));
+      labelOf[idx[0]] = names.length <= 3 ? names.join(", ") : `${names.slice(0, 2).join(", ")} +${names.length - 2}`;
+    }
+    const split = [];
+    if (opts.xSplit !== undefined) split.push({ xAxis: opts.xSplit });
+    if (opts.ySplit !== undefined) split.push({ yAxis: opts.ySplit });
+    const option = base(opts, {
+      grid: { left: 8, right: 28, top: 36, bottom: opts.xLabel ? 36 : 8, containLabel: true },
+      xAxis: { ...valueAxis({ name: opts.xLabel, min: opts.xDomain && opts.xDomain[0], max: opts.xDomain && opts.xDomain[1], format: opts.xFormat }) },
+      yAxis: (() => { const y = valueAxis({ name: opts.yLabel, min: opts.yDomain && opts.yDomain[0], max: opts.yDomain && opts.yDomain[1], format: opts.yFormat, top: true }); y.axisLabel.showMinLabel = false; return y; })(),
+      tooltip: { ...base(opts).tooltip, trigger: "item" },
+      series: [
+        {
+          type: "custom", name: "range", silent: true, z: 1,
+          data: ranges.map((p) => [opts.xLow(p), opts.xHigh(p), opts.y(p)]),
+          encode: { x: [0, 1], y: 2 },
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), api.value(2)]);
+            return { type: "line", shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] }, style: { stroke: "#8a97a3", lineWidth: 2 } };
+          },
+        },
+        {
+          type: "scatter", name: opts.title, symbolSize: 11, z: 2, cursor: opts.href ? "pointer" : "default",
+          // a point near the right edge carries its label on its left, inside the drawing
+          data: points.map((p, i) => ({ value: [opts.x(p), opts.y(p)], label: { show: !!labelOf[i], position: opts.xDomain && opts.x(p) > opts.xDomain[0] + 0.85 * (opts.xDomain[1] - opts.xDomain[0]) ? "left" : "right" }, itemStyle: { color: opts.color ? opts.color(p) : PALETTE[0], opacity: 0.9, borderColor: "#fff", borderWidth: 1 } })),
+          label: { show: true, position: "right", fontSize: SIZE, color: INK, formatter: (p) => labelOf[p.dataIndex] || "" },
+
+          tooltip: { formatter: (p) => {
+            const same = at[`${CM.num(opts.x(points[p.dataIndex]), 3)}|${CM.num(opts.y(points[p.dataIndex]), 3)}`];
+            return same.map((i) => esc(opts.tooltip ? opts.tooltip(points[i]) : opts.label(points[i]))).join("<br>");
+          } },
+          markLine: split.length ? { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: "#b3261e", type: "dashed" }, data: split } : undefined,
+        },
+      ],
+    });
+    draw(f, option);
+    placeLabels(f, option, points, opts, labelOf);
+    f.fig.after = () => placeLabels(f, option, points, opts, labelOf);
+    if (opts.href) f.chart.on("click", (p) => p.seriesType === "scatter" && (window.location.href = opts.href(points[p.dataIndex])));
+    return f.fig;
+  }
+
+
+  /**
+   * Place each point's label where it overlaps no other label and stays inside the plot:
+   * right of the point, else left, above, below, then a little higher or lower; a label
+   * that fits nowhere is left out of the drawing (the tooltip and the table have it).
+   */
+  function placeLabels(f, option, points, opts, labelOf) {
+    const chart = f.chart;
+    const px = (v) => chart.convertToPixel({ seriesIndex: 1 }, v);
+    const [x0, x1] = opts.xDomain || [0, 1], [y0, y1] = opts.yDomain || [0, 1];
+    const a = px([x0, y0]), b = px([x1, y1]);
+    if (!a || !b) return;
+    const rect = { l: Math.min(a[0], b[0]), r: Math.max(a[0], b[0]) + 24, t: Math.min(a[1], b[1]) - 2, b: Math.max(a[1], b[1]) };
+    const H = SIZE + 3, gap = 7;
+    const placed = [];
+    const free = (box) => box.l >= rect.l && box.r <= rect.r && box.t >= rect.t && box.b <= rect.b &&
+      placed.every((o) => box.r <= o.l || box.l >= o.r || box.b <= o.t || box.t >= o.b);
+    const order = points.map((p, i) => i).filter((i) => labelOf[i]).sort((i, j) => opts.y(points[j]) - opts.y(points[i]) || opts.x(points[j]) - opts.x(points[i]));
+    const where = {};
+    for (const i of order) {
+      const [cx, cy] = px([opts.x(points[i]), opts.y(points[i])]);
+      const w = textWidth(labelOf[i]) + 2;
+      const spots = [[cx + gap, cy - H / 2], [cx - gap - w, cy - H / 2], [cx - w / 2, cy - gap - H], [cx - w / 2, cy + gap],
+        [cx + gap, cy - H / 2 - H], [cx + gap, cy + H / 2], [cx - gap - w, cy - H / 2 - H], [cx - gap - w, cy + H / 2],
+        [cx + gap, cy - H / 2 - 2 * H], [cx + gap, cy + H / 2 + H], [cx - gap - w, cy - H / 2 - 2 * H], [cx - gap - w, cy + H / 2 + H]];
+      for (const [l, t] of spots) {
+        const box = { l, r: l + w, t, b: t + H };
+        if (free(box)) {
+          placed.push(box);
+          where[i] = [l - (cx - 5.5), t + H / 2 - (cy - 5.5)];
+          break;
+        }
+      }
+    }
+    const s = option.series[1];
+    s.data = s.data.map((d, i) => ({ ...d, label: where[i] ? { show: true, position: where[i], align: "left", verticalAlign: "middle" } : { show: false } }));
+    s.labelLayout = undefined;
+    chart.setOption({ series: [{}, { data: s.data, labelLayout: null }] });
+  }
+
+  /** Dumbbell: two values per row on one scale (mine and processing HHI), joined by a line. */
+  function dumbbell(container, rows, opts) {
+    const label = opts.label;
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 60 + rows.length * 24,
+      table: opts.table || {
+        columns: [
+          { key: "name", label: opts.labelName || "Name", header: true },
+          { key: "a", label: opts.aName, num: true, format: (v) => CM.num(v, 2) },
+          { key: "b", label: opts.bName, num: true, format: (v) => CM.num(v, 2) },
+        ],
+        rows: rows.map((r) => ({ name: label(r), a: opts.a(r), b: opts.b(r) })),
+      },
+    });
+    const names = rows.map(label);
+    const option = base(opts, {
+      legend: { ...legend(), data: [opts.aName, opts.bName] },
+      grid: { left: 8, right: 24, top: 12 + 30 * legendRows([opts.aName, opts.bName], f.box.clientWidth || 600), bottom: opts.axisName ? 40 : 24, containLabel: true },
+      xAxis: valueAxis({ min: 0, max: opts.max || 1, name: opts.axisName, format: opts.format || ((v) => CM.num(v, 1)) }),
+      yAxis: { type: "category", inverse: true, data: names, axisLabel: { ...axisText, color: INK, width: 140, overflow: "truncate", interval: 0 }, axisTick: { show: false } },
+      tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(opts.tooltip ? opts.tooltip(rows[p.dataIndex]) : names[p.dataIndex]) },
+      series: [
+        {
+          type: "custom", name: "connector", silent: true, z: 1,
+          data: rows.map((r, i) => [opts.a(r), opts.b(r), i]).filter((d) => isNum(d[0]) && isNum(d[1])),
+          encode: { x: [0, 1], y: 2 },
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), api.value(2)]);
+            return { type: "line", shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] }, style: { stroke: "#9aa7b3", lineWidth: 2 } };
+          },
+        },
+        { type: "scatter", name: opts.aName, symbolSize: 10, color: PALETTE[0], z: 2, data: rows.map((r, i) => [opts.a(r), i]) },
+        { type: "scatter", name: opts.bName, symbolSize: 10, color: PALETTE[1], z: 2, data: rows.map((r, i) => [opts.b(r), i]) },
+      ],
+    });
+    draw(f, option);
+    if (opts.href) f.chart.on("click", (p) => p.seriesType === "scatter" && (window.location.href = opts.href(rows[p.dataIndex])));
+    return f.fig;
+  }
+
+  /**
+   * Flows from the left column (exporters) to the right column (importers).
+   * links: [{from, to, value}] with from/to keys; opts.names {key: label}, opts.format(v).
+   */
+  function sankey(container, links, opts) {
+    opts = { minLabelShare: 0.02, ...opts };
+    const fmt = opts.format || CM.short;
+    const fromNames = opts.fromNames || opts.names || {};
+    const toNames = opts.toNames || opts.names || {};
+    const from = [...new Set(links.map((l) => l.from))];
+    const to = [...new Set(links.map((l) => l.to))];
+    const nodeId = (side, k) => `${side}:${k}`;
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || Math.max(320, 28 * Math.max(from.length, to.length)),
+      table: opts.table || {
+        columns: [
+          { key: "from", label: opts.fromName || "Exporter" },
+          { key: "to", label: opts.toName || "Importer" },
+          { key: "value", label: opts.valueName || "Amount", num: true, format: (v) => CM.num(v, 0) },
+        ],
+        rows: links.map((l) => ({ from: fromNames[l.from] || l.from, to: toNames[l.to] || l.to, value: l.value })),
+      },
+    });
+    const label = (id) => {
+      const k = id.slice(2);
+      return (id[0] === "x" ? fromNames[k] : toNames[k]) || k;
+    };
+    // a node too thin for a 12 px label gets none (its name is in the tooltip and the table)
+    const total = links.reduce((a, l) => a + l.value, 0) || 1;
+    const sum = (side, k) => links.reduce((a, l) => a + (l[side] === k ? l.value : 0), 0);
+    const big = (side, k) => sum(side, k) / total >= opts.minLabelShare;
+    return draw(f, () => base(opts, {
+      tooltip: {
+        ...base(opts).tooltip, trigger: "item",
+        formatter: (p) => esc(p.dataType === "edge" ? `${label(p.data.source)} → ${label(p.data.target)}: ${fmt(p.data.value)}${opts.unit ? " " + opts.unit : ""}` : `${label(p.name)}: ${fmt(p.value)}${opts.unit ? " " + opts.unit : ""}`),
+      },
+      series: [{
+        type: "sankey", left: 8, right: 8, top: 8, bottom: 8, nodeGap: 6, nodeWidth: 14, layoutIterations: 0,
+        emphasis: { focus: "adjacency" },
+        lineStyle: { color: "gradient", opacity: 0.45, curveness: 0.5 },
+        label: { fontSize: SIZE, color: INK, formatter: (p) => label(p.name) },
+        data: [
+          ...from.map((k, i) => ({ name: nodeId("x", k), depth: 0, itemStyle: { color: PALETTE[i % PALETTE.length] }, label: { position: "right", show: big("from", k) } })),
+          ...to.map((k) => ({ name: nodeId("m", k), depth: 1, itemStyle: { color: "#8a97a3" }, label: { position: "left", show: big("to", k) } })),
+        ],
+        links: links.map((l) => ({ source: nodeId("x", l.from), target: nodeId("m", l.to), value: l.value })),
+      }],
+    }));
+  }
+
+  // --- world map: Natural Earth 1:110m countries (world-atlas) on the Natural Earth projection -----
   let topoPromise = null;
   function loadTopology() {
     if (!topoPromise) topoPromise = fetch("/static/vendor/world-atlas/countries-110m.json").then((r) => r.json());
@@ -290,108 +496,104 @@
     const y = p * (1.007226 + p2 * (0.015085 + p4 * (-0.044475 + 0.028874 * p2 - 0.005916 * p4)));
     return [x, y];
   }
-  function ringPath(ring, sx, sy) {
-    let d = "";
-    let prevLon = null;
-    for (const [lon, lat] of ring) {
-      const [x, y] = naturalEarth(lon, lat);
-      // a jump across the antimeridian starts a new sub-path instead of a line across the map
-      const jump = prevLon !== null && Math.abs(lon - prevLon) > 180;
-      d += `${d === "" || jump ? "M" : "L"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
-      prevLon = lon;
+  let mapReady = null;
+  async function registerWorld() {
+    if (!mapReady) {
+      mapReady = Promise.all([loadTopology(), CM.loadCountries()]).then(([topo]) => {
+        const byNumeric = {};
+        for (const [iso3, c] of Object.entries(CM.countryNames)) if (c.iso_numeric) byNumeric[c.iso_numeric] = iso3;
+        const fc = window.topojson.feature(topo, topo.objects.countries);
+        // Antarctica: no production data, and it takes a third of the drawing
+        fc.features = fc.features.filter((ft) => ft.id !== "010" && ft.geometry);
+        for (const ft of fc.features) ft.properties = { name: byNumeric[ft.id] || `n${ft.id}`, label: (ft.properties && ft.properties.name) || "" };
+        window.echarts.registerMap("world-110m", fc);
+        return fc;
+      });
     }
-    return d + "Z";
+    return mapReady;
   }
-
-  /**
-   * Choropleth: values {ISO3: number}; countries keyed by ISO numeric via CM.countryNames.
-   * opts: {legendTitle, unit, source, format(v), max, onClick(iso3)}
-   */
-  async function worldMap(container, values, opts = {}) {
-    const [topo] = await Promise.all([loadTopology(), CM.loadCountries()]);
-    const byNumeric = {};
-    for (const [iso3, c] of Object.entries(CM.countryNames)) if (c.iso_numeric) byNumeric[c.iso_numeric] = iso3;
-    const features = window.topojson.feature(topo, topo.objects.countries).features;
-    const width = 960, height = 440;
-    const sx = (x) => width / 2 + x * 170;
-    const sy = (y) => 250 - y * 170;
-    const nums = Object.values(values).filter((v) => v !== null && v !== undefined);
+  /** Choropleth: values {ISO3: number}; opts: title, legendTitle, format(v), max, unit, source. */
+  async function worldMap(container, values, opts) {
+    const fc = await registerWorld();
+    const fmt = opts.format || ((v) => CM.num(v));
+    const nums = Object.values(values).filter(isNum);
     const max = opts.max || Math.max(1e-9, ...nums);
-    const color = (v) => {
-      if (v === null || v === undefined) return "#e8ecef";
-      const t = Math.min(1, v / max);
-      const a = [230, 240, 247], b = [18, 70, 120];
-      return `rgb(${a.map((c, i) => Math.round(c + (b[i] - c) * Math.sqrt(t))).join(",")})`;
-    };
-    const root = frame(container, width, height, opts.title || "world map");
-    root.classList.add("map");
-    for (const f of features) {
-      if (f.id === "010") continue; // Antarctica: no production data, and it distorts the projection
-      const iso3 = byNumeric[f.id];
-      const geom = f.geometry;
-      if (!geom) continue;
-      const polys = geom.type === "Polygon" ? [geom.coordinates] : geom.coordinates;
-      let d = "";
-      for (const poly of polys) for (const ring of poly) d += ringPath(ring, sx, sy);
-      const v = iso3 ? values[iso3] : undefined;
-      const path = svg("path", { d, fill: color(v), class: "country", "data-iso3": iso3 || "", "data-value": v === undefined ? "" : v });
-      const name = (iso3 && CM.countryName(iso3)) || (f.properties && f.properties.name) || "";
-      tooltip(path, `${name}: ${v === undefined || v === null ? "no data" : opts.format ? opts.format(v) : CM.num(v)}`);
-      if (opts.onClick && iso3) path.addEventListener("click", () => opts.onClick(iso3));
-      root.appendChild(path);
-    }
-    // legend: a gradient bar with min and max
-    const lg = svg("g", { transform: `translate(20, ${height - 40})` });
-    const grad = svg("linearGradient", { id: "mapgrad" + (opts.id || "") }, [
-      svg("stop", { offset: "0%", "stop-color": color(0) }),
-      svg("stop", { offset: "100%", "stop-color": color(max) }),
-    ]);
-    root.appendChild(svg("defs", {}, [grad]));
-    lg.appendChild(svg("rect", { x: 0, y: 0, width: 160, height: 10, fill: `url(#mapgrad${opts.id || ""})` }));
-    lg.appendChild(svg("text", { x: 0, y: 24, class: "axis" }, [opts.format ? opts.format(0) : "0"]));
-    lg.appendChild(svg("text", { x: 160, y: 24, class: "axis", "text-anchor": "end" }, [opts.format ? opts.format(max) : CM.num(max)]));
-    lg.appendChild(svg("text", { x: 0, y: -6, class: "legend" }, [opts.legendTitle || ""]));
-    root.appendChild(lg);
-    caption(container, opts);
-    return root;
-  }
-
-  /** Timeline of dated items with today's marker; passed items grey, the next one highlighted. */
-  function timeline(container, data, opts = {}) {
-    const items = data.items;
-    const width = opts.width || 960, height = 150;
-    const left = 30, right = 30;
-    const dates = items.map((i) => new Date(i.date + "T00:00:00Z").getTime());
-    const today = new Date(data.today + "T00:00:00Z").getTime();
-    const t0 = Math.min(...dates, today) - 20 * 864e5, t1 = Math.max(...dates, today) + 20 * 864e5;
-    const x = (t) => left + ((width - left - right) * (t - t0)) / (t1 - t0);
-    const root = frame(container, width, height, "timeline");
-    const axisY = 80;
-    root.appendChild(svg("line", { x1: left, x2: width - right, y1: axisY, y2: axisY, class: "timeline-axis" }));
-    const start = new Date(t0);
-    for (let y = start.getUTCFullYear(), m = start.getUTCMonth() + 1; ; m++) {
-      if (m > 11) { m = 0; y++; }
-      const t = Date.UTC(y, m, 1);
-      if (t > t1) break;
-      if (m % 3 === 0) {
-        root.appendChild(svg("line", { x1: x(t), x2: x(t), y1: axisY - 4, y2: axisY + 4, class: "grid" }));
-        root.appendChild(svg("text", { x: x(t), y: axisY + 18, class: "axis", "text-anchor": "middle" }, [`${["Jan", "Apr", "Jul", "Oct"][m / 3]} ${y}`]));
-      }
-    }
-    root.appendChild(svg("line", { x1: x(today), x2: x(today), y1: 20, y2: height - 20, class: "today" }));
-    root.appendChild(svg("text", { x: x(today), y: 14, class: "today-label", "text-anchor": "middle" }, ["today " + data.today]));
-    items.forEach((it, i) => {
-      const cx = x(dates[i]);
-      const up = i % 2 === 0;
-      const g = svg("g", { class: `event ${it.status}${it.is_next ? " next" : ""}`, "data-date": it.date });
-      g.appendChild(svg("line", { x1: cx, x2: cx, y1: axisY, y2: up ? axisY - 22 : axisY + 30, class: "stem" }));
-      g.appendChild(svg("circle", { cx, cy: axisY, r: it.is_next ? 7 : 5 }));
-      g.appendChild(svg("text", { x: cx, y: up ? axisY - 26 : axisY + 42, class: "event-label", "text-anchor": "middle" }, [it.precision === "month" ? it.date.slice(0, 7) : it.date.slice(2)]));
-      tooltip(g, `${it.date}${it.precision === "month" ? " (month)" : ""}: ${it.title}. ${it.detail}`);
-      root.appendChild(g);
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 420,
+      table: {
+        columns: [{ key: "name", label: "Country", header: true }, { key: "value", label: opts.legendTitle || "Value", num: true, format: (v) => fmt(v) }],
+        rows: Object.entries(values).filter(([, v]) => isNum(v)).map(([k, v]) => ({ iso3: k, name: CM.countryName(k), value: v })).sort((a, b) => b.value - a.value),
+        testid: opts.tableTestid,
+      },
     });
-    return root;
+    const data = fc.features.map((ft) => ({ name: ft.properties.name, value: isNum(values[ft.properties.name]) ? values[ft.properties.name] : null }));
+    return draw(f, () => base(opts, {
+      tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(`${CM.countryName(p.name) || p.name}: ${isNum(p.value) ? fmt(p.value) : "no data"}`) },
+      visualMap: {
+        min: 0, max, left: 8, bottom: 8, calculable: false, orient: "horizontal", itemWidth: 12, itemHeight: 120,
+        text: [fmt(max), fmt(0)], textStyle: { fontSize: SIZE, color: INK },
+        inRange: { color: ["#e6f0f7", "#7fa6c4", "#124678"] }, outOfRange: { color: "#e8ecef" },
+      },
+      series: [{
+        type: "map", map: "world-110m", roam: false, left: 8, right: 8, top: 8, bottom: 48,
+        projection: {
+          project: (pt) => { const [x, y] = naturalEarth(pt[0], pt[1]); return [x * 100, -y * 100]; },
+          unproject: (pt) => [pt[0] / 100 / 0.8707 * 180 / Math.PI, -pt[1] / 100 * 180 / Math.PI],
+        },
+        itemStyle: { areaColor: "#e8ecef", borderColor: "#fff", borderWidth: 0.5 },
+        emphasis: { label: { show: false }, itemStyle: { areaColor: "#f0b36b" } },
+        select: { disabled: true },
+        data,
+      }],
+    }));
   }
 
-  CM.charts = { loadTopology, hbar, groupedBars, dumbbell, scatter, line, worldMap, timeline, PALETTE };
+  /** Dated items on a time axis, today marked; passed items grey, the next one orange. */
+  function timeline(container, data, opts) {
+    const items = data.items;
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 200,
+      table: {
+        columns: [{ key: "date", label: "Date" }, { key: "title", label: "What" }, { key: "status", label: "Status" }],
+        rows: items.map((it) => ({ date: it.date, title: it.title, status: it.is_next ? "next" : it.status })),
+      },
+    });
+    const color = (it) => (it.is_next ? "#c45f12" : it.status === "passed" ? "#8a97a3" : PALETTE[0]);
+    return draw(f, () => base(opts, {
+      grid: { left: 24, right: 24, top: 24, bottom: 28 },
+      xAxis: { type: "time", axisLabel: { ...axisText, hideOverlap: true }, splitLine: { show: false } },
+      yAxis: { type: "value", show: false, min: -2, max: 2 },
+      tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(`${items[p.dataIndex].date}: ${items[p.dataIndex].title}`) },
+      series: [{
+        type: "scatter",
+        data: items.map((it, i) => ({ value: [it.date, i % 2 ? -0.8 : 0.8], symbolSize: it.is_next ? 16 : 11, itemStyle: { color: color(it) } })),
+        label: { show: true, position: "top", fontSize: SIZE, color: INK, formatter: (p) => (items[p.dataIndex].precision === "month" ? items[p.dataIndex].date.slice(0, 7) : items[p.dataIndex].date.slice(2)) },
+        labelLayout: { hideOverlap: true },
+        markLine: { silent: true, symbol: "none", lineStyle: { color: "#b3261e", type: "dashed", width: 2 }, label: { formatter: "today " + data.today, fontSize: SIZE, color: "#b3261e" }, data: [{ xAxis: data.today }] },
+      }],
+    }));
+  }
+
+  /** Vertical grouped bars: categories on x, one bar per series (the scenario builder's). */
+  function groupedBars(container, categories, series, opts = {}) {
+    const rows = [];
+    categories.forEach((c, i) => series.forEach((s) => rows.push({ category: String(c), series: s.name, value: s.values[i] })));
+    const title = opts.title || `${series.map((s) => s.name).join(" and ")} by ${opts.categoryName || "region"}${opts.unit ? " (" + opts.unit + ")" : ""}`;
+    const f = figure(container, {
+      ...opts, title, height: opts.height || 280,
+      table: { columns: [{ key: "category", label: opts.categoryName || "Region" }, { key: "series", label: "Series" }, { key: "value", label: opts.unit || "Value", num: true, format: (v) => CM.num(v) }], rows },
+    });
+    return draw(f, () => base({ ...opts, title }, {
+      legend: { ...legend(), data: series.map((s) => s.name) },
+      grid: { left: 8, right: 16, top: 12 + 30 * legendRows(series.map((s) => s.name), f.box.clientWidth || 600), bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: categories.map(String), axisLabel: { ...axisText, color: INK, interval: 0, hideOverlap: true } },
+      yAxis: valueAxis({}),
+      tooltip: { ...base(opts).tooltip, trigger: "axis", valueFormatter: (v) => `${CM.num(v)}${opts.unit ? " " + opts.unit : ""}` },
+      series: series.map((s, j) => ({ type: "bar", name: s.name, barMaxWidth: 36, color: s.color || PALETTE[j % PALETTE.length], data: s.values.map((v) => (isNum(v) ? v : null)) })),
+    }));
+  }
+
+  CM.charts = { bars, lines, stackedShares, scatter, dumbbell, sankey, worldMap, timeline, groupedBars, loadTopology, PALETTE };
 })();

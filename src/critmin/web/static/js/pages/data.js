@@ -31,7 +31,7 @@
             { key: "rows", label: "Rows", num: true, format: (v) => CM.num(v, 0) },
           ],
           res.items,
-          { testid: "sources-table", compact: true }
+          { testid: "sources-table", compact: true, caption: "Sources in the snapshot" }
         )
       );
     });
@@ -49,17 +49,17 @@
             { key: "description", label: "Description" },
           ],
           rows,
-          { testid: "tables-table", compact: true }
+          { testid: "tables-table", compact: true, caption: "Tables in the snapshot" }
         )
       );
     });
     const about = CM.card("Qualifiers and licences", null, { testid: "about" });
     about.body.appendChild(
       CM.el("ul", {}, [
-        CM.el("li", { text: "W: withheld to avoid disclosing company data; NA: not available; E: net exporter; — : zero; >95, <1,000, 50–300: bounds and ranges as published. None of these is ever shown as 0." }),
-        CM.el("li", { text: "Each source's licence is in the Licence column above, as recorded in the snapshot's manifest; an 'e' after a number marks a publisher's estimate." }),
+        CM.el("li", { text: "The pages write the publishers' codes in words: W is “withheld” (to avoid disclosing company data), NA “not available”, E “net exporter”, — “zero”, >95 “more than 95%”, <1,000 “less than 1,000”, 50–300 “between 50 and 300”, and a number marked e is “(estimated)”. None of these is ever shown as 0; a bound is drawn as a range." }),
+        CM.el("li", { text: "Each source's licence is in the Licence column above, as recorded in the snapshot's manifest." }),
         CM.el("li", {}, ["Machine-readable: ", CM.el("a", { href: "/openapi.json", text: "OpenAPI schema" }), ", ", CM.el("a", { href: "/api/docs", text: "interactive API docs" }), "."]),
-        CM.el("li", { text: "Map: Natural Earth 1:110m via world-atlas (ISC); public domain data." }),
+        CM.el("li", { text: "Map: Natural Earth 1:110m via world-atlas (ISC); public domain data. Charts: Apache ECharts 6.1.0 (Apache-2.0), vendored." }),
       ])
     );
     grid.appendChild(about);

@@ -32,7 +32,11 @@
       source: "The register: Proclamation 11001 of 14 January 2026 (Section 232, processed critical minerals); MOFCOM announcements 2025 Nos. 70 and 72; your entries (critmin tracker add)",
     });
     main.appendChild(card);
-    if (data.items.length) CM.charts.timeline(card.body, data);
+    if (data.items.length) CM.charts.timeline(card.body, data, {
+      title: `Timeline of the ${data.items.length} dates on record, ${data.items[0].date} to ${data.items[data.items.length - 1].date}, with today (${data.today}) marked`,
+      testid: "timeline-chart",
+      note: "Grey: passed; orange: next; the list below has every date with what happens.",
+    });
     const list = CM.el("ul", { class: "dates" });
     for (const it of data.items) {
       list.appendChild(
@@ -78,15 +82,15 @@
             { key: "country", label: "Country", format: (v, r) => CM.countryName(v) + (r.target ? ` → ${CM.countryName(r.target)}` : "") },
             { key: "id", label: "Measure" },
             { key: "materials", label: "Materials", format: (v) => v.join("; ") },
-            { key: "minerals", label: "Minerals", format: (v) => CM.el("span", {}, v.map((id) => CM.el("a", { class: "tag", href: "/minerals/" + encodeURIComponent(id), text: id }))) },
-            { key: "type", label: "Type" },
+            { key: "minerals", label: "Minerals", format: (v) => CM.el("span", {}, v.map((id) => CM.el("a", { class: "tag", href: "/minerals/" + encodeURIComponent(id), text: CM.mineralName(id) }))) },
+            { key: "type", label: "Type", format: (v) => (v || "").replace(/_/g, " ") },
             { key: "effective", label: "Effective", format: (v, r) => v || r.announced || "–" },
             { key: "status", label: "Status today", format: (v, r) => CM.el("span", { title: r.explanation, class: r.needs_check ? "warn" : null }, [(STATUS_TEXT[v] || v) + (r.until ? ` until ${r.until}` : r.since && v !== "in_force" ? ` since ${r.since}` : "") + (r.needs_check ? " ⚠" : "")]) },
             { key: "next_date", label: "Next date", format: (v, r) => (v ? `${v} (${r.next_what})` : "–") },
-            { key: "verification", label: "Checked" },
+            { key: "verification", label: "Checked", format: (v) => (v || "").replace(/_/g, " ") },
           ],
           shown,
-          { testid: "controls-table", compact: true, sortKey: "effective", sortDir: -1, rowAttrs: (r) => ({ "data-status": r.status }) }
+          { testid: "controls-table", compact: true, sortKey: "effective", sortDir: -1, rowAttrs: (r) => ({ "data-status": r.status }), caption: "Export controls and their status today" }
         )
       );
     };
@@ -117,13 +121,13 @@
           { key: "source_url", label: "Link", format: (v) => (v ? CM.el("a", { href: v, rel: "noopener", target: "_blank", text: "source" }) : "–") },
         ],
         res.items,
-        { testid: "agreements-table", compact: true, sortKey: "country_name" }
+        { testid: "agreements-table", compact: true, sortKey: "country_name", caption: "US agreements on critical minerals by partner" }
       )
     );
   }
 
   CM.pages.tracker = async function (main) {
-    await CM.loadCountries();
+    await Promise.all([CM.loadCountries(), CM.loadMinerals().catch(() => [])]);
     const top = CM.el("div");
     const grid = CM.el("div", { class: "grid" });
     const left = CM.el("div", { style: "display: contents" });
