@@ -411,6 +411,24 @@ class ChainResult:
                              "import_hhi": np.where(np.isnan(U[:, :, f]), np.nan, (shares ** 2).sum(axis=2)).ravel()},
                             index=idx)
 
+    def welfare(self) -> pd.DataFrame:
+        """Welfare change from the baseline path by year, stage and region (:mod:`.welfare`, currency per year)."""
+        from .welfare import welfare_changes
+
+        return welfare_changes(self)
+
+    def welfare_totals(self, by: str | list[str] = "region") -> pd.DataFrame:
+        """Welfare components summed over the horizon by ``by``, undiscounted and discounted at the scenario's rate."""
+        from .welfare import discounted_totals
+
+        return discounted_totals(self.welfare(), self.batch.discount_rate, self.years[0], by)
+
+    def units(self) -> pd.DataFrame:
+        """Basis, units and conversion factors of every stage (:func:`critmin.model.chain.units.stage_units`)."""
+        from .units import stage_units
+
+        return stage_units(self.market)
+
     def headline(self) -> dict:
         """Status, reason and a few totals (what a comparison table shows)."""
         row = {"scenario": self.name, "status": self.status, "message": self.message}
