@@ -64,7 +64,7 @@ import pandas as pd
 from scipy.special import exprel
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .results import ChainResult
+    from .results import ChainBatch, ChainResult
 
 COMPONENTS = ("consumer_surplus", "producer_surplus", "new_capacity_margin", "import_revenue", "export_revenue",
               "government_outlays")
@@ -100,107 +100,168 @@ def producer_surplus_change(S: np.ndarray, m: np.ndarray, m_base: np.ndarray, et
     return np.where((S > 0) | (S_b > 0), out, np.where(np.isnan(S), np.nan, 0.0))
 
 
-def _route_revenue(result: "ChainResult", baseline: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Import-side (duty + levy, by destination) and export-side (tax + quota rent, by origin) revenue, (T, S, R)."""
-    b = result.batch
-    sol = b.baseline if baseline else b.solution
-    i = result.i if (not baseline or sol.p.shape[0] > 1) else 0
-    inst = b.inst
-    T, S, R = len(result.years), result.market.n_stages, result.market.n_regions
-    X, c, p = sol.X[i], sol.c[i], sol.p[i]
-    k = result.i if inst.tariff.shape[0] > 1 else 0
-    imp = np.zeros((T, S, R))
-    exp = np.zeros((T, S, R))
-    lam = np.zeros((T, S, R, R))
-    if not baseline and inst.n_quotas:
-        kq = result.i if inst.quota_stage.shape[0] > 1 else 0
-        for q in range(inst.n_quotas):
-            s, o = int(inst.quota_stage[kq, q]), int(inst.quota_origin[kq, q])
-            mu = sol.u[i, :, S * R + q]
-            lam[:, s, o, :] += (mu * b.base.p0[s, o])[:, None] * inst.quota_dest[kq, q][None, :]
-    for t in range(T):
-        if baseline:  # the baseline path carries the market's base wedges only
-            tar = np.stack([st.base_tariff for st in result.market.stages])
-            xt = np.stack([st.base_export_tax for st in result.market.stages])
-            tau = np.stack([st.trade_cost for st in result.market.stages])
-        else:
-            tar, xt, tau = (inst.at(name, t)[k] for name in ("tariff", "export_tax", "trade_cost"))
-        fob = p[t][:, :, None] * (1.0 + xt) + tau + lam[t]
-        v = fob * (1.0 + tar)
-        moved = X[t] > 0
-        duty = np.where(moved, tar * fob * X[t], 0.0)
-        levy = np.where(moved, np.maximum(c[t] - v, 0.0) * X[t], 0.0)
-        off = ~np.eye(R, dtype=bool)[None]
-        imp[t] = ((duty + levy) * off).sum(axis=1)
-        exp[t] = (np.where(moved, (xt * p[t][:, :, None] + lam[t]) * X[t], 0.0) * off).sum(axis=2)
-    return imp, exp
+def _members(arr: np.ndarray, n: int) -> np.ndarray:
+    """An array with a member axis of ``n`` (broadcast when shared)."""
+    return np.broadcast_to(arr, (n,) + arr.shape[1:])
 
 
-def _producer_side(result: "ChainResult") -> np.ndarray:
-    """Producer surplus change of existing producers, both groups, (T, S, R)."""
-    b = result.batch
-    base, inst = b.base, b.inst
-    T = len(result.years)
-    p, S, E, pe, lP = (result._arr(k) for k in ("p", "S", "E", "pe", "lP"))
-    pb, Sb, lPb = (result._arr(k, True) for k in ("p", "S", "lP"))
-    k = result.i if inst.floor_cap.shape[0] > 1 else 0
-    cap = np.stack([np.broadcast_to(inst.at("floor_cap", t)[k], p.shape[1:]) for t in range(T)])
+def _per_year(inst, name: str, n: int) -> np.ndarray:
+    """An instrument's per-year field as (N, T, ...)."""
+    arr = getattr(inst, name)
+    return np.broadcast_to(arr, (n, inst.n_years) + arr.shape[2:])
+
+
+def _scatter(shape: tuple[int, ...], where: np.ndarray, region: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """Sum ``amount[n, t, s, r]`` (where ``where``) into ``out[n, t, s, region[n, t, s, r]]``."""
+    out = np.zeros(shape)
+    n, t, s, _ = np.nonzero(where)
+    np.add.at(out, (n, t, s, region[where]), amount[where])
+    return out
+
+
+def _route_revenue(batch: "ChainBatch", baseline: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Import-side (duty + levy, by destination) and export-side (tax + quota rent, by origin) revenue, (N, T, S, R)."""
+    n = len(batch)
+    sol = batch.baseline if baseline else batch.solution
+    inst, base, market = batch.inst, batch.base, batch.market
+    S, R = market.n_stages, market.n_regions
+    X, c, p = _members(sol.X, n), _members(sol.c, n), _members(sol.p, n)
+    if baseline:  # the baseline path carries the market's base wedges only
+        tar = np.stack([st.base_tariff for st in market.stages])[None, None]
+        xt = np.stack([st.base_export_tax for st in market.stages])[None, None]
+        tau = np.stack([st.trade_cost for st in market.stages])[None, None]
+        lam = 0.0
+    else:
+        tar, xt, tau = (_per_year(inst, k, n) for k in ("tariff", "export_tax", "trade_cost"))
+        lam = np.zeros(X.shape)
+        K = inst.n_quotas
+        if K:
+            q_stage = _members(inst.quota_stage, n)
+            q_origin = _members(inst.quota_origin, n)
+            q_dest = _members(inst.quota_dest, n)
+            mu = sol.u[:, :, S * R:S * R + K]  # (N, T, K) scaled rents
+            rows = np.arange(n)
+            for k in range(K):
+                s_k, o_k = q_stage[:, k], q_origin[:, k]
+                rent = mu[:, :, k] * base.p0[s_k, o_k][:, None]  # (N, T)
+                lam[rows, :, s_k, o_k, :] += rent[:, :, None] * q_dest[:, k][:, None, :]
+    fob = p[..., None] * (1.0 + xt) + tau + lam
+    v = fob * (1.0 + tar)
+    moved = X > 0
+    off = ~np.eye(R, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        duty = np.where(moved & off, tar * fob * X, 0.0)
+        levy = np.where(moved & off, np.maximum(c - v, 0.0) * X, 0.0)
+        exp_side = np.where(moved & off, (xt * p[..., None] + lam) * X, 0.0)
+    return (duty + levy).sum(axis=-2), exp_side.sum(axis=-1)
+
+
+def _producer_side(batch: "ChainBatch") -> np.ndarray:
+    """Producer surplus change of existing producers, both groups, (N, T, S, R)."""
+    n = len(batch)
+    base, inst, sol, bl = batch.base, batch.inst, batch.solution, batch.baseline
+    p, S, E, pe, lP = sol.p, sol.S, sol.E, sol.pe, sol.lP
+    pb, Sb, lPb = (_members(getattr(bl, k), n) for k in ("p", "S", "lP"))
+    cap = _per_year(inst, "floor_cap", n)
     with np.errstate(invalid="ignore", divide="ignore"):
         covered = np.where(E > 0, np.minimum(E, cap) / np.where(E > 0, E, 1.0), 0.0)
         x_e = np.where(np.isfinite(pe), p + (pe - p) * covered, p)
+        share_e = np.where(S > 0, E / np.where(S > 0, S, 1.0), 0.0)
 
-    def feed_price(lp: np.ndarray) -> np.ndarray:
-        out = np.zeros_like(lp)
-        if result.market.n_stages > 1:
-            out[:, 1:] = base.P0[None, :-1] * np.exp(lp[:, :-1])
-        return base.a[None] * out
+    def feed(lp: np.ndarray) -> np.ndarray:
+        out = np.zeros(lp.shape)
+        if batch.market.n_stages > 1:
+            out[:, :, 1:] = base.P0[None, None, :-1] * np.exp(lp[:, :, :-1])
+        return base.a[None, None] * out
 
-    a_in, a_in_b = feed_price(lP), feed_price(lPb)
-    ke = result.i if inst.supply_short.shape[0] > 1 else 0
-    eta_m = (inst.supply_short[ke] * (1.0 - base.kappa))[None]
-    share_b = np.where(Sb > 0, 1.0, 0.0)  # the baseline has no contract: one group at the baseline price
-    eligible = producer_surplus_change(E, x_e - a_in, pb - a_in_b, eta_m, Sb * share_b * np.where(S > 0, E / np.where(S > 0, S, 1.0), 0.0))
-    other = producer_surplus_change(S - E, p - a_in, pb - a_in_b, eta_m, Sb * np.where(S > 0, (S - E) / np.where(S > 0, S, 1.0), 1.0))
+    a_in, a_in_b = feed(lP), feed(lPb)
+    eta_m = (_members(inst.supply_short, n) * (1.0 - base.kappa))[:, None]
+    eligible = producer_surplus_change(E, x_e - a_in, pb - a_in_b, eta_m, Sb * share_e)
+    other = producer_surplus_change(S - E, p - a_in, pb - a_in_b, eta_m, Sb * (1.0 - share_e))
     out = eligible + other
-    return np.where(base.producing[None], out, np.where(np.isnan(out), np.nan, 0.0))
+    return np.where(base.producing[None, None], out, np.where(np.isnan(out), np.nan, 0.0))
 
 
-def _project_margin(result: "ChainResult") -> np.ndarray:
-    """Operating margin of new capacity by (T, S, region of the project)."""
-    b = result.batch
-    inst, base, sol, i = b.inst, b.base, b.solution, result.i
-    T, S, R = len(result.years), result.market.n_stages, result.market.n_regions
-    out = np.zeros((T, S, R))
-    if not inst.n_projects:
-        return out
-    k = i if inst.nc_stage.shape[0] > 1 else 0
-    lP = sol.lP[i]
-    for j in range(inst.n_projects):
-        s, r = int(inst.nc_stage[k, j]), int(inst.nc_region[k, j])
-        y, nb, ye = sol.y[i, :, j], sol.nb[i, :, j], sol.ye[i, :, j]
-        kc = i if inst.nc_cap.shape[0] > 1 else 0
-        cap = np.broadcast_to(inst.nc_cap[kc, :, j], (T,))
-        contract = np.where(np.isfinite(ye) & (y > 0), (ye - nb) * np.minimum(y, cap), 0.0)
-        feed_price = base.P0[s - 1, r] * np.exp(lP[:, s - 1, r]) if s > 0 else np.zeros(T)
-        cost = (inst.nc_cost[k, j] + inst.nc_input[k, j] * feed_price) * y
-        margin = np.where(y > 0, nb * y + contract - cost, 0.0)
-        out[:, s, r] += np.where(np.isnan(y), np.nan, margin)
-    return out
+def _projects(batch: "ChainBatch") -> tuple[np.ndarray, np.ndarray]:
+    """New capacity: operating margin by (N, T, S, region of the project) and contract payments by payer region."""
+    n = len(batch)
+    inst, base, sol = batch.inst, batch.base, batch.solution
+    shape = sol.p.shape
+    margin, paid = np.zeros(shape), np.zeros(shape)
+    J = inst.n_projects
+    if not J:
+        return margin, paid
+    rows = np.arange(n)
+    st_, rg, payer = (_members(getattr(inst, k), n) for k in ("nc_stage", "nc_region", "nc_payer"))
+    cost, coef = _members(inst.nc_cost, n), _members(inst.nc_input, n)
+    cap = _members(inst.nc_cap, n)
+    for j in range(J):
+        y, nb, ye = sol.y[:, :, j], sol.nb[:, :, j], sol.ye[:, :, j]
+        s, r = st_[:, j], rg[:, j]
+        feed_price = np.where((s > 0)[:, None], base.P0[np.maximum(s - 1, 0), r][:, None]
+                              * np.exp(sol.lP[rows, :, np.maximum(s - 1, 0), r]), 0.0)
+        with np.errstate(invalid="ignore"):
+            contract = np.where(np.isfinite(ye) & (y > 0), (ye - nb) * np.minimum(y, np.broadcast_to(cap[:, :, j], y.shape)),
+                                0.0)
+            m = np.where(y > 0, nb * y + contract - (cost[:, j][:, None] + coef[:, j][:, None] * feed_price) * y, 0.0)
+        margin[rows, :, s, r] += np.where(np.isnan(y), np.nan, m)
+        has = payer[:, j] >= 0
+        paid[rows[has], :, s[has], payer[has, j]] += contract[has]
+    return margin, paid
 
 
-def _outlays(result: "ChainResult") -> np.ndarray:
-    """Government outlays by (T, S, payer region), from :meth:`ChainResult.money`."""
-    T, S, R = len(result.years), result.market.n_stages, result.market.n_regions
-    out = np.zeros((T, S, R))
-    money = result.money()
-    if money.empty:
-        return out
-    years = {y: t for t, y in enumerate(result.years)}
-    stages = {st.name: s for s, st in enumerate(result.market.stages)}
-    regions = {r: j for j, r in enumerate(result.market.regions)}
-    for row in money.itertuples(index=False):
-        out[years[row.year], stages[row.stage], regions[row.payer]] += row.amount
-    return out
+def outlays(batch: "ChainBatch") -> np.ndarray:
+    """Government outlays by (N, T, S, payer region): contracts, offtakes, purchases (:meth:`ChainResult.money`'s sum)."""
+    n = len(batch)
+    inst, base, sol = batch.inst, batch.base, batch.solution
+    p, E, off, excess = sol.p, sol.E, sol.off, sol.excess
+    P = base.P0[None, None] * np.exp(sol.lP)
+    shape = p.shape
+    F = _per_year(inst, "floor_price", n)
+    cap = _per_year(inst, "floor_cap", n)
+    payer = _per_year(inst, "floor_payer", n)
+    q = _per_year(inst, "offtake_quantity", n)
+    dest = _per_year(inst, "offtake_dest", n)
+    to_stock = _per_year(inst, "offtake_to_stock", n)
+    with np.errstate(invalid="ignore"):
+        floors = (sol.pe - p) * np.minimum(E, cap)
+        rows, years, stages = np.indices(shape[:3])
+        resale = np.where(to_stock | (dest < 0), 0.0,
+                          P[rows[..., None], years[..., None], stages[..., None], np.maximum(dest, 0)] * off)
+        offtake = F * off - resale
+    total = _scatter(shape, (F > 0) & (q <= 0), payer, floors) + _scatter(shape, (F > 0) & (q > 0), payer, offtake)
+    blr = _per_year(inst, "blr_floor", n)
+    blr_payer = _per_year(inst, "blr_payer", n)
+    active = np.isfinite(blr)
+    total += _scatter(shape, active, blr_payer, p * np.maximum(excess, 0.0))
+    total += P * _per_year(inst, "stock", n)
+    total += _projects(batch)[1]
+    return total
+
+
+def batch_welfare(batch: "ChainBatch") -> dict[str, np.ndarray]:
+    """Every component and the total for every member, (N, T, S, R); null for failed members (cached on the batch)."""
+    cached = getattr(batch, "_welfare", None)
+    if cached is not None:
+        return cached
+    if batch.solution.X is None or batch.baseline.X is None:
+        raise ValueError("welfare needs the flows: this batch was solved without them (keep_flows=False)")
+    n = len(batch)
+    inst, base, sol = batch.inst, batch.base, batch.solution
+    eps = _members(inst.demand_short, n)[:, None]
+    cs = consumer_surplus_change(sol.D, sol.lP, _members(batch.baseline.lP, n), base.P0[None, None], eps)
+    imp_s, exp_s = _route_revenue(batch, False)
+    imp_b, exp_b = _route_revenue(batch, True)
+    data = {"consumer_surplus": cs, "producer_surplus": _producer_side(batch),
+            "new_capacity_margin": _projects(batch)[0], "import_revenue": imp_s - imp_b,
+            "export_revenue": exp_s - exp_b, "government_outlays": outlays(batch)}
+    data["total"] = (data["consumer_surplus"] + data["producer_surplus"] + data["new_capacity_margin"]
+                     + data["import_revenue"] + data["export_revenue"] - data["government_outlays"])
+    failed = ~batch.converged
+    for arr in data.values():
+        arr[failed] = np.nan
+    batch._welfare = data
+    return data
 
 
 def welfare_changes(result: "ChainResult") -> pd.DataFrame:
@@ -209,27 +270,8 @@ def welfare_changes(result: "ChainResult") -> pd.DataFrame:
     Columns: :data:`COMPONENTS` and ``total`` (currency per year, the stage's currency). Failed
     members give nulls.
     """
-    T, S, R = len(result.years), result.market.n_stages, result.market.n_regions
-    if result.batch.solution.X is None:
-        raise ValueError("welfare needs the flows: this batch was solved without them (keep_flows=False)")
-    if result.failed:
-        data = {k: np.full(T * S * R, np.nan) for k in COMPONENTS + ("total",)}
-        return pd.DataFrame(data, index=result._index())
-    b = result.batch
-    i = result.i
-    inst = b.inst
-    ke = i if inst.demand_short.shape[0] > 1 else 0
-    lP_b = result._arr("lP", True)
-    cs = consumer_surplus_change(result._arr("D"), result._arr("lP"), lP_b, b.base.P0[None],
-                                 inst.demand_short[ke][None])
-    ps = _producer_side(result)
-    imp_s, exp_s = _route_revenue(result, False)
-    imp_b, exp_b = _route_revenue(result, True)
-    data = {"consumer_surplus": cs, "producer_surplus": ps, "new_capacity_margin": _project_margin(result),
-            "import_revenue": imp_s - imp_b, "export_revenue": exp_s - exp_b, "government_outlays": _outlays(result)}
-    data["total"] = (data["consumer_surplus"] + data["producer_surplus"] + data["new_capacity_margin"]
-                     + data["import_revenue"] + data["export_revenue"] - data["government_outlays"])
-    return pd.DataFrame({k: v.ravel() for k, v in data.items()}, index=result._index())
+    data = batch_welfare(result.batch)
+    return pd.DataFrame({k: v[result.i].ravel() for k, v in data.items()}, index=result._index())
 
 
 def discounted_totals(frame: pd.DataFrame, rate: float, first_year: int, by: str | list[str] = "region"
@@ -248,4 +290,5 @@ def discounted_totals(frame: pd.DataFrame, rate: float, first_year: int, by: str
     return both.groupby(level=by).sum(min_count=1).where(~both.isna().groupby(level=by).any())
 
 
-__all__ = ["COMPONENTS", "consumer_surplus_change", "discounted_totals", "producer_surplus_change", "welfare_changes"]
+__all__ = ["COMPONENTS", "batch_welfare", "consumer_surplus_change", "discounted_totals", "outlays",
+           "producer_surplus_change", "welfare_changes"]
