@@ -987,3 +987,17 @@ __all__ = [
     "reliance_class", "reliance_rank", "with_world_share", "Qualifier",
     "trade", "trade_codes", "us_import_sources_compared", "geopolrisk", "production_compared",
 ]
+
+
+def markets(list_year: int = 2025) -> pd.DataFrame:
+    """Every mineral-stage market of the chain engine with its status.
+
+    One row per (mineral, stage) of the ``list_year`` critical-mineral list plus rare earths:
+    ``status`` ``calibrated`` (with ``basis``, ``unit``, ``price_unit``, ``price``,
+    ``price_series``, ``regions``, ``flow_method``, ``bounded`` and ``sources``) or
+    ``missing`` (``missing`` says exactly what the knowledge base lacks). The markets
+    themselves: :func:`critmin.model.kb.calibrate_market`.
+    """
+    from critmin.model.kb import markets as _markets
+
+    return _markets(list_year)

@@ -329,7 +329,7 @@ def data_verify() -> None:
 # Commands of other layers live in their own modules (each exposes ``register(app, data_app)``
 # and imports nothing heavy at module level), so this file stays the knowledge-base CLI.
 _EXTENSIONS = ("critmin.cli_risk", "critmin.cli_model", "critmin.cli_live", "critmin.cli_serve", "critmin.cli_exposure",
-               "critmin.cli_tracker", "critmin.cli_montecarlo", "critmin.cli_trade")
+               "critmin.cli_tracker", "critmin.cli_montecarlo", "critmin.cli_trade", "critmin.cli_markets")
 
 
 def _register_extensions() -> None:

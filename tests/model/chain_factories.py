@@ -53,7 +53,16 @@ def generated_market(rng: np.random.Generator, *, regions: int | None = None, st
     return ChainMarket("generated", names, stage_list, base_year=2025)
 
 
-MARKET_FACTORIES = {"generated": generated_market}
+def kb_market(rng: np.random.Generator) -> ChainMarket:
+    """A knowledge-base market (critmin.model.kb), drawn among every calibrated one, at its low or high corner."""
+    from critmin.model.kb import calibrated
+
+    markets = sorted(calibrated().items())
+    (_, k) = markets[int(rng.integers(len(markets)))]
+    return k.high if rng.uniform() < 0.5 else k.low
+
+
+MARKET_FACTORIES = {"generated": generated_market, "kb": kb_market}
 
 
 TRADE_AND_SHIFTS = ("tariff", "mip", "ban", "export_tax", "stock", "shifts")

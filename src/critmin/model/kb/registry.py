@@ -1,0 +1,104 @@
+"""Every mineral-stage market and its status: calibrated (basis, unit, regions, sources) or what is missing.
+
+The universe is every mineral on the 2025 US critical-minerals list plus the rare-earth
+group (USGS and World Mining Data publish rare earths as one REO total), at the mine and
+processing stages. A market with a specification (:mod:`.specs`) is calibrated; its
+failure, if any, is reported in the calibration's own words. A market without one says
+what the knowledge base lacks: the documented reason (:data:`.specs.MISSING`) or what
+:func:`missing_reason` finds (production, price and trade, each present or not).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from critmin.errors import CritminError
+from critmin.vocab import hs6_concordance as hc
+
+from .assemble import KBMarket, calibrate_market
+from .specs import MISSING, spec_for
+from .tables import table
+
+STAGES = ("mine", "processing")
+EXTRA = ("rare-earths",)
+COLUMNS = ["mineral", "stage", "status", "basis", "unit", "price_unit", "price", "price_series", "regions",
+           "flow_method", "bounded", "sources", "missing"]
+
+
+def universe(list_year: int = 2025) -> list[tuple[str, str]]:
+    from critmin import api
+
+    minerals = list(api.minerals(list_year)["commodity_id"]) + [m for m in EXTRA]
+    return [(m, s) for m in dict.fromkeys(minerals) for s in STAGES]
+
+
+def missing_reason(mineral: str, stage: str) -> str:
+    """What the knowledge base lacks for a market without a specification, in words."""
+    if (mineral, stage) in MISSING:
+        return MISSING[(mineral, stage)]
+    parts = []
+    p = table("production")
+    usgs = p[(p["commodity_id"] == mineral) & (p["stage"] == stage) & (p["measure"] == "production")]
+    w = table("wmd_production")
+    wmd = w[(w["commodity_id"] == mineral) & (w["stage"] == stage)]
+    e = table("eu_crm_supply_shares")
+    eu = e[(e["commodity_id"] == mineral) & (e["scope"] == "global") &
+           (e["stage"] == ("extraction" if stage == "mine" else "processing"))]
+    if usgs.empty and wmd.empty:
+        parts.append("no production by country at this stage (USGS MCS, World Mining Data)"
+                     + (" beyond EU CRM 2023 shares without a world tonnage" if not eu.empty else ""))
+    s = table("salient")
+    price = s[(s["commodity_id"] == mineral) & (s["statistic"] == "price")]
+    if price.empty:
+        parts.append("no price series in the knowledge base")
+    codes = hc.codes_for(mineral, stage)
+    if not codes:
+        parts.append("no HS1992 code of the stage in the concordance (no bilateral trade)")
+    if not parts:
+        have = []
+        if not usgs.empty:
+            have.append(f"USGS production {sorted(usgs['series_label'].dropna().unique())[:3]}")
+        if not wmd.empty:
+            have.append(f"World Mining Data {sorted(wmd['sheet'].unique())} ({wmd['content_basis'].iloc[0]})")
+        have.append(f"prices {sorted(price['detail'].unique())[:3]}")
+        have.append(f"HS {codes}")
+        parts.append("no specification pairs production, price and trade on one content basis (the stage of a "
+                     "by-product, or a price of another product or basis); found: " + "; ".join(have))
+    return "; ".join(parts)
+
+
+@lru_cache(maxsize=4)
+def _calibrate_all(list_year: int) -> tuple[tuple[str, str, KBMarket | None, str | None], ...]:
+    out = []
+    for mineral, stage in universe(list_year):
+        if spec_for(mineral, stage) is None:
+            out.append((mineral, stage, None, missing_reason(mineral, stage)))
+            continue
+        try:
+            out.append((mineral, stage, calibrate_market(mineral, stage), None))
+        except (CritminError, ValueError) as exc:
+            out.append((mineral, stage, None, str(exc)))
+    return tuple(out)
+
+
+def calibrated(list_year: int = 2025) -> dict[tuple[str, str], KBMarket]:
+    """Every market that calibrates, by (mineral, stage)."""
+    return {(m, s): k for m, s, k, _ in _calibrate_all(list_year) if k is not None}
+
+
+def markets(list_year: int = 2025) -> pd.DataFrame:
+    """One row per mineral-stage market: status, basis, unit, price, regions, sources, or what is missing."""
+    rows = []
+    for mineral, stage, k, reason in _calibrate_all(list_year):
+        if k is None:
+            rows.append({"mineral": mineral, "stage": stage, "status": "missing", "missing": reason})
+            continue
+        s = k.summary()
+        rows.append({"mineral": mineral, "stage": stage, "status": "calibrated", "basis": s["basis"],
+                     "unit": s["unit"], "price_unit": s["price_unit"], "price": s["price"],
+                     "price_series": s["price_series"], "regions": ", ".join(s["regions"]),
+                     "flow_method": s["flow_method"], "bounded": s["bounded"], "sources": ", ".join(s["sources"]),
+                     "missing": ""})
+    return pd.DataFrame(rows, columns=COLUMNS)
