@@ -39,7 +39,7 @@ def test_montecarlo_json_and_table(tmp_path):
             "--run-dir", str(tmp_path / "run"))
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["headline"]["market"] == "preset:china-bans-gallium-to-us"
+    assert d["headline"]["market"] in ("chain:ref:gallium", "chain:kb:gallium:processing")  # the chain engine first
     assert d["run"]["scenario_years"] == 600 and d["run"]["draws"] == 300
     assert {row["event"] for row in d["by_event"]} >= {"CHN-gallium-ban-us", "none"}
     assert (tmp_path / "run" / "manifest.json").is_file()

@@ -221,7 +221,10 @@ def test_a_failed_member_is_null_with_a_reason_and_counted(ree):
         {"exporter": o, "importers": ["USA"], "stage": "processing", "kind": "ban"} for o in ["CHN", "AUS", "ROW"]]})],
         ONE_YEAR)
     summary = batch.summary()
-    assert summary.attrs == {"failed": 1, "members": 2}
+    assert summary.attrs["outcome"] == {"members": 2, "converged": 1, "failed": 1, "by_status": {"infeasible": 1}}
+    assert summary.attrs["failure_note"] == ("1 of 2 members did not solve (no supplier: infeasible); their figures "
+                                             "are null")
+    assert summary.loc["no supplier", "message"].startswith("2026: USA has no permitted supplier")
     assert summary.loc["fine", "status"] == "converged"
     bad = batch[1]
     assert bad.status == "infeasible" and bad.message == "2026: USA has no permitted supplier of processing left " \

@@ -25,11 +25,23 @@ def test_the_lithium_market_is_calibrated_on_each_stratum():
     assert any("5.32" in n for n in built.notes)  # the carbonate price converted to lithium content
 
 
+def _kb_chain(cid: str, stage: str) -> bool:
+    """Whether the knowledge-base chain calibration (critmin.model.kb) is installed and calibrates this market."""
+    return stage in markets._kb_chain_stages(cid)
+
+
 def test_default_markets():
-    assert markets.default_market("gallium").key == "preset:china-bans-gallium-to-us"
-    assert markets.default_market("Co").key == "preset:allied-capacity"
-    assert markets.default_market("rare earths").key == "scratch:rare_earths"
-    assert markets.default_market("lithium").key == "kb:lithium:mine"
+    # the chain engine first (issue 13 on issue 10's engine): a knowledge-base chain market where the calibration
+    # gives one, else a shipped chain market of a processed form, else the static engine's choices as before
+    assert markets.default_market("gallium").key == ("chain:kb:gallium:processing" if _kb_chain("gallium", "processing")
+                                                     else "chain:ref:gallium")
+    assert markets.default_market("rare earths").key == "chain:ref:ndpr_oxide"  # no KB market of separated oxide
+    if _kb_chain("cobalt", "processing"):
+        assert markets.default_market("Co").key == "chain:kb:cobalt:processing"
+    else:
+        assert markets.default_market("Co").key == "preset:allied-capacity"
+    if not _kb_chain("lithium", "processing"):
+        assert markets.default_market("lithium").key == "kb:lithium:mine"
     with pytest.raises(markets.MarketChoiceError):
         markets.default_market("unobtainium")
     with pytest.raises(markets.MarketChoiceError, match="unknown market key"):

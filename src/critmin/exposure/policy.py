@@ -17,9 +17,12 @@ Duty channel
     additional duty rate.
 
 The price changes come in a tidy table, :data:`PRICE_CHANGE_COLUMNS`, so any engine can feed
-it: :func:`engine_price_changes` wraps today's single-market engine
-(:func:`critmin.model.simulate`); the multi-stage engine will return the same columns for
-every (mineral, stage, year) it solves.
+it: :func:`engine_price_changes` takes a scenario of either engine. A chain-engine scenario
+(``engine: chain``, :func:`chain_price_changes`) gives one row per mineral and year of its
+horizon, at the chain's most processed stage (what a company buys), with the range across the
+market's calibrated variants (``change_pct_low``/``change_pct_high``: the min and max of the
+price change over a knowledge-base market's low and high corners, null when a corner did not
+solve); a static (Armington) scenario gives its one-year change for each of ``years``.
 """
 
 from __future__ import annotations
@@ -55,18 +58,27 @@ class ScenarioEffects:
 
 
 def engine_price_changes(scenario, *, years=(2026,), region: str = "USA") -> ScenarioEffects:
-    """Price changes and tariffs of one scenario from the current engine (:mod:`critmin.model`).
+    """Price changes and tariffs of one scenario, of either engine (:mod:`critmin.model`).
 
-    The engine solves one market (one mineral, one stage) for one year; the change of the
-    ``region``'s consumer price from the scenario's base point is applied to each of
-    ``years`` (the engine has no dynamics: a user assumption, stated). A scenario that does
-    not solve gives nulls and the engine's message, never zeros.
+    A chain-engine scenario goes to :func:`chain_price_changes` (its own horizon, every year,
+    with ranges). A static (Armington) scenario solves one market (one mineral, one stage) for
+    one year; the change of the ``region``'s consumer price from the scenario's base point is
+    applied to each of ``years`` (that engine has no dynamics: a user assumption, stated). A
+    scenario that does not solve gives nulls and the engine's message, never zeros.
     """
     from critmin.model import simulate
-    from critmin.model.simulation import as_scenario
+    from critmin.model.chain.scenario_file import ChainScenario
+    from critmin.model.scenario import Scenario, load_scenario, parse_scenario
     from critmin.vocab import commodities as vc
 
-    sc = as_scenario(scenario)
+    if isinstance(scenario, (Scenario, ChainScenario)):
+        sc = scenario
+    elif isinstance(scenario, dict):
+        sc = parse_scenario(scenario, engines=("armington", "chain"))
+    else:
+        sc = load_scenario(scenario)
+    if isinstance(sc, ChainScenario):
+        return chain_price_changes(sc, region=region)
     result = simulate(sc)
     market = result.market
     try:
@@ -114,6 +126,101 @@ def engine_price_changes(scenario, *, years=(2026,), region: str = "USA") -> Sce
         assumptions.append(f"market unit {market.unit!r} has no conversion to tonnes: no price-channel cost")
     return ScenarioEffects(sc.name, pd.DataFrame(rows, columns=PRICE_CHANGE_COLUMNS),
                            pd.DataFrame(tariffs, columns=TARIFF_COLUMNS), assumptions,
+                           pd.DataFrame(origin_rows, columns=ORIGIN_PRICE_COLUMNS))
+
+
+def _commodity(mineral: str) -> str:
+    from critmin.vocab import commodities as vc
+
+    try:
+        return vc.lookup(str(mineral).split("(")[0].strip()).commodity_id
+    except Exception:  # a label outside the vocabulary stays as written (it then matches no bill line)
+        return str(mineral)
+
+
+def chain_price_changes(scenario, *, region: str = "USA", result=None) -> ScenarioEffects:
+    """Price changes, tariffs and delivered prices of a chain-engine scenario for ``region``.
+
+    One row per mineral and year of the scenario's horizon, at each chain's last (most
+    processed) stage: the ``region``'s baseline price of a tonne used that year in USD per
+    tonne (converted from the stage's price unit, :mod:`critmin.model.chain.units`) and the
+    change of the scenario's price from the baseline path, low and high across the market's
+    calibrated variants. ``tariffs`` lists the scenario's duties on imports into ``region`` in
+    each year they are in force; ``origin_prices`` the delivered price by origin in the first
+    year (first variant). ``result`` is an already solved :class:`critmin.model.chain.ScenarioResult`.
+    """
+    from critmin.model.chain import simulate_scenario
+    from critmin.model.chain.units import UnitError, convert_price, split_price_unit
+
+    r = result if result is not None else simulate_scenario(scenario)
+    sc = r.scenario
+    years = list(r.years)
+    rows, tariff_rows, origin_rows = [], [], []
+    assumptions = [f"engine: chain, scenario {sc.name} ({r.status}); horizon {years[0]}-{years[-1]}, every year "
+                   f"reported (the scenario's own years)",
+                   "the price change of each chain's most processed stage applies to the mineral contained in the "
+                   "company's purchases: full pass-through per tonne of contained mineral",
+                   "low and high are the min and max across the market's calibrated variants (one when nothing is "
+                   "bounded)"]
+    for mineral, variants in r.runs.items():
+        first = next(iter(variants.values()))
+        market = first.market
+        st = market.stages[-1]
+        commodity = _commodity(mineral)
+        try:
+            currency, _ = split_price_unit(st.price_unit)
+            per_t = float(convert_price(1.0, st.price_unit, f"{currency}/t")) if currency == "USD" else None
+        except UnitError:
+            per_t = None
+        if per_t is None:
+            assumptions.append(f"{mineral}: prices in {st.price_unit}, not USD per mass unit: no price-channel cost")
+        if region not in market.regions:
+            assumptions.append(f"{mineral}: {region} is not a region of the market: no price change")
+        changes, bases, failures = [], [], []
+        for variant, res in variants.items():
+            if res.failed or region not in market.regions:
+                failures.append(f"{variant}: {res.status} {res.message}".strip())
+                changes.append(None)
+                continue
+            frame = res.prices().xs((st.name, region), level=("stage", "region"))
+            changes.append(frame["use_price_change_pct"])
+            bases.append(frame["use_price_baseline"])
+        for year in years:
+            ok = all(c is not None for c in changes) and region in market.regions
+            values = [float(c.loc[year]) for c in changes] if ok else []
+            base = float(np.mean([b.loc[year] for b in bases])) * per_t if ok and per_t else None
+            rows.append({"scenario": sc.name, "commodity_id": commodity, "stage": st.name, "year": int(year),
+                         "price_base_usd_per_t": base, "change_pct_low": min(values) if ok else None,
+                         "change_pct_high": max(values) if ok else None, "region": region,
+                         "source": f"critmin.model.chain ({st.basis}, {st.price_unit}, stage {st.name}; "
+                                   f"variants {', '.join(variants)})",
+                         "status": "solved" if ok else "no result: " + "; ".join(failures)})
+        entry = sc.minerals[mineral]
+        for t in entry.policies.tariffs:
+            importers = [t.importer] if isinstance(t.importer, str) else list(t.importer)
+            if region not in importers and t.importer != "all":
+                continue
+            origins = "all" if t.origins == "all" else ";".join(o for o in t.origins if o not in t.exempt)
+            if t.origins == "all" and t.exempt:
+                assumptions.append(f"{mineral}: the duty's exemptions ({', '.join(t.exempt)}) are not applied to the "
+                                   "company's direct imports (the duty table lists origins, not exemptions)")
+            first_year, last_year = t.years or (years[0], years[-1])
+            for year in years:
+                if first_year <= year <= last_year:
+                    tariff_rows.append({"scenario": sc.name, "commodity_id": commodity, "origins": origins,
+                                        "rate": float(t.rate), "year": int(year), "source": "scenario tariffs"})
+        if not first.failed and per_t and region in market.regions and first.batch.solution.c is not None:
+            s, f = market.n_stages - 1, market.index(region)
+            c = first.batch.solution.c[first.i, 0, s, :, f]
+            bl = first.batch.baseline
+            cb = bl.c[first.i if bl.c.shape[0] > 1 else 0, 0, s, :, f]
+            for o, origin in enumerate(market.regions):
+                if np.isfinite(c[o]) and np.isfinite(cb[o]):
+                    origin_rows.append({"scenario": sc.name, "commodity_id": commodity, "stage": st.name,
+                                        "origin": origin, "delivered_usd_per_t": float(c[o]) * per_t,
+                                        "delivered_base_usd_per_t": float(cb[o]) * per_t})
+    return ScenarioEffects(sc.name, pd.DataFrame(rows, columns=PRICE_CHANGE_COLUMNS),
+                           pd.DataFrame(tariff_rows, columns=TARIFF_COLUMNS), assumptions,
                            pd.DataFrame(origin_rows, columns=ORIGIN_PRICE_COLUMNS))
 
 

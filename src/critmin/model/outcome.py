@@ -15,7 +15,10 @@ into a number: a total with a missing part is missing (:func:`total_row`), and
 :func:`outcome_counts` / :func:`failure_note` say how many members failed and why.
 
 Every engine builds its result tables through these functions from a status array, so the
-contract lives here and nowhere else.
+contract lives here and nowhere else: the Armington engine (:class:`critmin.model.results.BatchResult`)
+and the chain engine (:class:`critmin.model.chain.results.ChainBatch`, one status per member for
+its whole horizon) report ``status`` and ``message`` per member, null figures for failed members, and
+``attrs["outcome"]`` (:func:`outcome_counts`) and ``attrs["failure_note"]`` on their summaries.
 """
 
 from __future__ import annotations
@@ -26,11 +29,22 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-CONVERGED = "converged"
-#: Status of a member the kernel called converged but whose figures overflowed.
-NOT_FINITE = "not_finite"
-NOT_FINITE_MESSAGE = ("the solver converged but some figures are not finite numbers (an overflow: the inputs are "
-                      "too extreme for double precision); no figure is reported")
+from .kernel.status import STATUS_CONVERGED, STATUS_NAMES, STATUS_NOT_FINITE, STATUS_TEXT
+
+CONVERGED = STATUS_NAMES[STATUS_CONVERGED]
+#: Status of a member the kernel called converged but whose figures overflowed (in the one status table).
+NOT_FINITE = STATUS_NAMES[STATUS_NOT_FINITE]
+NOT_FINITE_MESSAGE = STATUS_TEXT[STATUS_NOT_FINITE]
+#: Status name -> code of the one status table (:mod:`critmin.model.kernel.status`).
+STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
+
+
+def status_codes(status: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Status names as the one status table's integer codes (int16), e.g. for Monte Carlo outcome arrays."""
+    try:
+        return np.array([STATUS_CODES[str(s)] for s in status], dtype=np.int16)
+    except KeyError as err:
+        raise ValueError(f"status {err.args[0]!r} is not in the status table {sorted(STATUS_CODES)}") from None
 
 
 def status_names(codes: np.ndarray, names: Mapping[int, str]) -> np.ndarray:
@@ -131,6 +145,14 @@ def outcome_counts(status: Sequence[str]) -> dict[str, object]:
     n_failed = sum(failures.values())
     return {"members": len(status), "converged": len(status) - n_failed, "failed": n_failed,
             "by_status": dict(sorted(failures.items()))}
+
+
+def summary_attrs(frame: pd.DataFrame, status: Sequence[str], names: Sequence[str] | None = None,
+                  noun: str = "members") -> pd.DataFrame:
+    """Attach ``attrs["outcome"]`` and ``attrs["failure_note"]`` to a summary table (returned)."""
+    frame.attrs["outcome"] = outcome_counts(status)
+    frame.attrs["failure_note"] = failure_note(status, names, noun)
+    return frame
 
 
 def failure_note(status: Sequence[str], names: Sequence[str] | None = None, noun: str = "members") -> str:

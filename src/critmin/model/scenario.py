@@ -526,36 +526,68 @@ def _check_yaml_nodes(root: yaml.Node, origin: str) -> None:
                 stack.append((child, False))
 
 
-def parse_scenario(data: dict[str, Any], origin: str = "<dict>") -> Scenario:
-    """Validate a scenario given as a dict; raise :class:`ScenarioError` naming the fields."""
+#: The engines a scenario document may name (``engine:``); a document without the key is an Armington one.
+ENGINES = ("armington", "chain")
+
+
+def parse_scenario(data: dict[str, Any], origin: str = "<dict>", *, engines: tuple[str, ...] = ("armington",)):
+    """Validate a scenario given as a dict; raise :class:`ScenarioError` naming the fields.
+
+    ``engine: chain`` documents become :class:`critmin.model.chain.scenario_file.ChainScenario`
+    (when ``engines`` admits them), the others :class:`Scenario`. The default admits Armington
+    scenarios only, so an entry point built for them (the REST API and the web builder until
+    they are wired to the chain engine) refuses a chain document with a 4xx-able error rather
+    than failing later.
+    """
     if not isinstance(data, dict):
         raise ScenarioError(f"invalid scenario {origin}: the top level must be a mapping")
+    engine = data.get("engine", "armington")
+    if engine not in ENGINES:
+        raise ScenarioError(f"invalid scenario {origin}:\n  engine: must be one of {list(ENGINES)}, got "
+                            f"{_short(repr(engine), 60)}")
+    if engine not in engines:
+        raise ScenarioError(f"invalid scenario {origin}:\n  engine: {engine!r} scenarios are not accepted here (this "
+                            f"entry point takes {', '.join(engines)}); load it with critmin.model.load_scenario")
+    if engine == "chain":
+        from .chain.scenario_file import parse_chain_scenario
+
+        return parse_chain_scenario(data, origin)
+    body = {k: v for k, v in data.items() if k != "engine"}
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(body)
     except ValidationError as err:
-        raise ScenarioError(format_validation_error(err, origin)) from None
+        message = format_validation_error(err, origin)
+        if any(k in data for k in ("horizon", "minerals")):
+            message += "\n  (horizon and minerals belong to chain-engine scenarios, which start with `engine: chain`)"
+        raise ScenarioError(message) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
+def load_scenario(path: str | Path):
+    """Read and validate a scenario YAML file, of either engine (the one loader).
 
-    A bare name without a suffix (``"gallium_ban"``) is looked up among the presets.
+    A bare name without a suffix (``"gallium_ban"``) is looked up among the presets. Returns a
+    :class:`Scenario` (Armington) or, for a document with ``engine: chain``, a
+    :class:`critmin.model.chain.scenario_file.ChainScenario`.
     """
     path = Path(path)
     if not path.suffix and not _exists(path):
         preset = PRESET_DIR / f"{path.name}.yaml"
-        if not _exists(preset) or path.name.startswith("market_"):
-            known = sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if not p.stem.startswith("market_"))
+        if not _exists(preset) or _is_market_file(path.name):
+            known = sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if not _is_market_file(p.stem))
             raise ScenarioError(f"unknown preset {_short(str(path))!r} (and no such file); presets: "
                                 f"{', '.join(known)} (see `critmin scenarios`)")
         path = preset
     if not _exists(path):
         raise ScenarioError(f"scenario file not found: {_short(str(path))}")
     data = parse_yaml(_read_text(path), str(path))
-    if isinstance(data, dict) and data.get("kind") == "market":
+    if isinstance(data, dict) and data.get("kind") in ("market", "chain_market"):
         raise ScenarioError(f"{path} is a market file, not a scenario; reference it with market: {{ref: ...}}")
-    scenario = parse_scenario(data, str(path))
+    scenario = parse_scenario(data, str(path), engines=ENGINES)
     return scenario.model_copy(update={"source_path": str(path.resolve())})
+
+
+def _is_market_file(stem: str) -> bool:
+    return stem.startswith("market_") or stem.startswith("chain_market_")
 
 
 def load_market_spec(ref: str, near: str | None = None) -> MarketSpec:

@@ -29,12 +29,18 @@ ScenarioLike = Union[Scenario, str, Path, dict]
 
 
 def as_scenario(item: ScenarioLike) -> Scenario:
-    """Accept a Scenario, a dict, a YAML path or a preset name."""
+    """Accept a Scenario, a dict, a YAML path or a preset name (Armington engine).
+
+    A chain-engine scenario (``engine: chain``) is refused with a :class:`ScenarioError` naming
+    the entry point that solves it (:func:`critmin.model.chain.simulate_scenario`).
+    """
     if isinstance(item, Scenario):
         return item
-    if isinstance(item, dict):
-        return parse_scenario(item)
-    return load_scenario(item)
+    scenario = parse_scenario(item) if isinstance(item, dict) else load_scenario(item)
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"{scenario.name!r} is a chain-engine scenario (engine: chain): solve it with "
+                            "critmin.model.chain.simulate_scenario")
+    return scenario
 
 
 def _market_key(scenario: Scenario) -> str:
@@ -186,29 +192,51 @@ def sweep(scenario: ScenarioLike, field: str, values: np.ndarray, *, index: tupl
     return simulate_batch(market, batch, names=names, focus=scenario.focus, notes=[notes] * n)
 
 
-def list_presets() -> pd.DataFrame:
-    """Preset scenario files shipped with critmin: name, title, description, market, file.
+def list_presets(engine: str | None = "armington") -> pd.DataFrame:
+    """Preset scenario files shipped with critmin: name, title, description, market, engine, file.
 
-    ``market`` says where the market comes from: ``knowledge base: <mineral> (<stage>)`` or
-    ``from scratch: market_<ref>.yaml`` (or ``inline``). Nothing is calibrated here.
+    ``engine`` selects ``armington`` presets (the default: what the CLI's ``simulate`` and the web
+    builder solve today), ``chain`` presets, or every preset with ``None``. ``market`` says where
+    the market comes from: ``knowledge base: <mineral> (<stage>)``, ``from scratch:
+    market_<ref>.yaml`` or ``inline`` (Armington); for chain presets the minerals and their
+    markets (``gallium: kb:gallium:processing``). Nothing is calibrated here.
     """
+    if engine not in (None, "armington", "chain"):
+        raise ValueError(f"engine must be 'armington', 'chain' or None, got {engine!r}")
     rows = []
     for path in sorted(PRESET_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if data.get("kind") == "market":
+        if data.get("kind") in ("market", "chain_market"):
             continue
-        market = data.get("market") or {}
-        if isinstance(market, dict) and "from_kb" in market:
-            kb = market["from_kb"] or {}
-            origin = f"knowledge base: {kb.get('mineral')} ({kb.get('stage', 'processing')})"
-        elif isinstance(market, dict) and "ref" in market:
-            origin = f"from scratch: market_{market['ref']}.yaml"
+        kind = data.get("engine", "armington")
+        if engine is not None and kind != engine:
+            continue
+        if kind == "chain":
+            origin = "; ".join(f"{m}: {_chain_market_label((e or {}).get('market'))}"
+                               for m, e in (data.get("minerals") or {}).items())
         else:
-            origin = "inline"
+            market = data.get("market") or {}
+            if isinstance(market, dict) and "from_kb" in market:
+                kb = market["from_kb"] or {}
+                origin = f"knowledge base: {kb.get('mineral')} ({kb.get('stage', 'processing')})"
+            elif isinstance(market, dict) and "ref" in market:
+                origin = f"from scratch: market_{market['ref']}.yaml"
+            else:
+                origin = "inline"
         rows.append({"name": path.stem, "scenario": data.get("name", path.stem),
                      "description": " ".join(str(data.get("description", "")).split()), "market": origin,
-                     "file": str(path)})
-    return pd.DataFrame(rows, columns=["name", "scenario", "description", "market", "file"])
+                     "engine": kind, "file": str(path)})
+    return pd.DataFrame(rows, columns=["name", "scenario", "description", "market", "engine", "file"])
+
+
+def _chain_market_label(market) -> str:
+    if isinstance(market, str):
+        return market
+    if isinstance(market, dict) and "kb" in market:
+        return f"kb:{market['kb']}" + (f":{market['stage']}" if market.get("stage") else "")
+    if isinstance(market, dict) and "ref" in market:
+        return f"chain_market_{market['ref']}.yaml"
+    return "inline"
 
 
 def baseline(scenario: ScenarioLike) -> Result:

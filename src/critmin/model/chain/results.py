@@ -1,9 +1,12 @@
 r"""Results of chain runs: tables by year, stage and region; who pays and who benefits; nulls for failures.
 
-Contract (the same as the Armington results): every member has a status
-from the one status table; a member that is not ``converged`` has NaN
-(null in JSON) for every figure and a reason naming the year; batch
-aggregates say how many members failed.
+Contract (:mod:`critmin.model.outcome`, the same as the Armington results):
+every member has a ``status`` from the one status table (a member the kernel
+called converged whose figures are not all finite becomes ``not_finite``); a
+member that is not ``converged`` has NaN (null in JSON) for every figure that
+depends on its solve and a ``message`` naming the year; the baseline path
+(``*_baseline`` columns, solved separately) stays; batch summaries carry
+``attrs["outcome"]`` and ``attrs["failure_note"]``.
 
 Money (currency per year, in each stage's price unit times its quantity unit):
 
@@ -31,9 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import outcome
 from ..kernel.chain import ChainBase
 from ..kernel.horizon import HorizonSolution
-from ..kernel.status import STATUS_CONVERGED, STATUS_NAMES
+from ..kernel.status import STATUS_NAMES
 from .instruments import ChainInstruments
 from .market import ChainMarket
 
@@ -63,6 +67,25 @@ class ChainBatch:
     discount_rate: float = 0.03
     focus: str | None = "USA"
     projects: list[dict[str, int]] = field(default_factory=list)
+    discount_note: str | None = None
+
+    #: the solution arrays every converged member fills with finite numbers (checked for overflow)
+    _FINITE = ("p", "lP", "D", "S", "E", "U")
+
+    def __post_init__(self) -> None:
+        sol = self.solution
+        status, messages = outcome.check_finite(outcome.status_names(sol.status, STATUS_NAMES), sol.messages,
+                                                (getattr(sol, k) for k in self._FINITE))
+        newly = outcome.failed_mask(status) & (sol.status == 0)
+        if newly.any():  # a member reclassified as not_finite reports no figure either
+            for name, arr in vars(sol).items():
+                if isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and arr.ndim >= 2 and arr.shape[0] == len(status):
+                    arr[newly] = np.nan
+        self._status, self._messages = status, messages
+        self._failed = outcome.failed_mask(status)
+        if self.discount_note is None:
+            self.discount_note = (f"fiscal costs discounted at {self.discount_rate:.1%} a year from {self.inst.years[0]} "
+                                  "(a user assumption)")
 
     def __len__(self) -> int:
         return len(self.names)
@@ -77,19 +100,35 @@ class ChainBatch:
 
     @property
     def status(self) -> list[str]:
-        return self.solution.status_names
+        """Status per member: ``converged`` or why it failed (the status table's names, ``not_finite`` included)."""
+        return self._status.tolist()
+
+    @property
+    def messages(self) -> list[str]:
+        """The reason per failed member, naming the year (empty for a converged one)."""
+        return list(self._messages)
+
+    @property
+    def converged(self) -> np.ndarray:
+        return ~self._failed
 
     @property
     def n_failed(self) -> int:
-        return int((self.solution.status != STATUS_CONVERGED).sum())
+        return int(self._failed.sum())
+
+    def outcome(self) -> dict[str, object]:
+        """How many members converged and how many failed, by status."""
+        return outcome.outcome_counts(self._status)
+
+    def failure_note(self) -> str:
+        """A sentence saying how many members did not solve and why (empty when all converged)."""
+        return outcome.failure_note(self._status, self.names)
 
     def summary(self) -> pd.DataFrame:
-        """One row per member: status, reason and headline numbers (NaN for failed members)."""
-        rows = [r.headline() for r in self]
-        frame = pd.DataFrame(rows).set_index("scenario")
-        frame.attrs["failed"] = self.n_failed
-        frame.attrs["members"] = len(self)
-        return frame
+        """One row per member: status, message and headline numbers (null for failed members)."""
+        frame = pd.DataFrame([r.headline() for r in self])
+        frame = outcome.withhold_rows(frame, self._failed, keep=("scenario", "status", "message"))
+        return outcome.summary_attrs(frame.set_index("scenario"), self._status, self.names)
 
 
 def _bl(batch: ChainBatch, arr: np.ndarray, i: int) -> np.ndarray:
@@ -118,22 +157,26 @@ class ChainResult:
 
     @property
     def status(self) -> str:
-        return STATUS_NAMES[int(self.batch.solution.status[self.i])]
+        return str(self.batch._status[self.i])
 
     @property
     def converged(self) -> bool:
-        return self.status == "converged"
+        return self.status == outcome.CONVERGED
+
+    @property
+    def failed(self) -> bool:
+        """True when the member did not solve: every figure that needs its solve is null."""
+        return not self.converged
 
     @property
     def message(self) -> str:
-        return self.batch.solution.messages[self.i]
+        return self.batch._messages[self.i]
 
     @property
     def assumptions(self) -> list[str]:
         notes = self.batch.notes[self.i] if self.batch.notes else []
         return (list(FORMULATION_ASSUMPTIONS) + self.market.all_assumptions()
-                + [f"fiscal costs discounted at {self.batch.discount_rate:.1%} a year from {self.years[0]} "
-                   "(a user assumption)"] + list(notes) + self.instrument_notes())
+                + [self.batch.discount_note] + list(notes) + self.instrument_notes())
 
     @property
     def sources(self) -> list[str]:
@@ -368,9 +411,27 @@ class ChainResult:
                              "import_hhi": np.where(np.isnan(U[:, :, f]), np.nan, (shares ** 2).sum(axis=2)).ravel()},
                             index=idx)
 
+    def welfare(self) -> pd.DataFrame:
+        """Welfare change from the baseline path by year, stage and region (:mod:`.welfare`, currency per year)."""
+        from .welfare import welfare_changes
+
+        return welfare_changes(self)
+
+    def welfare_totals(self, by: str | list[str] = "region") -> pd.DataFrame:
+        """Welfare components summed over the horizon by ``by``, undiscounted and discounted at the scenario's rate."""
+        from .welfare import discounted_totals
+
+        return discounted_totals(self.welfare(), self.batch.discount_rate, self.years[0], by)
+
+    def units(self) -> pd.DataFrame:
+        """Basis, units and conversion factors of every stage (:func:`critmin.model.chain.units.stage_units`)."""
+        from .units import stage_units
+
+        return stage_units(self.market)
+
     def headline(self) -> dict:
         """Status, reason and a few totals (what a comparison table shows)."""
-        row = {"scenario": self.name, "status": self.status, "reason": self.message}
+        row = {"scenario": self.name, "status": self.status, "message": self.message}
         fiscal = self.fiscal()
         row["fiscal_cost_total"] = float(fiscal["total"].sum(min_count=1)) if not fiscal.empty else 0.0
         row["fiscal_cost_discounted"] = float(fiscal["discounted_total"].sum(min_count=1)) if not fiscal.empty else 0.0

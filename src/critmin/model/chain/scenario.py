@@ -24,16 +24,26 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Regions = Union[Literal["all"], list[str]]
+from ..scenario import Label, Region, Text
+
+#: Years a scenario may name (a horizon, an instrument's years, a project's start).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+#: Longest horizon: a member's arrays grow with it (N x T x S x R x R), so the edge bounds it.
+MAX_HORIZON_YEARS = 60
+
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+Regions = Union[Literal["all"], list[Region]]
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 Rate = Annotated[float, Field(gt=-1)]
 Share = Annotated[float, Field(ge=0, le=1)]
-Years = Annotated[list[int], Field(min_length=2, max_length=2)]
+Years = Annotated[list[Year], Field(min_length=2, max_length=2)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # the edge rules of every scenario document (critmin.model.scenario): unknown keys refused, numbers
+    # finite (NaN, Infinity and 1e400 are refused naming the field), text bounded in length
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class _Timed(_Strict):
@@ -43,43 +53,54 @@ class _Timed(_Strict):
 class Horizon(_Strict):
     """Years simulated and the discount rate of fiscal costs (a user assumption)."""
 
-    start: int
-    end: int
+    start: Year
+    end: Year
     discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.03
+    discount_rate_source: Text | None = Field(
+        default=None, description="why this rate (a citation, or the words of a user assumption); printed with "
+                                  "every discounted figure")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Horizon":
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.end - self.start + 1 > MAX_HORIZON_YEARS:
+            raise ValueError(f"{self.end - self.start + 1} years from {self.start} to {self.end}; a horizon spans at "
+                             f"most {MAX_HORIZON_YEARS} years")
         return self
+
+    def discount_note(self) -> str:
+        """How fiscal costs are discounted, with the rate's label."""
+        why = self.discount_rate_source or "a user assumption"
+        return f"fiscal costs discounted at {self.discount_rate:.1%} a year from {self.start} ({why})"
 
 
 class Tariff(_Timed):
     """Additional ad valorem duty on imports of ``importer`` from ``origins`` at ``stage``."""
 
-    importer: Union[str, list[str]]
+    importer: Union[Region, list[Region]]
     origins: Regions = "all"
-    exempt: list[str] = Field(default=[], alias="except")
-    stage: str
+    exempt: list[Region] = Field(default=[], alias="except")
+    stage: Label
     rate: Rate
 
 
 class MinimumImportPrice(_Timed):
     """Variable levy lifting the duty-paid delivered cost of imports to ``price``."""
 
-    importer: Union[str, list[str]]
+    importer: Union[Region, list[Region]]
     origins: Regions = "all"
-    exempt: list[str] = []
-    stage: str
+    exempt: list[Region] = []
+    stage: Label
     price: Positive
 
 
 class ExportRestriction(_Timed):
     """Ban, quota (tonnes per year to the listed importers), ad valorem tax, or licensing delay (days)."""
 
-    exporter: str
+    exporter: Region
     importers: Regions = "all"
-    stage: str
+    stage: Label
     kind: Literal["ban", "quota", "tax", "licensing_delay"]
     quantity: NonNeg | None = None
     rate: Rate | None = None
@@ -103,10 +124,10 @@ class PriceFloor(_Timed):
     ``volume_cap`` tonnes per year and producer group.
     """
 
-    payer: str
-    producers: list[str] = []
-    projects: list[str] = []
-    stage: str
+    payer: Region
+    producers: list[Region] = []
+    projects: list[Label] = []
+    stage: Label
     floor: Positive
     upside_share: Share = 0.0
     eligible_share: Share = 1.0
@@ -122,9 +143,9 @@ class PriceFloor(_Timed):
 class BuyerOfLastResort(_Timed):
     """``payer``'s government buys any output of ``producers`` offered at ``floor`` (into its stockpile)."""
 
-    payer: str
-    producers: list[str]
-    stage: str
+    payer: Region
+    producers: list[Region] = Field(min_length=1)
+    stage: Label
     floor: Positive
 
 
@@ -135,10 +156,10 @@ class Offtake(_Timed):
     ``to_stockpile``, into the payer's stockpile.
     """
 
-    payer: str
-    producers: str
-    destination: str
-    stage: str
+    payer: Region
+    producers: Region
+    destination: Region
+    stage: Label
     quantity: Positive
     price: Positive
     to_stockpile: bool = False
@@ -147,8 +168,8 @@ class Offtake(_Timed):
 class Stockpile(_Timed):
     """Government net purchase (+) or release (-) of ``quantity`` tonnes per year in force."""
 
-    region: str
-    stage: str
+    region: Region
+    stage: Label
     quantity: float
     initial: NonNeg = 0.0
 
@@ -161,14 +182,14 @@ class NewCapacity(_Strict):
     utilisation falls with elasticity ``utilisation_elasticity``.
     """
 
-    name: str
-    region: str
-    stage: str
+    name: Label
+    region: Region
+    stage: Label
     capacity: Positive
     unit_cost: Positive
-    start: int
-    ramp_years: Annotated[int, Field(ge=1)] = 1
-    market: str | None = None
+    start: Year
+    ramp_years: Annotated[int, Field(ge=1, le=MAX_HORIZON_YEARS)] = 1
+    market: Region | None = None
     input_coefficient: Positive | None = None
     utilisation_elasticity: Positive | None = None
 
@@ -176,16 +197,16 @@ class NewCapacity(_Strict):
 class CapacityChange(_Timed):
     """Relative change of existing producers' capacity (their supply scale)."""
 
-    region: str
-    stage: str
+    region: Region
+    stage: Label
     change: Rate
 
 
 class DemandShock(_Timed):
     """Relative change of final use in the years in force, and/or extra annual growth from the first year."""
 
-    region: Union[str, list[str]]
-    stage: str
+    region: Union[Region, list[Region]]
+    stage: Label
     change: Rate = 0.0
     growth: Rate = 0.0
 
@@ -193,9 +214,9 @@ class DemandShock(_Timed):
 class Club(_Timed):
     """Standards-based club: free trade among members; others face its duty, MIP or qualification cost."""
 
-    name: str = "club"
-    members: list[str]
-    stage: str
+    name: Label = "club"
+    members: list[Region] = Field(min_length=2)
+    stage: Label
     external_tariff: Rate | None = None
     external_mip: Positive | None = None
     qualification_cost: NonNeg | None = None

@@ -36,7 +36,7 @@ def baseline_instruments(market: ChainMarket, inst: ChainInstruments) -> ChainIn
 def run_chain(market: ChainMarket, inst: ChainInstruments, names: Sequence[str] | None = None,
               notes: Sequence[Sequence[str]] | None = None, *, discount_rate: float = 0.03,
               focus: str | None = "USA", keep_flows: bool = True, projects: Sequence[Mapping[str, int]] | None = None,
-              **solver: Any) -> ChainBatch:
+              discount_note: str | None = None, **solver: Any) -> ChainBatch:
     """Solve a batch of instrument settings on one chain over its years, and its baseline path."""
     base = ChainBase.from_market(market)
     n = inst.size
@@ -46,7 +46,8 @@ def run_chain(market: ChainMarket, inst: ChainInstruments, names: Sequence[str] 
                       list(names) if names is not None else [f"member_{i}" for i in range(n)],
                       [list(x) for x in notes] if notes is not None else [[] for _ in range(n)],
                       discount_rate, focus if focus in market.regions else None,
-                      [dict(p) for p in projects] if projects is not None else [{} for _ in range(n)])
+                      [dict(p) for p in projects] if projects is not None else [{} for _ in range(n)],
+                      discount_note)
 
 
 def _policies(value: ChainPolicies | Mapping | None) -> ChainPolicies:
@@ -68,7 +69,7 @@ def simulate_chain(market: ChainMarket, policies: ChainPolicies | Mapping | None
     pol, hor = _policies(policies), _horizon(horizon, market)
     inst, notes, projects = compile_chain_policies(market, pol, hor)
     batch = run_chain(market, inst, [name], [notes], discount_rate=hor.discount_rate, focus=focus,
-                      projects=[projects], **solver)
+                      projects=[projects], discount_note=hor.discount_note(), **solver)
     return batch[0]
 
 
@@ -95,7 +96,8 @@ def stack_scenarios(market: ChainMarket, scenarios: Sequence[tuple[str, ChainPol
     compiled = [compile_chain_policies(market, _policies(p), hor) for _, p in scenarios]
     inst = ChainInstruments.stack([c[0] for c in compiled])
     return run_chain(market, inst, [n for n, _ in scenarios], [c[1] for c in compiled],
-                     discount_rate=hor.discount_rate, projects=[c[2] for c in compiled], **kwargs)
+                     discount_rate=hor.discount_rate, projects=[c[2] for c in compiled],
+                     discount_note=hor.discount_note(), **kwargs)
 
 
 __all__ = ["baseline_instruments", "run_chain", "simulate_chain", "simulate_chains", "stack_scenarios"]

@@ -14,11 +14,11 @@ The names below are the Armington kernel's, re-exported so that existing code
 from .armington import (COMPILED_BLOCK, NUMBA_MIN_BATCH, Equilibria, Prepared, Solution, State, evaluate, jacobian,
                         numba_available, prepare, solve, solve_blocks, solve_prices, use_numba, warm_compiled)
 from .status import (STATUS_CONVERGED, STATUS_INFEASIBLE, STATUS_LINE_SEARCH, STATUS_MAX_ITER, STATUS_NAMES,
-                     STATUS_NO_EQUILIBRIUM, STATUS_NOT_CLEARED, STATUS_SINGULAR, STATUS_TEXT)
+                     STATUS_NO_EQUILIBRIUM, STATUS_NOT_CLEARED, STATUS_NOT_FINITE, STATUS_SINGULAR, STATUS_TEXT)
 
 __all__ = [
     "COMPILED_BLOCK", "NUMBA_MIN_BATCH", "Equilibria", "Prepared", "Solution", "State", "evaluate", "jacobian",
     "numba_available", "prepare", "solve", "solve_blocks", "solve_prices", "use_numba", "warm_compiled",
     "STATUS_CONVERGED", "STATUS_INFEASIBLE", "STATUS_LINE_SEARCH", "STATUS_MAX_ITER", "STATUS_NAMES",
-    "STATUS_NO_EQUILIBRIUM", "STATUS_NOT_CLEARED", "STATUS_SINGULAR", "STATUS_TEXT",
+    "STATUS_NO_EQUILIBRIUM", "STATUS_NOT_CLEARED", "STATUS_NOT_FINITE", "STATUS_SINGULAR", "STATUS_TEXT",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -20,6 +21,35 @@ import numpy as np
 COMPILED_MIN_STACK = 512
 
 _compiled = None
+#: ``None``: choose by size (the default); ``"numpy"`` or ``"compiled"``: forced (see :func:`forced_backend`).
+_FORCED: str | None = None
+
+
+@contextmanager
+def forced_backend(name: str | None):
+    """Use one backend for every size inside the block: ``"numpy"``, ``"compiled"`` (numba) or ``None`` (by size).
+
+    Why: the size rules (a stack of 512, a batch of 256) make a member's arithmetic depend on how
+    many members share its batch, and the two backends agree to about 1e-12, not bit for bit. A
+    Monte Carlo run fixes the backend so that its numbers do not depend on how it is chunked.
+    ``"compiled"`` without numba installed falls back to numpy (the run's fingerprint names the
+    backend actually used: :func:`backend_in_use`).
+    """
+    global _FORCED
+    if name not in (None, "numpy", "compiled"):
+        raise ValueError(f"backend must be 'numpy', 'compiled' or None, got {name!r}")
+    previous, _FORCED = _FORCED, name
+    try:
+        yield
+    finally:
+        _FORCED = previous
+
+
+def backend_in_use(name: str | None) -> str:
+    """The backend a forced ``name`` really runs: ``compiled`` only when numba loads."""
+    if name == "compiled" and _load_compiled() is False:
+        return "numpy"
+    return name or "by size"
 
 
 def _load_compiled():
@@ -41,7 +71,10 @@ def solve_stack(J: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     1e8) get a zero step and ``ok = False``.
     """
     n = F.shape[0]
-    fn = _load_compiled() if n >= COMPILED_MIN_STACK else False
+    if _FORCED is not None:
+        fn = _load_compiled() if _FORCED == "compiled" else False
+    else:
+        fn = _load_compiled() if n >= COMPILED_MIN_STACK else False
     if fn:
         d = np.empty_like(F)
         ok = np.empty(n, dtype=np.bool_)

@@ -107,8 +107,10 @@ def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int):
     import sys
 
     loaded = "critmin.model.kernel.chain_numba" in sys.modules  # once loaded (a large batch did), every size uses it
-    if (y.n_quotas or y.n_projects or y.off_q is not None or y.smoothing
-            or (u0.shape[0] < COMPILED_MIN_MEMBERS and not loaded) or linalg._load_compiled() is False):
+    if linalg._FORCED == "numpy":
+        return None
+    small = u0.shape[0] < COMPILED_MIN_MEMBERS and not loaded and linalg._FORCED != "compiled"
+    if y.n_quotas or y.n_projects or y.off_q is not None or y.smoothing or small or linalg._load_compiled() is False:
         return None
     from . import chain_numba
 

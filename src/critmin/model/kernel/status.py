@@ -17,6 +17,9 @@ STATUS_INFEASIBLE = 3
 STATUS_SINGULAR = 4
 STATUS_NOT_CLEARED = 5
 STATUS_NO_EQUILIBRIUM = 6
+#: Not a kernel outcome: a member the kernel called converged whose figures are not all finite
+#: (an overflow), reclassified by :func:`critmin.model.outcome.check_finite`.
+STATUS_NOT_FINITE = 7
 
 #: code -> name shown in every output
 STATUS_NAMES = {
@@ -27,6 +30,7 @@ STATUS_NAMES = {
     STATUS_SINGULAR: "singular_jacobian",
     STATUS_NOT_CLEARED: "market_not_cleared",
     STATUS_NO_EQUILIBRIUM: "no_equilibrium",
+    STATUS_NOT_FINITE: "not_finite",
 }
 
 #: code -> the reason given when no more specific message exists
@@ -40,4 +44,6 @@ STATUS_TEXT = {
                      "(the instruments may leave a price undetermined)",
     STATUS_NOT_CLEARED: "the residual converged but a market does not clear to the tolerance",
     STATUS_NO_EQUILIBRIUM: "no equilibrium: a producer price falls toward zero",
+    STATUS_NOT_FINITE: "the solver converged but some figures are not finite numbers (an overflow: the inputs are "
+                       "too extreme for double precision); no figure is reported",
 }

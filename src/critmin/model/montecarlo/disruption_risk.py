@@ -25,6 +25,7 @@ from critmin.errors import CritminError
 from .design import DEFAULT_ELASTICITY_SPREAD, ELASTICITY_SPREAD_SOURCE, Design
 from .disruptions import events_for_market, governance_groups_from_snapshot, library_table, load_library
 from .distributions import Distribution
+from .chain_evaluator import ChainEvaluator
 from .evaluator import EngineEvaluator
 from .markets import BuiltMarket, build_market, default_market
 from .runner import ProgressCallback, RunResult, run
@@ -35,7 +36,7 @@ from . import discovery, stockpile, summary
 class Setup:
     """An evaluator and its design, with what was assumed and what was left out."""
 
-    evaluator: EngineEvaluator
+    evaluator: EngineEvaluator | ChainEvaluator
     design: Design
     market: BuiltMarket
     notes: list[str] = field(default_factory=list)
@@ -52,11 +53,13 @@ def setup(mineral: str | None = None, *, market: str | None = None, scenario: st
     mineral : str
         Mineral name; its default market (:func:`.markets.default_market`) unless ``market``.
     market : str, optional
-        A market key (``preset:...``, ``kb:<mineral>:<stage>``, ``scratch:...``).
+        A market key (``chain:kb:<mineral>:<stage>``, ``chain:ref:<name>``, ``preset:...``,
+        ``kb:<mineral>:<stage>``, ``scratch:...``).
     scenario : str, optional
         A preset name or scenario YAML whose market and policies (e.g. a price floor) are
-        used: the policies apply in every scenario-year, so their fiscal cost gets a
-        distribution.
+        used: the policies apply in every scenario-year (static engine) or over every draw's
+        path (a chain scenario, ``engine: chain``; for a scenario of several minerals,
+        ``mineral`` names the one), so their fiscal cost gets a distribution.
     horizon : int
         Years per draw.
     library : path, optional
@@ -72,27 +75,26 @@ def setup(mineral: str | None = None, *, market: str | None = None, scenario: st
         is installed (several times faster on these batches), else numpy. It is part of
         the run's identity: the two agree to 1e-10, not bit for bit.
     """
-    from critmin.model import prepare_scenario
     from critmin.model.kernel import numba_available
 
     if solver_backend is None:
         solver_backend = "numba" if numba_available() else "numpy"
-    notes: list[str] = []
-    base = None
     if scenario is not None:
-        m, inst, scen_notes = prepare_scenario(scenario)
-        built = BuiltMarket(f"scenario:{scenario}", mineral or m.mineral, [m], [str(scenario)], None,
-                            base=inst, notes=[f"policies of scenario {scenario!r} apply in every scenario-year"]
-                            + list(scen_notes))
-        base = inst
+        built = _scenario_market(scenario, mineral)
     else:
         key = market or default_market(mineral).key
         built = build_market(key, strata=strata)
-    evaluator = EngineEvaluator(built.key, built.markets, base=base,
-                                strata=built.strata, notes=built.notes, solver_backend=solver_backend)
+    if built.engine == "chain":
+        evaluator = ChainEvaluator(built.key, built.markets, policies=built.base, strata=built.strata,
+                                   notes=built.notes, backend="compiled" if solver_backend == "numba" else "numpy")
+        stage = _library_stage(built.markets[0].stages[evaluator.s].name, evaluator.s)
+    else:
+        evaluator = EngineEvaluator(built.key, built.markets, base=built.base,
+                                    strata=built.strata, notes=built.notes, solver_backend=solver_backend)
+        stage = built.markets[0].stage if built.markets[0].stage in ("mine", "processing") else \
+            (built.key.split(":")[2] if built.key.startswith("kb:") else "*")
+    notes: list[str] = []
     lib = load_library(library)
-    stage = built.markets[0].stage if built.markets[0].stage in ("mine", "processing") else \
-        (built.key.split(":")[2] if built.key.startswith("kb:") else "*")
     events, skipped = events_for_market(lib, built.mineral, stage, evaluator.info.regions, evaluator.info.focus,
                                         governance_groups_from_snapshot(), include_disabled=include_disabled)
     notes += skipped  # the market's own notes travel in evaluator.info.assumptions
@@ -105,6 +107,43 @@ def setup(mineral: str | None = None, *, market: str | None = None, scenario: st
     design = Design(evaluator.info, tuple(events), horizon=horizon, elasticity=elasticity, interval=built.interval,
                     notes=tuple(notes))
     return Setup(evaluator, design, built, notes)
+
+
+def _library_stage(name: str, index: int) -> str:
+    """The disruption library's stage (``mine``/``processing``) of a chain stage: its name, else by position."""
+    if name in ("mine", "processing"):
+        return name
+    return "mine" if index == 0 and "mine" in name.lower() else "processing"
+
+
+def _scenario_market(scenario, mineral: str | None) -> BuiltMarket:
+    """The market and policy overlay of a scenario, of either engine."""
+    from critmin.model import prepare_scenario
+    from critmin.model.chain.scenario_file import ChainScenario, check_scenario, market_variants
+    from critmin.model.scenario import ScenarioError, load_scenario, parse_scenario
+
+    loaded = scenario
+    if isinstance(scenario, dict):
+        loaded = parse_scenario(scenario, engines=("armington", "chain"))
+    elif not isinstance(scenario, ChainScenario) and not hasattr(scenario, "policies"):
+        loaded = load_scenario(scenario)
+    if isinstance(loaded, ChainScenario):
+        names = list(loaded.minerals)
+        if mineral is None and len(names) > 1:
+            raise ScenarioError(f"scenario {loaded.name!r} covers {names}: name the mineral to run")
+        pick = mineral if mineral in loaded.minerals else names[0] if len(names) == 1 else None
+        if pick is None:
+            raise ScenarioError(f"scenario {loaded.name!r} has no mineral {mineral!r}; it covers {names}")
+        entry = loaded.minerals[pick]
+        notes = [n for n in check_scenario(loaded) if n.startswith(pick)]
+        variants = market_variants(entry, loaded.source_path)
+        return BuiltMarket(f"scenario:{loaded.name}", pick, list(variants.values()),
+                           [f"{pick} ({c} corner)" if c != "point" else pick for c in variants], None,
+                           base=entry.policies, engine="chain",
+                           notes=[f"policies of scenario {loaded.name!r} apply over every draw's path"] + notes)
+    m, inst, scen_notes = prepare_scenario(loaded)
+    return BuiltMarket(f"scenario:{scenario}", mineral or m.mineral, [m], [str(scenario)], None, base=inst,
+                       notes=[f"policies of scenario {scenario!r} apply in every scenario-year"] + list(scen_notes))
 
 
 @dataclass

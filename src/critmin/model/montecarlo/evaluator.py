@@ -17,8 +17,14 @@ Shocks are engine-neutral: how much of each exporter's shipments can leave (per 
 a factor in [0, 1]), production multipliers, elasticity multipliers per draw, and which
 calibrated variant of the market (a data-interval stratum) each draw uses. The current
 static engine (:class:`EngineEvaluator`) solves every scenario-year as one member of a
-:func:`critmin.model.simulate_batch` call; the multi-year engine (issue 10) plugs in with an
-adapter that maps the same shocks onto its horizon.
+:func:`critmin.model.simulate_batch` call; the chain engine's adapter
+(:class:`critmin.model.montecarlo.chain_evaluator.ChainEvaluator`) maps the same shocks onto
+each draw's horizon and solves it as one path.
+
+Statuses are the one status table's codes (:mod:`critmin.model.kernel.status`, ``not_finite``
+included: a member the kernel called converged whose figures overflowed) plus
+:data:`STATUS_BASE`; both adapters read them from the batch's outcome contract
+(:mod:`critmin.model.outcome`), never from the raw kernel status.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from critmin.model import outcome
 from critmin.model.instruments import Instruments
 from critmin.model.kernel import STATUS_NAMES as KERNEL_STATUS_NAMES
 from critmin.model.market import Market
@@ -293,7 +300,7 @@ class EngineEvaluator:
                 "fiscal_cost": (w["cfd_net_cost"] + w["blr_purchase_cost"] + w["stockpile_cost"])[:, f],
                 "welfare_loss": -w["total"][:, f],
             }
-        failed = sol.status != 0
+        failed = ~batch.converged  # the outcome contract's status: not_finite members included
         for v in out.values():
             v[failed] = np.nan  # a failed solve is nulls and a reason (its status), never a number
         return out
@@ -340,11 +347,11 @@ class EngineEvaluator:
                 batch = self._solve(market, inst)
                 for k, v in self._outcomes(batch).items():
                     out[k][rows, cols] = v
-                status[rows, cols] = batch.solution.status
+                status[rows, cols] = outcome.status_codes(batch.status)
                 iterations[rows, cols] = batch.solution.iterations
-                failed = batch.solution.status != 0
+                failed = ~batch.converged
                 if failed.any():
-                    messages[rows[failed], cols[failed]] = np.array(batch.solution.messages, dtype=object)[failed]
+                    messages[rows[failed], cols[failed]] = np.array(batch.messages, dtype=object)[failed]
                 if "required_release" in extra:
                     out["required_release"][rows, cols] = self._required_release(market, inst, batch)
         out["status"] = status
@@ -365,7 +372,7 @@ class EngineEvaluator:
         f = self.f
         d0 = batch.base_state.D[:, f]
         d_now = batch.solution.state.D[:, f]
-        ok = batch.solution.status == 0
+        ok = batch.converged
         need = ok & (d_now < d0 * (1 - 1e-12))
         result = np.where(ok, 0.0, np.nan)
         idx = np.nonzero(need)[0]
@@ -380,7 +387,7 @@ class EngineEvaluator:
             trial.stock[:, f] -= mid
             b = self._solve(market, trial)
             d = b.solution.state.D[:, f]
-            good = b.solution.status == 0
+            good = b.converged
             below = good & (d < d0[idx])
             lo = np.where(below, mid, lo)
             hi = np.where(below, hi, mid)

@@ -14,10 +14,20 @@ Market keys
 ``scratch:<ref>``
     A from-scratch market file shipped with the presets (``market_<ref>.yaml``), e.g.
     ``scratch:rare_earths`` (its world splits are labelled ILLUSTRATIVE in the file).
+``chain:kb:<mineral>:<stage>``
+    A chain-engine market calibrated from the knowledge base (:func:`critmin.model.kb.calibrate_market`),
+    each of its calibrated corners (``low``/``high`` where an input is bounded) a stratum.
+``chain:ref:<name>``
+    A chain-engine market file shipped with the presets (``chain_market_<name>.yaml``, every
+    figure labelled with its source), its corners the strata.
 
-:func:`default_market` picks one per mineral (preset, then knowledge base processing or
-mine, then a data interval, then from scratch); :func:`ranking_markets` is the list the
-expected-loss ranking covers.
+:func:`default_market` picks one per mineral, **the chain engine first** (its physical
+tonnes do not let a ban raise the importer's use, the Armington artefact of the static
+engine): a knowledge-base chain market at the processing stage, then a shipped chain market
+of a processed form, then a knowledge-base chain market at the mine stage, then a shipped
+one; only a mineral without any chain market falls back to the static engine (preset, then
+knowledge base processing or mine, then a data interval, then from scratch).
+:func:`ranking_markets` is the list the expected-loss ranking covers.
 """
 
 from __future__ import annotations
@@ -38,6 +48,10 @@ PRESET_MARKETS: dict[str, str] = {
 """Minerals whose default market is a preset's knowledge-base market (its documented choices)."""
 
 SCRATCH_MARKETS: dict[str, str] = {"rare-earths": "rare_earths", "gallium": "gallium"}
+
+CHAIN_REF_MARKETS: dict[str, str] = {"gallium": "gallium", "antimony": "antimony", "rare-earths": "ndpr_oxide",
+                                     "graphite": "graphite_natural"}
+"""Chain market files shipped with the presets, by mineral (``chain_market_<name>.yaml``)."""
 
 # IUPAC standard atomic weights (abridged, 2021): Li 6.94, C 12.011, O 15.999
 _LI2CO3_PER_LI = (2 * 6.94 + 12.011 + 3 * 15.999) / (2 * 6.94)
@@ -69,8 +83,9 @@ class BuiltMarket:
     markets: list
     strata: list[str]
     interval: DataInterval | None
-    base: object | None = None  # Instruments overlay
+    base: object | None = None  # Instruments overlay (static engine) or ChainPolicies (chain engine)
     notes: list[str] = field(default_factory=list)
+    engine: str = "armington"
 
 
 def commodity_id(text: str) -> str:
@@ -152,6 +167,8 @@ def build_market(key: str, strata: int = 5) -> BuiltMarket:
     from critmin.model import KBCalibrationError, calibrate_from_kb
 
     kind, _, rest = key.partition(":")
+    if kind == "chain":
+        return _build_chain_market(key, rest)
     if kind == "preset":
         m = _preset_market(rest)
         return BuiltMarket(key, _mineral_of(m.mineral, {v: k for k, v in PRESET_MARKETS.items()}.get(rest)), [m],
@@ -186,7 +203,35 @@ def build_market(key: str, strata: int = 5) -> BuiltMarket:
             labels.append(f"us_production={p:,.0f} {interval.unit}")
         notes.append(interval.derivation)
         return BuiltMarket(key, cid, markets, labels, interval, notes=notes)
-    raise MarketChoiceError(f"unknown market key {key!r}: use preset:<name>, kb:<mineral>:<stage> or scratch:<ref>")
+    raise MarketChoiceError(f"unknown market key {key!r}: use chain:kb:<mineral>:<stage>, chain:ref:<name>, "
+                            "preset:<name>, kb:<mineral>:<stage> or scratch:<ref>")
+
+
+def _build_chain_market(key: str, rest: str) -> BuiltMarket:
+    """A chain-engine market key: its calibrated variants are the strata."""
+    from critmin.model.chain.scenario_file import KBMarketRef, kb_variants, load_market_file
+    from critmin.model.scenario import ScenarioError
+
+    kind, _, name = rest.partition(":")
+    try:
+        if kind == "kb":
+            cid, _, stage = name.partition(":")
+            variants = kb_variants(KBMarketRef(kb=cid, stage=stage or None))
+            origin = f"knowledge-base chain market {cid} ({stage or 'default stage'})"
+        elif kind == "ref":
+            spec = load_market_file(name)
+            variants = {c: spec.build(c) for c in spec.corners()}
+            cid = _mineral_of(spec.mineral, {v: k for k, v in CHAIN_REF_MARKETS.items()}.get(name))
+            origin = f"chain market file chain_market_{name}.yaml (every figure labelled with its source)"
+        else:
+            raise MarketChoiceError(f"unknown chain market key {key!r}: use chain:kb:<mineral>:<stage> or "
+                                    "chain:ref:<name>")
+    except (ScenarioError, ValueError) as exc:
+        raise MarketChoiceError(f"{key}: {exc}") from None
+    labels = [f"{cid} ({corner} corner)" if corner != "point" else cid for corner in variants]
+    notes = [origin] + ([f"the market is calibrated at {len(variants)} corners of its bounded inputs; each draw "
+                         "uses one, equiprobably (a stratum)"] if len(variants) > 1 else [])
+    return BuiltMarket(key, cid, list(variants.values()), labels, None, notes=notes, engine="chain")
 
 
 def _mineral_of(label: str, known: str | None) -> str:
@@ -226,10 +271,45 @@ def _net_imports(cid: str) -> float:
     return imp - exp
 
 
+def chain_market(mineral: str) -> MarketChoice | None:
+    """The chain-engine market of a mineral, or None (see the module docstring for the order)."""
+    cid = commodity_id(mineral)
+    stages = _kb_chain_stages(cid)
+    ref = CHAIN_REF_MARKETS.get(cid)
+    ref_processed = ref is not None and not _ref_is_mine(ref)
+    if "processing" in stages:
+        return MarketChoice(f"chain:kb:{cid}:processing", cid, f"{cid}: chain engine, knowledge base, processing")
+    if ref_processed:
+        return MarketChoice(f"chain:ref:{ref}", cid, f"{cid}: chain engine, chain_market_{ref}.yaml")
+    if "mine" in stages:
+        return MarketChoice(f"chain:kb:{cid}:mine", cid, f"{cid}: chain engine, knowledge base, mine")
+    if ref is not None:
+        return MarketChoice(f"chain:ref:{ref}", cid, f"{cid}: chain engine, chain_market_{ref}.yaml")
+    return None
+
+
+def _kb_chain_stages(cid: str) -> list[str]:
+    """Stages of ``cid`` whose knowledge-base chain market calibrates (empty without the calibration package)."""
+    try:
+        from critmin.model.kb import calibrated
+    except ImportError:
+        return []
+    return [s for (m, s) in calibrated() if m == cid]
+
+
+def _ref_is_mine(ref: str) -> bool:
+    from critmin.model.chain.scenario_file import load_market_file
+
+    return all(st.name == "mine" for st in load_market_file(ref).stages)
+
+
 def default_market(mineral: str) -> MarketChoice:
     """The market a run on ``mineral`` uses when the user names none (see the module docstring)."""
     from critmin.model import calibrate_from_kb
 
+    chain = chain_market(mineral)
+    if chain is not None:
+        return chain
     cid = commodity_id(mineral)
     if cid in PRESET_MARKETS:
         return MarketChoice(f"preset:{PRESET_MARKETS[cid]}", cid, f"{cid}: market of preset {PRESET_MARKETS[cid]}")
@@ -261,7 +341,13 @@ def ranking_markets(list_year: int = 2025) -> tuple[list[MarketChoice], list[dic
             chosen.append(default_market(str(cid)))
         except MarketChoiceError as exc:
             missing.append({"mineral": str(cid), "reason": str(exc)})
-    for cid, ref in SCRATCH_MARKETS.items():
+    for cid in CHAIN_REF_MARKETS:  # minerals off the list's ids (rare earths as a group) with a chain market
+        if not any(c.mineral == cid for c in chosen):
+            choice = chain_market(cid)
+            if choice is not None:
+                chosen.append(choice)
+                missing = [m for m in missing if m["mineral"] != cid]
+    for cid, ref in SCRATCH_MARKETS.items():  # the static engine's illustrative markets, where nothing else exists
         if not any(c.mineral == cid for c in chosen):
             chosen.append(MarketChoice(f"scratch:{ref}", cid, f"{cid}: from-scratch market (illustrative)"))
             missing = [m for m in missing if m["mineral"] != cid]
