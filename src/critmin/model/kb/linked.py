@@ -406,3 +406,29 @@ def chain_missing_reason(mineral: str) -> str | None:
         if (mineral, stage) in MISSING and not (mineral == "rare-earths" and stage == "processing"):
             return f"the {stage} stage does not calibrate: {MISSING[(mineral, stage)]}"
     return None
+
+
+def recovery_sensitivity(mineral: str, policies: Mapping, horizon: Mapping, recoveries: Sequence[float] = (1.0, 0.97),
+                         *, payable: tuple[float, float] | None = None, region: str = "USA") -> pd.DataFrame:
+    """How far the input coefficient moves a result: the scenario solved at each recovery rate.
+
+    Returns one row per (recovery, corner, stage) with the ``region``'s use-price change (%) and
+    physical use change (%) in the horizon's last year, and the chain's feed coverage. The
+    recovery rates are the caller's assumptions (1.0 = losses ignored, the default chain).
+    """
+    rows = []
+    for r in recoveries:
+        k = calibrate_chain(mineral, recovery=None if r == 1.0 else r, payable=payable)
+        for corner, res in k.simulate(policies, horizon).items():
+            if not res.converged:
+                raise KBDataError(f"{mineral}: the scenario did not solve at recovery {r} ({corner} corner)")
+            p, q = res.prices(), res.quantities()
+            year = int(p.index.get_level_values("year").max())
+            for stage in ("mine", "processing"):
+                qq = q.loc[(year, stage, region)]
+                rows.append({"recovery": r, "mass_balance": k.mass_balance, "corner": corner, "stage": stage,
+                             "use_price_change_pct": float(p.loc[(year, stage, region), "use_price_change_pct"]),
+                             "use_change_pct": 100 * (float(qq["use"]) / float(qq["use_baseline"]) - 1)
+                             if qq["use_baseline"] > 0 else float("nan"),
+                             "feed_coverage": k.balance[corner if corner in k.balance else "low"].coverage})
+    return pd.DataFrame(rows)
