@@ -125,10 +125,10 @@ class FeedBalance:
                            f"ore flows), held fixed: input coefficient {self.coefficient[i]:.4g} on the ore market "
                            f"(mass balance {self.mass_balance:g} x feed share {self.feed_share[i]:.4g})")
             if self.surplus[i] > 1e-9 * max(self.available.max(), 1.0):
-                out.append(f"{corner} corner: {r} receives {self.available[i]:,.6g} t {basis} of ore and its processors "
-                           f"draw {self.draw[i]:,.6g}: {self.surplus[i]:,.6g} t are mine-stage final use there "
-                           "(unprocessed in the data: stocks, processing the sources miss, or a contradiction between "
-                           "them)")
+                out.append(f"{corner} corner: {r} receives {self.available[i]:,.6g} t {basis} of ore and its "
+                           f"processors draw {self.draw[i]:,.6g}: {self.surplus[i]:,.6g} t are mine-stage final use "
+                           "there (unprocessed in the data: stocks, processing the sources miss, or a contradiction "
+                           "between them)")
         return out
 
 
@@ -280,7 +280,8 @@ def _standard_reader(mineral: str, year: int, payable: tuple[float, float],
 
 def link(mineral: str, mine_market: ChainMarket, proc_market: ChainMarket, balance: FeedBalance,
          notes: Sequence[str], sources: Sequence[str]) -> ChainMarket:
-    """One two-stage :class:`ChainMarket` from two single-stage ones on the same regions and the balance's coefficients."""
+    """A two-stage :class:`ChainMarket` from two single-stage ones on the same regions, with ``balance``'s
+    coefficients."""
     if mine_market.regions != proc_market.regions:
         raise KBDataError(f"{mineral}: the stages have different regions {mine_market.regions} / {proc_market.regions}")
     mine_st = mine_market.stages[0]
@@ -379,8 +380,8 @@ def calibrate_chain(mineral: str, *, year: int = BASE_YEAR, recovery: float | No
     if merged:
         notes.append(f"{', '.join(merged)} process but receive no ore in the mine-stage data: merged into ROW")
     if feed_cost is not None:
-        notes.append(f"processors' base feed cost share = input coefficient x payable fraction ({feed_cost[0]:g} at the "
-                     f"low corner, {feed_cost[1]:g} at the high corner, where the coefficient is {a:g})")
+        notes.append(f"processors' base feed cost share = input coefficient x payable fraction ({feed_cost[0]:g} at "
+                     f"the low corner, {feed_cost[1]:g} at the high corner, where the coefficient is {a:g})")
     notes.append(f"new processing capacity: give input_coefficient={a:g} (the mass balance) so that new plants draw "
                  "their whole feed from the ore market; a region's own coefficient is scaled where its recorded ore "
                  "falls short")
@@ -403,7 +404,7 @@ def chain_missing_reason(mineral: str) -> str | None:
     if mineral in CHAIN_MISSING:
         return CHAIN_MISSING[mineral]
     for stage in ("mine", "processing"):
-        if (mineral, stage) in MISSING and not (mineral == "rare-earths" and stage == "processing"):
+        if (mineral, stage) in MISSING:
             return f"the {stage} stage does not calibrate: {MISSING[(mineral, stage)]}"
     return None
 

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .assemble import gather
-from .consumption import salient_rows, salient_sum
+from .consumption import salient_sum
 from .elasticities import stage_parameters
 from .inputs import Figure, KBDataError, MarketInputs
 from .production import EU_ID, POINT

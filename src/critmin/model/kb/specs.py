@@ -211,9 +211,9 @@ MISSING: dict[tuple[str, str], str] = {
     ("neodymium", "processing"): "EU CRM 2023 gives shares of neodymium processing by country but no tonnage, and no "
                                  "cited NdPr share of separated REO is in the knowledge base: the separation stage "
                                  "calibrates in REO content only (kb:rare-earths:processing, kb:rare-earths)",
-    ("praseodymium", "processing"): "EU CRM 2023 gives shares of praseodymium processing by country but no tonnage, and "
-                                    "no cited NdPr share of separated REO is in the knowledge base: the separation stage "
-                                    "calibrates in REO content only (kb:rare-earths:processing, kb:rare-earths)",
+    ("praseodymium", "processing"): "EU CRM 2023 gives shares of praseodymium processing by country but no tonnage, "
+                                    "and no cited NdPr share of separated REO is in the knowledge base: the separation "
+                                    "stage calibrates in REO content only (kb:rare-earths:processing, kb:rare-earths)",
     ("graphite", "processing"): "no production of purified or spherical graphite by country (USGS and World Mining "
                                 "Data publish mined graphite only) and HS1992 250410 mixes concentrate with purified "
                                 "powder",
