@@ -160,6 +160,7 @@ def test_the_registry_lists_linked_chains_with_sources_and_link(done):
     ok = rows[rows["status"] == "calibrated"]
     assert ok["sources"].str.len().gt(10).all() and ok["link"].str.contains("feed").all()
     assert ok["basis"].str.contains("->").all()
+    assert ok["assumptions"].str.contains("feed balance").all() and ok["assumptions"].str.contains("ASSUMPTION").all()
     assert (rows.loc[rows["status"] == "missing", "missing"].str.len() > 20).all()
     assert "nickel" in rows.loc["kb:nickel", "missing"]
     assert by_key("kb:copper") is done["copper"]

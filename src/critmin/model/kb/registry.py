@@ -34,7 +34,13 @@ from .tables import table
 STAGES = ("mine", "processing")
 EXTRA = ("rare-earths",)
 COLUMNS = ["market", "mineral", "stage", "status", "basis", "unit", "price_unit", "price", "price_series", "regions",
-           "flow_method", "bounded", "link", "sources", "missing"]
+           "flow_method", "bounded", "link", "sources", "assumptions", "missing"]
+
+
+def _assumptions(k) -> str:
+    """Every assumption of a calibrated market (both corners, each once), one per line."""
+    seen = dict.fromkeys(a for m in k.corners().values() for a in m.all_assumptions())
+    return "\n".join(seen)
 
 
 def universe(list_year: int = 2025) -> list[tuple[str, str]]:
@@ -147,7 +153,8 @@ def markets(list_year: int = 2025, include_chains: bool = True) -> pd.DataFrame:
     Columns: ``market``, ``mineral``, ``stage`` (``mine``, ``processing`` or ``chain``), ``status``
     (``calibrated`` or ``missing``), ``basis``, ``unit``, ``price_unit``, ``price`` (a chain's is the
     processing price), ``price_series``, ``regions``, ``flow_method``, ``bounded``, ``link`` (a
-    chain's feed balance), ``sources``, ``missing`` (what is missing, in words).
+    chain's feed balance), ``sources``, ``assumptions`` (every assumption of both corners, one per
+    line), ``missing`` (what is missing, in words).
     """
     rows = []
     for mineral, stage, k, reason in _calibrate_all(list_year):
@@ -160,7 +167,7 @@ def markets(list_year: int = 2025, include_chains: bool = True) -> pd.DataFrame:
                      "unit": s["unit"], "price_unit": s["price_unit"], "price": s["price"],
                      "price_series": s["price_series"], "regions": ", ".join(s["regions"]),
                      "flow_method": s["flow_method"], "bounded": s["bounded"], "link": "",
-                     "sources": ", ".join(s["sources"]), "missing": ""})
+                     "sources": ", ".join(s["sources"]), "assumptions": _assumptions(k), "missing": ""})
     if include_chains:
         for mineral, k, reason in _calibrate_chains(list_year):
             key = f"kb:{mineral}"
@@ -173,5 +180,5 @@ def markets(list_year: int = 2025, include_chains: bool = True) -> pd.DataFrame:
                          "basis": s["basis"], "unit": s["unit"], "price_unit": s["price_unit"], "price": s["price"],
                          "price_series": s["price_series"], "regions": ", ".join(s["regions"]),
                          "flow_method": s["flow_method"], "bounded": s["bounded"], "link": k.link_description(),
-                         "sources": ", ".join(s["sources"]), "missing": ""})
+                         "sources": ", ".join(s["sources"]), "assumptions": _assumptions(k), "missing": ""})
     return pd.DataFrame(rows, columns=COLUMNS)
