@@ -1,9 +1,8 @@
 """Market and policy factories for the chain engine's tests (hypothesis draws a seed; these build from it).
 
 ``MARKET_FACTORIES`` maps a name to ``f(rng) -> ChainMarket``. The property tests run
-on every factory listed; a calibration module adds its knowledge-base markets here
-(e.g. ``"kb": lambda rng: calibrate_chain_from_kb(...)``) and the same properties run
-on them.
+on every factory listed: generated chains and knowledge-base markets (single stages and
+linked mine -> processing chains, :func:`kb_market`).
 """
 
 from __future__ import annotations
@@ -54,11 +53,20 @@ def generated_market(rng: np.random.Generator, *, regions: int | None = None, st
 
 
 def kb_market(rng: np.random.Generator) -> ChainMarket:
-    """A knowledge-base market (critmin.model.kb), drawn among every calibrated one, at its low or high corner."""
-    from critmin.model.kb import calibrated
+    """A knowledge-base market (critmin.model.kb) at its low or high corner: a linked mine -> processing chain
+    half the time (every one that calibrates, ``kb:<mineral>``), a single-stage market otherwise.
 
-    markets = sorted(calibrated().items())
-    (_, k) = markets[int(rng.integers(len(markets)))]
+    Linked chains and single stages share one factory so that the properties run on both without more
+    cases (and with 20 examples a chain is drawn with probability 1 - 2^-20).
+    """
+    from critmin.model.kb import calibrated, chains
+
+    if rng.uniform() < 0.5:
+        linked = sorted(chains().items())
+        (_, k) = linked[int(rng.integers(len(linked)))]
+    else:
+        markets = sorted(calibrated().items())
+        (_, k) = markets[int(rng.integers(len(markets)))]
     return k.high if rng.uniform() < 0.5 else k.low
 
 

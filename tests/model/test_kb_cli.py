@@ -19,9 +19,14 @@ def test_markets_json_lists_every_market_with_status_and_what_is_missing():
     r = _run("markets", "--format", "json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
-    assert len(rows) == 122
-    ok = [x for x in rows if x["status"] == "calibrated"]
+    single = [x for x in rows if x["stage"] != "chain"]
+    assert len(single) == 122
+    assert all(x["market"] == f"kb:{x['mineral']}:{x['stage']}" for x in single)
+    ok = [x for x in single if x["status"] == "calibrated"]
     assert len(ok) >= 40
+    linked = [x for x in rows if x["stage"] == "chain" and x["status"] == "calibrated"]
+    assert len(linked) >= 5 and all(x["market"] == f"kb:{x['mineral']}" and x["link"] and x["sources"]
+                                     for x in linked)
     assert all(x["basis"] and x["unit"] == "t" and x["price_unit"] == "USD/t" and x["sources"] and x["regions"]
                for x in ok)
     assert all(x["missing"] for x in rows if x["status"] == "missing")
@@ -39,4 +44,5 @@ def test_api_markets_is_the_same_table():
 
     df = api.markets()
     assert {"mineral", "stage", "status", "basis", "regions", "sources", "missing"} <= set(df.columns)
-    assert (df["status"] == "calibrated").sum() >= 40
+    assert ((df["status"] == "calibrated") & (df["stage"] != "chain")).sum() >= 40
+    assert {"kb:copper", "kb:rare-earths"} <= set(df.loc[df["status"] == "calibrated", "market"])

@@ -10,7 +10,10 @@ module             what it does
 ``prices``         base price on the market's basis, or a refusal
 ``consumption``    US salient statistics and the bound on a withheld US output
 ``assemble``       :func:`calibrate_market`: inputs -> low and high :class:`ChainMarket`
-``registry``       every mineral-stage market with its status
+``linked``         :func:`calibrate_chain`: mine -> processing chains, feed balance, coefficients
+``rare_earths``    the rare-earth chain's readers (separation stage in REO content)
+``elasticities``   behavioural parameters from ``elasticities.csv``, cited or labelled
+``registry``       every market (single stages and chains) with its status
 ``history``        replays of export-control episodes against the knowledge base's prices
 =================  =====================================================================
 
@@ -19,8 +22,11 @@ the presets and the web builder until the interfaces move to the chain engine.
 """
 
 from .assemble import BASE_YEAR, KBMarket, calibrate_market, range_table
+from .elasticities import multiplier_range
 from .inputs import Figure, KBBasisError, KBDataError, MarketInputs
-from .registry import calibrated, markets, missing_reason, universe
+from .linked import FeedBalance, KBChain, calibrate_chain, feed_balance
+from .registry import by_key, calibrated, chains, markets, missing_reason, universe
 
-__all__ = ["BASE_YEAR", "Figure", "KBBasisError", "KBDataError", "KBMarket", "MarketInputs", "calibrate_market",
-           "calibrated", "markets", "missing_reason", "range_table", "universe"]
+__all__ = ["BASE_YEAR", "FeedBalance", "Figure", "KBBasisError", "KBChain", "KBDataError", "KBMarket", "MarketInputs",
+           "by_key", "calibrate_chain", "calibrate_market", "calibrated", "chains", "feed_balance", "markets",
+           "missing_reason", "multiplier_range", "range_table", "universe"]

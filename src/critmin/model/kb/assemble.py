@@ -30,9 +30,9 @@ import pandas as pd
 
 from critmin.model.chain import ChainMarket, chain_from_tables, region_map, simulate_chain
 
-from . import consumption, prices, production, trade
+from . import consumption, elasticities, prices, production, trade
 from .inputs import Figure, KBDataError, MarketInputs
-from .specs import Spec, spec_for
+from .specs import SPECIAL, Spec, spec_for
 
 BASE_YEAR = 2024
 MAX_PRODUCERS = 4
@@ -84,9 +84,10 @@ def range_table(results: Mapping[str, Any], table: str = "prices") -> pd.DataFra
     for c in frames["low"].columns:
         if pd.api.types.is_numeric_dtype(frames["low"][c]):
             both = np.stack([frames["low"][c].to_numpy(float), frames["high"][c].to_numpy(float)])
-            with np.errstate(invalid="ignore"):
-                joined[f"{c}_min"] = np.nanmin(both, axis=0) if np.isfinite(both).any() else np.nan
-                joined[f"{c}_max"] = np.nanmax(both, axis=0) if np.isfinite(both).any() else np.nan
+            seen = np.isfinite(both)
+            # a row NaN at both corners (a failed solve, a region without that figure) stays NaN, silently
+            joined[f"{c}_min"] = np.where(seen.any(axis=0), np.where(seen, both, np.inf).min(axis=0), np.nan)
+            joined[f"{c}_max"] = np.where(seen.any(axis=0), np.where(seen, both, -np.inf).max(axis=0), np.nan)
     return joined
 
 
@@ -137,7 +138,7 @@ def gather(spec: Spec, *, year: int = BASE_YEAR, production_source: str | None =
     figures = dict(prod.figures)
     if prod.caps:
         notes.append("joint caps: " + "; ".join(f"{', '.join(m)} <= {c:,.6g} t" for m, c in prod.caps))
-    params = dict(parameters or {})
+    params = _parameters(spec, parameters, notes)
     return MarketInputs(
         mineral=spec.mineral, stage=spec.stage, base_year=year, basis=spec.basis, production=figures,
         flows=flows.flows, flow_method=flows.method, price=price, price_series=label,
@@ -146,6 +147,18 @@ def gather(spec: Spec, *, year: int = BASE_YEAR, production_source: str | None =
         sources=tuple(prod.sources) + price.sources + tuple(flows.sources),
         assumptions=tuple(notes),
     ), prod.caps
+
+
+def _parameters(spec: Spec, parameters: Mapping[str, Any] | None, notes: list[str]) -> dict[str, Any]:
+    """Behavioural parameters: ``elasticities.csv`` (cited or labelled), then the caller's overrides."""
+    values, file_notes = elasticities.stage_parameters(spec.mineral, spec.stage)
+    given = dict(parameters or {})
+    for kind, note in zip(values, file_notes):
+        if kind in given:
+            notes.append(f"stage {spec.stage}: {kind} set by the caller (parameters=), replacing elasticities.csv")
+        else:
+            notes.append(note)
+    return {**values, **given}
 
 
 def _corner_production(inputs: MarketInputs, caps, corner: str) -> dict[str, float]:
@@ -226,6 +239,13 @@ def calibrate_market(mineral: str, stage: str, *, year: int = BASE_YEAR, product
         Quantity and price are on different bases.
     """
     spec = spec_for(mineral, stage)
+    if spec is None and (mineral, stage) in SPECIAL:
+        if production_source is not None or price_series is not None:
+            raise KBDataError(f"{mineral} {stage}: one documented series per input (no production_source= or "
+                              "price_series= choice)")
+        from .rare_earths import separation_market
+
+        return separation_market(year=year, regions=regions, parameters=parameters)
     if spec is None:
         from .registry import missing_reason
 

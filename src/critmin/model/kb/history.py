@@ -30,10 +30,13 @@ Instrument sources
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from critmin.model.chain import ChainMarket, simulate_chain
 
 from .assemble import calibrate_market
 from .consumption import salient_rows
@@ -55,11 +58,27 @@ class Episode:
     wrong: str
     modelled: bool = True
     sources: tuple[str, ...] = field(default_factory=tuple)
+    #: Policies that depend on the calibrated market (a quota relative to its base flows), per corner.
+    build: Callable[[ChainMarket], dict] | None = None
 
 
 def _licence(stage: str) -> dict:
     return {"export_restrictions": [{"exporter": "CHN", "importers": "all", "stage": stage, "kind": "licensing_delay",
                                      "days": LICENCE_DAYS}]}
+
+
+#: The 2011 first-batch quota was 35% below 2010's (Reuters, 29 Dec 2010): China's exports capped at 65%.
+RARE_EARTH_QUOTA_CUT = 0.35
+
+
+def _rare_earth_quota(market: ChainMarket) -> dict:
+    """China's exports of separated products to every destination capped at (1 - cut) x its base exports."""
+    s = market.stage_index("processing")
+    c = market.index("CHN")
+    flows = market.stages[s].flows
+    base = float(flows[c].sum() - flows[c, c])
+    return {"export_restrictions": [{"exporter": "CHN", "importers": "all", "stage": "processing", "kind": "quota",
+                                     "quantity": (1 - RARE_EARTH_QUOTA_CUT) * base}]}
 
 
 def _ban_us(stage: str) -> dict:
@@ -98,13 +117,18 @@ EPISODES: tuple[Episode, ...] = (
             "natural graphite (HS 2504, gross weight) only: the controls also covered synthetic and spherical graphite "
             "(not in the data); China's exports of natural flake are a small share of world mine output, and "
             "world prices fell with oversupply of anode material"),
-    Episode("rare-earths-2010", "China's rare-earth export quotas 2010-11", "rare-earths", "mine",
-            "CHN export quota on rare-earth products: 30,258 t in 2010, the 2011 first batch 35% below 2010's",
-            None, ("ds140", "ds140:rare-earths/rare-earths:unit-value-t", 2009, 2011),
-            "not replayed: the quotas bound China's exports of separated compounds and metals, a market the knowledge "
-            "base does not calibrate (no separated output by country); the calibrated REO mine market has no Chinese "
-            "exports to restrict (China imports concentrate) and its base year is 2024, 14 years after",
-            modelled=False),
+    Episode("rare-earths-2011", "China's rare-earth export quotas: the 2011 first batch 35% below 2010's",
+            "rare-earths", "processing",
+            f"CHN export quota to all destinations at {100 * (1 - RARE_EARTH_QUOTA_CUT):.0f}% of its base exports of "
+            "separated compounds and metals, one year (the first-batch cut of 2011 against 2010's applied to the "
+            "whole year, an assumption)",
+            None, ("ds140", "ds140:rare-earths/rare-earths:unit-value-t", 2010, 2011),
+            "the market is 2024's (separated REO by EU CRM shares x world mine output, priced at the US import unit "
+            "value of compounds), 13 years after: China's 2010 exports and the quota tonnage are not in it, nor "
+            "whatever else moved the 2011 price (stocks, buyers' expectations); the cut is applied to 2024 exports; "
+            "the observed series is the US unit value of apparent consumption; demand and supply responses are the "
+            "labelled defaults",
+            build=_rare_earth_quota),
 )
 
 
@@ -137,7 +161,8 @@ def replay() -> pd.DataFrame:
                "wrong": ep.wrong}
         if ep.modelled:
             k = calibrate_market(ep.mineral, ep.stage)
-            res = k.simulate(ep.policies, HORIZON, name=ep.key)
+            res = {c: simulate_chain(m, ep.build(m) if ep.build else ep.policies, HORIZON, name=ep.key)
+                   for c, m in k.corners().items()}
             sims = []
             for r in res.values():
                 if not r.converged:

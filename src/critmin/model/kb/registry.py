@@ -1,11 +1,19 @@
-"""Every mineral-stage market and its status: calibrated (basis, unit, regions, sources) or what is missing.
+"""Every knowledge-base market and its status: calibrated (basis, unit, regions, sources) or what is missing.
 
-The universe is every mineral on the 2025 US critical-minerals list plus the rare-earth
-group (USGS and World Mining Data publish rare earths as one REO total), at the mine and
-processing stages. A market with a specification (:mod:`.specs`) is calibrated; its
-failure, if any, is reported in the calibration's own words. A market without one says
-what the knowledge base lacks: the documented reason (:data:`.specs.MISSING`) or what
-:func:`missing_reason` finds (production, price and trade, each present or not).
+Two kinds of market, each with an id (column ``market``):
+
+``kb:<mineral>:<stage>``
+    One stage (mine or processing) of every mineral on the 2025 US critical-minerals list plus
+    the rare-earth group (USGS and World Mining Data publish rare earths as one REO total). A
+    market with a specification (:mod:`.specs`) is calibrated; its failure, if any, is reported
+    in the calibration's own words. A market without one says what the knowledge base lacks:
+    the documented reason (:data:`.specs.MISSING`) or what :func:`missing_reason` finds.
+``kb:<mineral>`` (``stage`` = ``"chain"``)
+    The linked mine -> processing chain (:mod:`.linked`) of every mineral in
+    :data:`.specs.CHAIN_CANDIDATES`: calibrated (with the feed balance in column ``link``) or the
+    reason it is refused.
+
+:func:`by_key` returns the calibrated object for an id.
 """
 
 from __future__ import annotations
@@ -17,15 +25,23 @@ from critmin.errors import CritminError
 from critmin.vocab import hs6_concordance as hc
 
 from .assemble import KBMarket, calibrate_market
-from .specs import MISSING, spec_for
 from critmin.snapshot.manifest import per_snapshot
 
+from .inputs import KBDataError
+from .linked import KBChain, calibrate_chain, chain_missing_reason
+from .specs import CHAIN_CANDIDATES, MISSING, SPECIAL, spec_for
 from .tables import table
 
 STAGES = ("mine", "processing")
 EXTRA = ("rare-earths",)
-COLUMNS = ["mineral", "stage", "status", "basis", "unit", "price_unit", "price", "price_series", "regions",
-           "flow_method", "bounded", "sources", "missing"]
+COLUMNS = ["market", "mineral", "stage", "status", "basis", "unit", "price_unit", "price", "price_series", "regions",
+           "flow_method", "bounded", "link", "sources", "assumptions", "missing"]
+
+
+def _assumptions(k) -> str:
+    """Every assumption of a calibrated market (both corners, each once), one per line."""
+    seen = dict.fromkeys(a for m in k.corners().values() for a in m.all_assumptions())
+    return "\n".join(seen)
 
 
 def universe(list_year: int = 2025) -> list[tuple[str, str]]:
@@ -74,7 +90,7 @@ def missing_reason(mineral: str, stage: str) -> str:
 def _calibrate_all(list_year: int) -> tuple[tuple[str, str, KBMarket | None, str | None], ...]:
     out = []
     for mineral, stage in universe(list_year):
-        if spec_for(mineral, stage) is None:
+        if spec_for(mineral, stage) is None and (mineral, stage) not in SPECIAL:
             out.append((mineral, stage, None, missing_reason(mineral, stage)))
             continue
         try:
@@ -85,21 +101,85 @@ def _calibrate_all(list_year: int) -> tuple[tuple[str, str, KBMarket | None, str
 
 
 def calibrated(list_year: int = 2025) -> dict[tuple[str, str], KBMarket]:
-    """Every market that calibrates, by (mineral, stage)."""
+    """Every single-stage market that calibrates, by (mineral, stage)."""
     return {(m, s): k for m, s, k, _ in _calibrate_all(list_year) if k is not None}
 
 
-def markets(list_year: int = 2025) -> pd.DataFrame:
-    """One row per mineral-stage market: status, basis, unit, price, regions, sources, or what is missing."""
+def chain_candidates(list_year: int = 2025) -> list[str]:
+    minerals = {m for m, _ in universe(list_year)}
+    return [m for m in CHAIN_CANDIDATES if m in minerals]
+
+
+@per_snapshot(maxsize=4)
+def _calibrate_chains(list_year: int) -> tuple[tuple[str, KBChain | None, str | None], ...]:
+    out = []
+    for mineral in chain_candidates(list_year):
+        reason = chain_missing_reason(mineral)
+        if reason is not None:
+            out.append((mineral, None, reason))
+            continue
+        try:
+            out.append((mineral, calibrate_chain(mineral), None))
+        except (CritminError, ValueError) as exc:
+            out.append((mineral, None, str(exc)))
+    return tuple(out)
+
+
+def chains(list_year: int = 2025) -> dict[str, KBChain]:
+    """Every linked chain that calibrates, by mineral (market id ``kb:<mineral>``)."""
+    return {m: k for m, k, _ in _calibrate_chains(list_year) if k is not None}
+
+
+def by_key(key: str, list_year: int = 2025) -> KBMarket | KBChain:
+    """The calibrated market with id ``kb:<mineral>:<stage>`` or ``kb:<mineral>``; a clear error otherwise."""
+    parts = key.split(":")
+    if parts[0] != "kb" or len(parts) not in (2, 3):
+        raise KBDataError(f"market id {key!r}: expected kb:<mineral>:<stage> or kb:<mineral> (a linked chain)")
+    if len(parts) == 3:
+        found = calibrated(list_year).get((parts[1], parts[2]))
+        reasons = {(m, s): r for m, s, _, r in _calibrate_all(list_year)}
+        reason = reasons.get((parts[1], parts[2]), "not in the universe of markets (see critmin markets)")
+    else:
+        found = chains(list_year).get(parts[1])
+        reasons = {m: r for m, _, r in _calibrate_chains(list_year)}
+        reason = reasons.get(parts[1], "no chain is attempted for this mineral (see critmin markets)")
+    if found is None:
+        raise KBDataError(f"market {key}: not calibrated: {reason}")
+    return found
+
+
+def markets(list_year: int = 2025, include_chains: bool = True) -> pd.DataFrame:
+    """One row per market: single stages (``kb:<mineral>:<stage>``) then linked chains (``kb:<mineral>``).
+
+    Columns: ``market``, ``mineral``, ``stage`` (``mine``, ``processing`` or ``chain``), ``status``
+    (``calibrated`` or ``missing``), ``basis``, ``unit``, ``price_unit``, ``price`` (a chain's is the
+    processing price), ``price_series``, ``regions``, ``flow_method``, ``bounded``, ``link`` (a
+    chain's feed balance), ``sources``, ``assumptions`` (every assumption of both corners, one per
+    line), ``missing`` (what is missing, in words).
+    """
     rows = []
     for mineral, stage, k, reason in _calibrate_all(list_year):
+        key = f"kb:{mineral}:{stage}"
         if k is None:
-            rows.append({"mineral": mineral, "stage": stage, "status": "missing", "missing": reason})
+            rows.append({"market": key, "mineral": mineral, "stage": stage, "status": "missing", "missing": reason})
             continue
         s = k.summary()
-        rows.append({"mineral": mineral, "stage": stage, "status": "calibrated", "basis": s["basis"],
+        rows.append({"market": key, "mineral": mineral, "stage": stage, "status": "calibrated", "basis": s["basis"],
                      "unit": s["unit"], "price_unit": s["price_unit"], "price": s["price"],
                      "price_series": s["price_series"], "regions": ", ".join(s["regions"]),
-                     "flow_method": s["flow_method"], "bounded": s["bounded"], "sources": ", ".join(s["sources"]),
-                     "missing": ""})
+                     "flow_method": s["flow_method"], "bounded": s["bounded"], "link": "",
+                     "sources": ", ".join(s["sources"]), "assumptions": _assumptions(k), "missing": ""})
+    if include_chains:
+        for mineral, k, reason in _calibrate_chains(list_year):
+            key = f"kb:{mineral}"
+            if k is None:
+                rows.append({"market": key, "mineral": mineral, "stage": "chain", "status": "missing",
+                             "missing": reason})
+                continue
+            s = k.summary()
+            rows.append({"market": key, "mineral": mineral, "stage": "chain", "status": "calibrated",
+                         "basis": s["basis"], "unit": s["unit"], "price_unit": s["price_unit"], "price": s["price"],
+                         "price_series": s["price_series"], "regions": ", ".join(s["regions"]),
+                         "flow_method": s["flow_method"], "bounded": s["bounded"], "link": k.link_description(),
+                         "sources": ", ".join(s["sources"]), "assumptions": _assumptions(k), "missing": ""})
     return pd.DataFrame(rows, columns=COLUMNS)

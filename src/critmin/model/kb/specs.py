@@ -208,16 +208,12 @@ SPECS: tuple[Spec, ...] = (
 #: Mineral-stages known not to calibrate, with exactly what is missing (checked by the registry,
 #: which also reports every other failure in the calibration's own words).
 MISSING: dict[tuple[str, str], str] = {
-    ("rare-earths", "processing"): (
-        "no tonnage of separated rare-earth output by country: the knowledge base has REO mine production by "
-        "country (USGS, World Mining Data), rare-earth compound trade by value (BACI 280530, 284690: mixed "
-        "elements, no REO factor) and EU CRM 2023 processing shares for single elements, but no world total of "
-        "separated oxides; an NdPr market needs NdPr oxide output by country (USGS Minerals Yearbook tables or a "
-        "user figure): the NdPr share of REO varies by deposit and is not invented here"),
-    ("neodymium", "processing"): "EU CRM 2023 gives shares of neodymium processing by country but no tonnage; see "
-                                 "rare-earths processing",
-    ("praseodymium", "processing"): "EU CRM 2023 gives shares of praseodymium processing by country but no tonnage; "
-                                    "see rare-earths processing",
+    ("neodymium", "processing"): "EU CRM 2023 gives shares of neodymium processing by country but no tonnage, and no "
+                                 "cited NdPr share of separated REO is in the knowledge base: the separation stage "
+                                 "calibrates in REO content only (kb:rare-earths:processing, kb:rare-earths)",
+    ("praseodymium", "processing"): "EU CRM 2023 gives shares of praseodymium processing by country but no tonnage, "
+                                    "and no cited NdPr share of separated REO is in the knowledge base: the separation "
+                                    "stage calibrates in REO content only (kb:rare-earths:processing, kb:rare-earths)",
     ("graphite", "processing"): "no production of purified or spherical graphite by country (USGS and World Mining "
                                 "Data publish mined graphite only) and HS1992 250410 mixes concentrate with purified "
                                 "powder",
@@ -232,6 +228,40 @@ MISSING: dict[tuple[str, str], str] = {
     ("platinum", "mine"): "HS 261690 mixes gold and PGM ores; no bilateral trade of platinum at the mine stage",
     ("palladium", "mine"): "HS 261690 mixes gold and PGM ores; no bilateral trade of palladium at the mine stage",
 }
+
+
+#: Share of the refined-metal value of contained metal that smelters pay for concentrates, as a range:
+#: "Typically, 85-98% of the value of the contained metals are paid for by the smelter" (Costmine,
+#: "What miners need to know about smelter charges", Canadian Mining Journal, featured article,
+#: https://canadianminingjournal.com/featured-article/what-miners-need-to-know-about-smelter-charges).
+#: A linked chain prices its mine stage at this fraction of the refined price per tonne of content;
+#: treatment and refining charges come on top and are not in the data, so the mine price is an
+#: upper bound on what miners receive. The low and high corners of a linked chain take 85% and 98%.
+PAYABLE = (0.85, 0.98)
+PAYABLE_SOURCE = ("Costmine, 'What miners need to know about smelter charges', Canadian Mining Journal: 'Typically, "
+                  "85-98% of the value of the contained metals are paid for by the smelter' (https://"
+                  "canadianminingjournal.com/featured-article/what-miners-need-to-know-about-smelter-charges)")
+
+#: Minerals whose mine and processing stages the registry tries to link into one chain
+#: (:mod:`critmin.model.kb.linked`), with a documented reason where they cannot be.
+CHAIN_CANDIDATES = ("aluminum", "antimony", "beryllium", "cobalt", "copper", "graphite", "lead", "lithium",
+                    "manganese", "nickel", "palladium", "platinum", "rare-earths", "tin", "titanium", "tungsten",
+                    "zinc")
+
+#: Chains refused for a reason the calibration cannot see from the stage markets alone.
+CHAIN_MISSING: dict[str, str] = {
+    "aluminum": ("the mine stage is bauxite (gross weight) and the processing stage aluminium metal (Al): the alumina "
+                 "stage between them, and its trade (Australia ships alumina, not bauxite, to smelters abroad), is not "
+                 "in the data, and no cited bauxite-per-tonne-of-aluminium coefficient is in the knowledge base; "
+                 "linking bauxite straight to metal would send Guinea's bauxite to smelters that buy alumina"),
+    "titanium": ("the mine stage (ilmenite and rutile, TiO2 content) does not calibrate (prices per gross tonne of "
+                 "unstated grade) and the processing stage is titanium sponge, made from titanium tetrachloride "
+                 "whose trade is not in the data"),
+}
+
+
+#: Markets built by their own readers rather than from a :class:`Spec` (see :mod:`.rare_earths`).
+SPECIAL = (("rare-earths", "processing"),)
 
 
 def spec_for(mineral: str, stage: str) -> Spec | None:
