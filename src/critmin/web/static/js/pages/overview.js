@@ -104,10 +104,16 @@
       return;
     }
     card.body.appendChild(CM.el("p", { class: "subtitle", text: m.description || "" }));
-    if (m.left_out && m.left_out.length) card.body.appendChild(CM.el("p", { class: "muted", text: `Not drawn (a term is missing): ${m.left_out.join(", ")}.` }));
+    if (m.left_out && m.left_out.length) card.body.appendChild(CM.el("p", { class: "muted", text: `Not drawn: ${m.left_out.map((o) => `${o.name} (${o.reason})`).join("; ")}.` }));
+    // colour: the composite score of the ranking beside it (same snapshot, same request)
+    const scored = Object.fromEntries((data.ranking || []).map((r) => [r.commodity_id, r]));
+    const points = m.points.map((p) => {
+      const r = scored[p.commodity_id];
+      return { ...p, stage: p.y_stage, score: r && r.score !== undefined ? r.score : null, status: r ? r.status : "not ranked" };
+    });
     const reliance = (p) => (p.x_low === p.x_high ? CM.pct(p.x, 0) : `${CM.pct(p.x_low, 0)} to ${CM.pct(p.x_high, 0)}`);
-    CM.charts.scatter(card.body, m.points, {
-      title: `Risk matrix: US net import reliance against the concentration of world production, ${m.points.length} minerals, coloured by composite score`,
+    CM.charts.scatter(card.body, points, {
+      title: `Risk matrix: US net import reliance against the concentration of world production, ${points.length} minerals, coloured by composite score`,
       testid: "matrix-chart",
       x: (p) => p.x, y: (p) => p.y, xLow: (p) => p.x_low, xHigh: (p) => p.x_high,
       color: (p) => (p.score === null ? "#7a6a22" : `hsl(${Math.round(210 - 190 * p.score)}, 60%, 40%)`),
@@ -116,7 +122,7 @@
       xFormat: (v) => CM.pct(v, 0), yFormat: (v) => CM.num(v, 2),
       label: (p) => p.symbol || p.commodity_id,
       href: (p) => "/minerals/" + enc(p.commodity_id),
-      tooltip: (p) => `${p.name} (${p.stage}): reliance ${reliance(p)}, HHI ${CM.num(p.y, 2)}, composite score ${p.score === null ? p.status : CM.num(p.score, 2)}`,
+      tooltip: (p) => `${p.name} (${p.stage} stage): reliance ${reliance(p)}, HHI ${CM.num(p.y, 2)}, composite score ${p.score === null ? String(p.status).replace(/_/g, " ") : CM.num(p.score, 2)}`,
       note: "Colour: composite score, blue (low) to red (high); a horizontal line is a reliance published as a bound. Labels are chemical symbols; points at the same place share one label (\"+3\": three more), and a label with no room is left out (hover, or see the table).",
       source: m.source,
       table: {
@@ -128,7 +134,7 @@
           { key: "y", label: "HHI", num: true, format: (v) => CM.num(v, 2) },
           { key: "score", label: "Composite score", num: true, format: (v, r) => (v === null ? r.status.replace(/_/g, " ") : CM.num(v, 2)) },
         ],
-        rows: m.points.map((p) => ({ ...p, rel: reliance(p) })),
+        rows: points.map((p) => ({ ...p, rel: reliance(p) })),
       },
     });
   };
