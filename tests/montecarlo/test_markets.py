@@ -35,7 +35,9 @@ def test_default_markets():
     # gives one, else a shipped chain market of a processed form, else the static engine's choices as before
     assert markets.default_market("gallium").key == ("chain:kb:gallium:processing" if _kb_chain("gallium", "processing")
                                                      else "chain:ref:gallium")
-    assert markets.default_market("rare earths").key == "chain:ref:ndpr_oxide"  # no KB market of separated oxide
+    # the separation stage (REO) calibrates from the knowledge base since the linked chains; else the cited NdPr market
+    assert markets.default_market("rare earths").key == ("chain:kb:rare-earths:processing"
+                                                         if _kb_chain("rare-earths", "processing") else "chain:ref:ndpr_oxide")
     if _kb_chain("cobalt", "processing"):
         assert markets.default_market("Co").key == "chain:kb:cobalt:processing"
     else:
