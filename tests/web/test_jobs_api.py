@@ -42,6 +42,8 @@ def client(tmp_path_factory):
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('jobsdb') / 'jobs.db'}", warm=False)
     with TestClient(app) as c:
         yield c
+    if getattr(app.state, "jobs", None) is not None:
+        app.state.jobs.close(cancel=True)
     if before is None:
         os.environ.pop("CRITMIN_SNAPSHOT", None)
     else:
@@ -277,5 +279,5 @@ def test_queue_and_table_bounds_and_a_crash(monkeypatch):
     assert len(crashed) == 1 and crashed[0].status == "failed" and crashed[0].result is None
     assert crashed[0].reason == "the run failed (RuntimeError: boom)"
     assert first.status == "succeeded" and q0.status == "succeeded" and first.fraction == 1.0
-    table.pool.shutdown(wait=True)
-    small.pool.shutdown(wait=True)
+    table.close()
+    small.close()

@@ -21,12 +21,13 @@ chunk size is set so a job reports progress about twenty times; it does not chan
 
 from __future__ import annotations
 
+import atexit
 import math
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+import queue
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
@@ -215,7 +216,36 @@ class JobTable:
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self.lock = threading.Lock()
         self.queued, self.kept = queued, kept
-        self.pool = ThreadPoolExecutor(max_workers=running, thread_name_prefix="critmin-job")
+        self.line: queue.Queue = queue.Queue()
+        # daemon threads: stopping the server does not wait for a run (a concurrent.futures pool would)
+        self.runners = [threading.Thread(target=self._serve, name=f"critmin-job-{i}", daemon=True)
+                        for i in range(running)]
+        for t in self.runners:
+            t.start()
+        atexit.register(self.close, cancel=True, timeout=60)
+
+    def _serve(self) -> None:
+        while True:
+            job = self.line.get()
+            if job is None:
+                return
+            self._run(job)
+
+    def close(self, cancel: bool = False, timeout: float | None = None) -> None:
+        """Stop the runners once the jobs in line have run, or, with ``cancel``, at their next chunk.
+
+        Called at exit with ``cancel=True`` (a run is not torn down inside the model's native
+        code when the interpreter stops), and by tests that share the knowledge base's connection.
+        """
+        if cancel:
+            with self.lock:
+                for job in self.jobs.values():
+                    if job.status in ("queued", "running"):
+                        self.cancel(job)
+        for _ in self.runners:
+            self.line.put(None)
+        for t in self.runners:
+            t.join(timeout)
 
     def submit(self, kind: str, params: dict) -> Job:
         with self.lock:
@@ -230,7 +260,7 @@ class JobTable:
                 del self.jobs[old]
             job = Job(uuid.uuid4().hex[:12], kind, params)
             self.jobs[job.id] = job
-        self.pool.submit(self._run, job)
+        self.line.put(job)
         return job
 
     def get(self, job_id: str) -> Job:
@@ -488,8 +518,9 @@ def job_result(request: Request, job_id: str = Path(..., pattern=ID_PATTERN)):
     return json_response({"job": job.view(), "result": job.result})
 
 
-@router.get("/jobs/{job_id}/report.html", response_class=HTMLResponse, summary="The result as an HTML report",
-            responses=CONFLICT)
+@router.get("/jobs/{job_id}/report.html", summary="The result as an HTML report",
+            responses={**CONFLICT, 200: {"content": {"text/html": {}},
+                                         "description": "A self-contained HTML report (inline SVG charts)."}})
 def job_report(request: Request, job_id: str = Path(..., pattern=ID_PATTERN)):
     from critmin.report import montecarlo as report
 
