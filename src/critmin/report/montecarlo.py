@@ -45,6 +45,9 @@ def fan_svg(rows: list[dict], *, title: str, ylabel: str) -> str:
     ax.fill_between(x, get("p5"), get("p95"), color=PALETTE["light"], label="5-95 %")
     ax.fill_between(x, get("p25"), get("p75"), color="#8fb0cf", label="25-75 %")
     ax.plot(x, get("p50"), color=PALETTE["blue"], lw=1.6, label="median")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -80,7 +83,7 @@ def _fmt(v) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
-        return f"{v:,.4g}"
+        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
@@ -96,11 +99,19 @@ def _records(rows: list[dict], columns: list[str] | None = None) -> str:
 
 
 def _histograms(p: dict) -> str:
-    out = []
+    out, constant = [], []
     for col, h in (p.get("histograms") or {}).items():
+        edges = h.get("edges") or []
+        if len(edges) == 2 and edges[0] == edges[1]:  # one value: a sentence, not a chart
+            constant.append(f"{h.get('label', col)}: all {h['n']:,} values equal {_fmt(edges[0])}")
+            continue
+        if not edges:
+            constant.append(f"{h.get('label', col)}: no value solved")
+            continue
         out.append(H.figure(histogram_svg(h, title=h.get("label", col), xlabel=h.get("label", col)),
                             f"Histogram of {h.get('label', col)}."))
-    return '<div class="grid2">' + "".join(out) + "</div>" if out else ""
+    notes = "".join(f'<p class="muted">{H.esc(c)}.</p>' for c in constant)
+    return ('<div class="grid2">' + "".join(out) + "</div>" if out else "") + notes
 
 
 def _assumptions(p: dict) -> str:
