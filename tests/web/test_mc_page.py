@@ -104,3 +104,23 @@ def test_project_run_and_bad_input(real_server, browser, shots):
     pg.wait_for_function("document.querySelector('[data-testid=mc-status]').textContent.startsWith('Not started')")
     assert "unknown mineral" in pg.inner_text("[data-testid=mc-status]")
     pg.context.close()
+
+
+def test_stockpile_and_ranking_runs(real_server, browser, shots):
+    pg = new_page(browser, 1366, 900)
+    open_page(pg, real_server + "/montecarlo", tables=False)
+    _start(pg, "stockpile", mineral="gallium", draws=200, seed=3)
+    pg.wait_for_selector("[data-testid=mc-status][data-state=succeeded]", timeout=RUN_TIMEOUT_MS)
+    pg.wait_for_selector("[data-testid=mc-sizing]", timeout=30_000)
+    assert pg.locator("[data-testid=mc-sizing] tbody tr").count() == 5  # the five default targets
+    assert pg.locator("[data-testid=chart-hist-required_release]").count() == 1
+    _start(pg, "ranking", **{"ranking-minerals": "gallium, cesium", "draws": 50})
+    pg.wait_for_selector("[data-testid=mc-status][data-state=succeeded]", timeout=RUN_TIMEOUT_MS)
+    pg.wait_for_selector("[data-testid=chart-ranking]", timeout=30_000)
+    assert pg.locator("[data-testid=mc-sizing]").count() == 0  # the earlier result was replaced
+    events = pg.locator("[data-testid=mc-ranking-event-table] tbody tr")
+    assert events.count() >= 1 and "CHN-gallium" in events.first.inner_text()
+    assert "cesium" in pg.inner_text("[data-testid=mc-results]")
+    assert _charts_ok(pg) >= 1
+    pg.screenshot(path=str(shots / "montecarlo-ranking-1366.png"), full_page=True)
+    pg.context.close()

@@ -114,7 +114,9 @@
       try {
         const job = await CM.api(`/jobs/${k}`, { body: b });
         state.job = job;
-        cli.textContent = `Same run in a terminal: ${cliLine(k, b)}`;
+        cli.textContent = k === "ranking" && b.minerals
+          ? `In a terminal, for every calibrated mineral (the CLI ranks them all; the numbers of each mineral are the same): ${cliLine(k, b)}`
+          : `Same run in a terminal: ${cliLine(k, b)}`;
         cancel.disabled = false;
         follow(job, { status, bar, cancel, start, results: state.results });
       } catch (err) {
