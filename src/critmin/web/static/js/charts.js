@@ -696,7 +696,7 @@
           { key: "swing", label: "Swing", num: true, format: (v) => fmt(v) },
           ...(opts.extraColumns || []),
         ],
-        rows: rows.map((r) => ({ ...r, swing: Math.abs(r.high - r.low) })),
+        rows: rows.map((r) => ({ ...r, swing: r.swing ?? Math.abs(r.high - r.low) })),
       },
     });
     const widest = Math.max(...rows.map((r) => textWidth(r.input))) + 12;

@@ -217,7 +217,7 @@
       fanCard.body.appendChild(CM.notice("One-year draws have no path to fan out: set Years per draw above 1 for a fan chart of the price by year."));
     }
     if (r.tornado && r.tornado.length) {
-      const rows = r.tornado.slice(0, 10).map((t) => ({ input: t.input, low: t.mean_outcome_low_input, high: t.mean_outcome_high_input, rho: t.spearman_rho }));
+      const rows = r.tornado.slice(0, 10).map((t) => ({ input: t.input, low: t.mean_outcome_low_input, high: t.mean_outcome_high_input, swing: t.swing, rho: t.spearman_rho }));
       const card = CM.card("What drives the losses", null, { testid: "mc-tornado", subtitle: "Mean welfare loss per draw among the draws whose input lies in its lowest fifth and in its highest fifth; the inputs are the events' onsets and active years, the elasticity multipliers and the data intervals. Outcome: " + (r.tornado_outcome || "welfare loss per draw") + "." });
       grid.appendChild(card);
       CM.charts.tornado(card.body, rows, { title: `Tornado of the ${rows.length} inputs that move the welfare loss most`, axisName: `${cur} per draw`, extraColumns: [{ key: "rho", label: "Spearman rho", num: true, format: (v) => CM.num(v, 2) }], testid: "chart-tornado" });
