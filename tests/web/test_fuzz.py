@@ -38,6 +38,9 @@ def fuzz_app(web_env, db_backend, request, tmp_path_factory):
         url = request.getfixturevalue("pg_cluster").url("fuzz")
     app = create_app(url, warm=False)
     yield app
+    jobs = getattr(app.state, "jobs", None)  # background runs a generated request started (api/jobs.py)
+    if jobs is not None:
+        jobs.close(cancel=True)
     app.state.engine.dispose()
 
 

@@ -21,10 +21,46 @@ from critmin.cli.app import app, check_format, run_command
 from critmin.cli.output import Format, emit, write_json
 
 FORMATS = ("table", "json", "csv")
+RUN_FORMATS = FORMATS + ("html",)
 
 
 def _format(value: str):
     return check_format(value, FORMATS)
+
+
+def _run_format(value: str, output: Optional[Path]):
+    """``--format`` of a run command: table, json, csv, or html (an HTML report, which needs ``-o FILE``)."""
+    if value == "html":
+        if output is None:
+            typer.echo("error: --format html writes a report file: give -o FILE", err=True)
+            raise typer.Exit(2)
+        return "html"
+    if value not in RUN_FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(RUN_FORMATS)} (got {value!r})", err=True)
+        raise typer.Exit(2)
+    if output is not None:
+        typer.echo("error: -o/--output is for --format html", err=True)
+        raise typer.Exit(2)
+    return check_format(value, FORMATS)
+
+
+def _write_report(payload: dict, output: Path) -> None:
+    """The HTML report of a run's payload, written aside and renamed (nothing half-written)."""
+    import os
+
+    from critmin.report import montecarlo as report
+
+    text = report.build(payload)
+    output = Path(output)
+    if output.parent and not output.parent.exists():
+        raise ValueError(f"-o {output}: the directory {output.parent} does not exist")
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, output)
+    typer.echo(f"wrote {output} ({len(text):,} bytes)", err=True)
+
+
+OUTPUT_HELP = "With --format html: the report file to write."
 
 
 def _guard(fn):
@@ -41,21 +77,24 @@ def _guard(fn):
 
 
 class _Bar:
-    """A Rich progress bar on stderr fed by the runner's progress callback."""
+    """A Rich progress bar on stderr fed by the runner's progress callback (off with --quiet or when
+    stderr is not a terminal)."""
 
-    def __init__(self, label: str, quiet: bool) -> None:
-        self.label, self.quiet = label, quiet
+    def __init__(self, label: str, quiet: bool, unit: str = "scenario-years", steps: str = "chunks") -> None:
+        self.label, self.quiet, self.unit, self.steps = label, quiet, unit, steps
         self.progress = None
         self.task = None
 
     def __enter__(self):
-        if not self.quiet:
+        import sys
+
+        if not self.quiet and sys.stderr.isatty():  # no bar in a pipe or a log file
             from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
 
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("chunks"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                     TextColumn(self.steps), TimeElapsedColumn(), TimeRemainingColumn(),
                                      console=Console(stderr=True), transient=True)
             self.progress.__enter__()
         return self
@@ -66,7 +105,7 @@ class _Bar:
         if self.task is None:
             self.task = self.progress.add_task(self.label, total=total)
         self.progress.update(self.task, completed=done, total=total,
-                             description=f"{self.label} ({years:,} scenario-years)")
+                             description=f"{self.label} ({years:,} {self.unit})")
 
     def relabel(self, label: str) -> None:
         self.label = label
@@ -124,15 +163,17 @@ def montecarlo_command(
     include_disabled: bool = typer.Option(False, "--include-disabled", help="Also simulate the library's disabled (assumption) rows."),
     fixed_elasticities: bool = typer.Option(False, "--fixed-elasticities", help="Do not draw elasticity multipliers."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
-    fmt: str = typer.Option("table", "--format", help="table, json or csv (csv: the distributions table, or the ranking)."),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv (csv: the distributions table, or the ranking) "
+                                                      "or html (a report with charts; needs -o FILE)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
 ) -> None:
     """Disruption Monte Carlo: distributions of prices, shortfalls, US losses and fiscal costs; loss by event; drivers."""
-    fmt = _format(fmt)
+    fmt = _run_format(fmt, output)
 
     def go():
         opts = _run_options(draws, seed, horizon, method, backend, scheduler, workers, run_dir, resume)
         if mineral.lower() == "all":
-            _ranking(opts, fmt, quiet)
+            _ranking(opts, fmt, quiet, output)
             return
         from critmin.model.montecarlo import disruption_montecarlo
 
@@ -141,6 +182,11 @@ def montecarlo_command(
                                       include_disabled=include_disabled,
                                       elasticity=None if fixed_elasticities else _default_spread(),
                                       progress=bar, **opts)
+        if fmt == "html":
+            from critmin.model.montecarlo.figures import disruption_payload
+
+            _write_report(disruption_payload(r), output)
+            return
         _present_run(r, fmt)
 
     _guard(go)
@@ -198,7 +244,7 @@ def _present_run(r, fmt) -> None:
     typer.echo("  - event sources: see `critmin disruptions --mineral " + r.setup.market.mineral + "`")
 
 
-def _ranking(opts: dict, fmt, quiet: bool) -> None:
+def _ranking(opts: dict, fmt, quiet: bool, output: Optional[Path] = None) -> None:
     from critmin.model.montecarlo import expected_loss_ranking
 
     if opts.get("run_dir") is not None:
@@ -208,6 +254,12 @@ def _ranking(opts: dict, fmt, quiet: bool) -> None:
             opts["draws"], opts["seed"], horizon=opts["horizon"], method=opts["method"],
             backend="inprocess" if opts["backend"] == "auto" else opts["backend"], scheduler=opts["scheduler"],
             workers=opts["workers"], progress=bar)
+    if fmt == "html":
+        from critmin.model.montecarlo.figures import ranking_payload
+
+        _write_report(ranking_payload(ranking, by_event, missing, draws=opts["draws"], seed=opts["seed"],
+                                      horizon=opts["horizon"], method=opts["method"]), output)
+        return
     if fmt is Format.json:
         from critmin.model.results import json_safe
 
@@ -242,11 +294,12 @@ def stockpile_command(
     run_dir: Optional[Path] = typer.Option(None, "--run-dir"),
     resume: bool = typer.Option(False, "--resume"),
     market: Optional[str] = typer.Option(None, "--market"),
-    quiet: bool = typer.Option(False, "--quiet"),
-    fmt: str = typer.Option("table", "--format"),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv or html (a report; needs -o FILE)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
 ) -> None:
     """Stockpile sizing: the stock and release rule covering a probability of shortfall, and its cost."""
-    fmt = _format(fmt)
+    fmt = _run_format(fmt, output)
 
     def go():
         from critmin.model.montecarlo import stockpile_sizing
@@ -260,6 +313,11 @@ def stockpile_command(
         with _Bar(f"stockpile {mineral}", quiet) as bar:
             table, r = stockpile_sizing(mineral, coverages=tuple(coverage), rule=rule, holding_rate=holding_rate,
                                         discount_rate=discount_rate, market=market, progress=bar, **opts)
+        if fmt == "html":
+            from critmin.model.montecarlo.figures import stockpile_payload
+
+            _write_report(stockpile_payload(table, r, rule=rule), output)
+            return
         if fmt is Format.json:
             from critmin.model.results import json_safe
 
@@ -314,10 +372,12 @@ def project_command(
     kappa: Optional[float] = typer.Option(None, "--kappa", help="Give the mean-reversion speed."),
     price: Optional[float] = typer.Option(None, "--price", help="Starting price (price series' basis)."),
     quantity: Optional[float] = typer.Option(None, "--quantity", help="Lithium: quantity (t Li/yr) for the marginal allied project."),
-    fmt: str = typer.Option("table", "--format"),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv or html (a report; needs -o FILE)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
 ) -> None:
     """A new mine or refinery: NPV and IRR with and without a floor, the break-even floor, the floor's budget."""
-    fmt = _format(fmt)
+    fmt = _run_format(fmt, output)
 
     def go():
         import pandas as pd
@@ -328,11 +388,19 @@ def project_command(
             raise ValueError(f"--process must be ou or gbm (got {process!r})")
         if not 0 <= upside_share <= 1:
             raise ValueError("--upside-share must lie in [0, 1]")
-        a = project_analysis(mineral, deposit=deposit, capacity=capacity, capex=capex, opex=opex,
-                             construction_years=construction_years, ramp_years=ramp_years, life_years=life_years,
-                             tax_rate=tax_rate, discount_rate=discount_rate, floor=floor, upside_share=upside_share,
-                             term=term, confidence=confidence, draws=draws, seed=seed, process=process, series=series,
-                             sigma=sigma, kappa=kappa, price=price, quantity=quantity)
+        with _Bar(f"project {mineral}", quiet, unit="price paths", steps="steps") as bar:
+            bar(0, 1, 0)  # one vectorised step: the bar says it is running and how long it took
+            a = project_analysis(mineral, deposit=deposit, capacity=capacity, capex=capex, opex=opex,
+                                 construction_years=construction_years, ramp_years=ramp_years, life_years=life_years,
+                                 tax_rate=tax_rate, discount_rate=discount_rate, floor=floor, upside_share=upside_share,
+                                 term=term, confidence=confidence, draws=draws, seed=seed, process=process,
+                                 series=series, sigma=sigma, kappa=kappa, price=price, quantity=quantity)
+            bar(1, 1, draws)
+        if fmt == "html":
+            from critmin.model.montecarlo.figures import project_payload
+
+            _write_report(project_payload(a), output)
+            return
         if fmt is Format.json:
             write_json(a.to_dict())
             return

@@ -327,6 +327,9 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     _install_error_handlers(app)
     for router in api.ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    from critmin.web.api import jobs  # background risk runs (issue 13): Monte Carlo, stockpile, project, ranking
+
+    app.include_router(jobs.router, prefix=API_PREFIX)
 
     from critmin.web.api.responses import RESPONSES
 

@@ -230,7 +230,8 @@ def disruption_montecarlo(mineral: str | None = None, draws: int = 1000, seed: i
 def expected_loss_ranking(draws: int = 2000, seed: int = 0, *, markets: list[str] | None = None, horizon: int = 1,
                           method: str = "random", backend: str = "inprocess", scheduler: str | None = None,
                           workers: int | None = None, progress: ProgressCallback | None = None,
-                          list_year: int = 2025) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                          list_year: int = 2025, chosen: tuple[list, list[dict]] | None = None,
+                          chunk_draws: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Expected annual US welfare loss from disruptions for every calibrated mineral.
 
     Returns
@@ -239,10 +240,16 @@ def expected_loss_ranking(draws: int = 2000, seed: int = 0, *, markets: list[str
         One row per market sorted by expected welfare loss (with consumer, producer and
         fiscal parts, the tail, the top event and failure counts); the breakdown by event
         of every market; the minerals without a calibrated market and why.
+
+    ``chosen`` is the ``(choices, missing)`` pair of :func:`.markets.ranking_markets`
+    when the caller already has it (e.g. to report progress over a known number of
+    markets); ``chunk_draws`` as in :func:`.runner.run` (does not change results).
     """
     from .markets import MarketChoice, ranking_markets
 
-    if markets is None:
+    if chosen is not None:
+        choices, missing = list(chosen[0]), list(chosen[1])
+    elif markets is None:
         choices, missing = ranking_markets(list_year)
     else:
         choices, missing = [MarketChoice(k, k.split(":")[1] if ":" in k else k, k) for k in markets], []
@@ -251,7 +258,7 @@ def expected_loss_ranking(draws: int = 2000, seed: int = 0, *, markets: list[str
         try:
             r = disruption_montecarlo(market=choice.key, mineral=choice.mineral, draws=draws, seed=seed,
                                       method=method, backend=backend, scheduler=scheduler, workers=workers,
-                                      horizon=horizon, progress=progress)
+                                      horizon=horizon, progress=progress, chunk_draws=chunk_draws)
         except (CritminError, ValueError) as exc:  # a market that fails to set up is listed, not hidden
             missing.append({"mineral": choice.mineral, "reason": f"{choice.key}: {exc}"})
             continue

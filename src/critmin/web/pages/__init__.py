@@ -30,6 +30,7 @@ PAGES = {
     "tracker": "Tracker: controls, agreements, deadlines",
     "data": "Data: sources, vintages, licences",
     "notfound": "Not found",
+    "montecarlo": "Risk runs: disruptions, stockpiles, projects",
 }
 
 _NS_HEAD = ('<noscript><div class="noscript" data-testid="noscript"><p><strong>This page is drawn in your browser '
@@ -63,6 +64,15 @@ NOSCRIPT = {
     '<ul><li>As data: <a href="/api/v1/sources?format=csv">sources (CSV)</a>, <a href="/api/v1/tables?format=csv">'
     "tables (CSV)</a></li><li>In a terminal: <code>critmin data info</code></li></ul></div></noscript>",
     "notfound": "",
+    "montecarlo": _NS_HEAD + "It starts Monte Carlo runs on the server (disruptions of a mineral, stockpile sizing, "
+    "a project's NPV and IRR with and without a price floor, the expected-loss ranking), follows their progress "
+    "and draws their distributions.</p>"
+    '<ul><li>Through the API: <code>POST /api/v1/jobs/montecarlo</code>, <code>GET /api/v1/jobs/{id}</code>, '
+    '<code>GET /api/v1/jobs/{id}/report.html</code> (<a href="/api/docs">API docs</a>)</li>'
+    "<li>In a terminal: <code>critmin montecarlo gallium --draws 2000 --seed 1</code>, <code>critmin stockpile "
+    "gallium</code>, <code>critmin project lithium --deposit \"Thacker Pass\" --floor 20000</code>, "
+    "<code>critmin montecarlo all</code> (add <code>--format html -o report.html</code> for a report)</li></ul>"
+    "</div></noscript>",
 }
 
 
@@ -158,3 +168,8 @@ def tracker():
 @router.get("/data", response_class=HTMLResponse)
 def data():
     return _page("data")
+
+
+@router.get("/montecarlo", response_class=HTMLResponse)
+def montecarlo():
+    return _page("montecarlo")

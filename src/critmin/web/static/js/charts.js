@@ -595,5 +595,128 @@
     }));
   }
 
+
+  // --- risk-run charts (issue 13): histogram, fan, tornado --------------------------------------
+
+  /**
+   * Histogram of a run's outcome: hist {edges (n+1), counts (n), shares (n), n, excluded};
+   * bars span their bins on a value axis. opts: title, axisName, format, unit, note.
+   */
+  function histogram(container, hist, opts) {
+    const fmt = opts.format || CM.short;
+    const edges = hist.edges || [], counts = hist.counts || [], shares = hist.shares || [];
+    const bins = counts.map((c, i) => ({ lo: edges[i], hi: edges[i + 1], count: c, share: shares[i] }));
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 240,
+      note: [opts.note, `${CM.num(hist.n || 0, 0)} values${hist.excluded ? `; ${CM.num(hist.excluded, 0)} not solved, left out (never counted as zero)` : ""}.`].filter(Boolean).join(" "),
+      table: {
+        columns: [
+          { key: "range", label: opts.axisName || "Bin", sortValue: (r) => r.lo },
+          { key: "count", label: "Count", num: true },
+          { key: "share", label: "Share", num: true, format: (v) => CM.pct(v) },
+        ],
+        rows: bins.map((b) => ({ ...b, range: `${fmt(b.lo)} to ${fmt(b.hi)}` })),
+      },
+    });
+    const lo = edges.length ? edges[0] : 0, hi = edges.length ? edges[edges.length - 1] : 1;
+    const pad = hi > lo ? 0 : Math.max(1, Math.abs(lo) * 0.1);
+    return draw(f, () => base(opts, {
+      grid: { left: 8, right: 16, top: 28, bottom: opts.axisName ? 40 : 16, containLabel: true },
+      xAxis: (() => {
+        const ax = valueAxis({ name: opts.axisName, format: fmt });
+        // the bins' own ends as the axis ends; their odd values would crowd the round ticks
+        return { ...ax, min: lo - pad, max: hi + pad, scale: true, axisLabel: { ...ax.axisLabel, showMinLabel: false, showMaxLabel: false } };
+      })(),
+      yAxis: { ...valueAxis({ name: opts.countName || "count", top: true, minInterval: 1 }), nameTextStyle: { fontSize: SIZE, color: INK, align: "left", padding: [0, 0, 0, -8] } },
+      tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => esc(`${fmt(bins[p.dataIndex].lo)} to ${fmt(bins[p.dataIndex].hi)}: ${CM.num(bins[p.dataIndex].count, 0)} (${CM.pct(bins[p.dataIndex].share)})`) },
+      series: [{
+        type: "custom", name: opts.axisName || "count",
+        data: bins.map((b) => [b.lo, b.hi, b.count]),
+        encode: { x: [0, 1], y: 2 },
+        renderItem: (params, api) => {
+          const a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), 0]);
+          const w = Math.max(2, b[0] - a[0] - 1);
+          return { type: "rect", shape: { x: a[0], y: a[1], width: w, height: Math.max(0, b[1] - a[1]) }, style: { fill: opts.color || PALETTE[0] } };
+        },
+      }],
+    }));
+  }
+
+  /**
+   * Fan chart: quantiles by year, rows [{year, p5, p25, p50, p75, p95}]; bands 5-95 % and
+   * 25-75 % with the median. opts: title, axisName, format, unit.
+   */
+  function fan(container, rows, opts) {
+    const fmt = opts.format || CM.short;
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 280,
+      table: {
+        columns: [{ key: "year", label: "Year", num: true }, ...["p5", "p25", "p50", "p75", "p95"].map((k) => ({ key: k, label: k === "p50" ? "median" : `${k.slice(1)}th pct`, num: true, format: (v) => fmt(v) }))],
+        rows,
+      },
+    });
+    const x = rows.map((r) => r.year);
+    const band = (name, lo, hi, color, stack) => [
+      { type: "line", name: `${name} low`, stack, data: rows.map((r) => [r.year, r[lo]]), lineStyle: { opacity: 0 }, showSymbol: false, silent: true, tooltip: { show: false } },
+      { type: "line", name, stack, color, data: rows.map((r) => [r.year, r[hi] - r[lo]]), lineStyle: { opacity: 0 }, showSymbol: false, areaStyle: { color, opacity: 1 }, silent: true, tooltip: { show: false } },
+    ];
+    const names = ["5 to 95th percentile", "25 to 75th percentile", "median"];
+    return draw(f, () => base(opts, {
+      legend: { ...legend(), top: undefined, bottom: 0, data: names.map((n, i) => ({ name: n, icon: i < 2 ? "rect" : "roundRect" })) },
+      grid: { left: 8, right: 24, top: 36, bottom: 14 + 30 * legendRows(names, f.box.clientWidth || 600), containLabel: true },
+      xAxis: { type: "value", min: Math.min(...x), max: Math.max(...x), minInterval: 1, axisLabel: { ...axisText, formatter: (v) => (Number.isInteger(v) ? `year ${v}` : "") , hideOverlap: true }, splitLine: { show: false } },
+      yAxis: valueAxis({ name: opts.axisName, format: fmt, top: true }),
+      tooltip: { ...base(opts).tooltip, trigger: "axis", formatter: (ps) => { const r = rows.find((q) => q.year === ps[0].value[0]); return r ? esc(`year ${r.year}: median ${fmt(r.p50)}; 25-75th ${fmt(r.p25)} to ${fmt(r.p75)}; 5-95th ${fmt(r.p5)} to ${fmt(r.p95)}`) : ""; } },
+      series: [
+        ...band("5 to 95th percentile", "p5", "p95", "#cfdeea", "outer"),
+        ...band("25 to 75th percentile", "p25", "p75", "#8fb0cf", "inner"),
+        { type: "line", name: "median", data: rows.map((r) => [r.year, r.p50]), lineStyle: { width: 2, color: PALETTE[0] }, itemStyle: { color: PALETTE[0] }, showSymbol: rows.length < 25 },
+      ],
+    }));
+  }
+
+  /**
+   * Tornado of drivers: rows [{input, low, high}] (mean outcome at the input's low and high
+   * values), largest swing on top; a bar from one to the other, orange when the outcome rises
+   * with the input, blue when it falls. opts: title, axisName, format, labelName, extraColumns.
+   */
+  function tornado(container, rows, opts) {
+    const fmt = opts.format || CM.short;
+    const items = rows.map((r) => ({ r, a: Math.min(r.low, r.high), b: Math.max(r.low, r.high), up: r.high >= r.low }));
+    const f = figure(container, {
+      ...opts,
+      height: opts.height || 60 + rows.length * 28,
+      table: {
+        columns: [
+          { key: "input", label: opts.labelName || "Input", header: true },
+          { key: "low", label: "Mean at its low values", num: true, format: (v) => fmt(v) },
+          { key: "high", label: "Mean at its high values", num: true, format: (v) => fmt(v) },
+          { key: "swing", label: "Swing", num: true, format: (v) => fmt(v) },
+          ...(opts.extraColumns || []),
+        ],
+        rows: rows.map((r) => ({ ...r, swing: r.swing ?? Math.abs(r.high - r.low) })),
+      },
+    });
+    const widest = Math.max(...rows.map((r) => textWidth(r.input))) + 12;
+    return draw(f, () => { const labelW = Math.min(200, widest, (f.box.clientWidth || 600) * 0.38); return base(opts, {
+      grid: { left: 8, right: 24, top: 8, bottom: opts.axisName ? 40 : 24, containLabel: true },
+      yAxis: { type: "category", inverse: true, data: rows.map((r) => r.input), axisLabel: { ...axisText, color: INK, width: labelW, overflow: "truncate", interval: 0 }, axisTick: { show: false } },
+      tooltip: { ...base(opts).tooltip, trigger: "item", formatter: (p) => { const x = items[p.dataIndex]; return esc(`${x.r.input}: ${fmt(x.r.low)} at its low values, ${fmt(x.r.high)} at its high values`); } },
+      xAxis: { ...valueAxis({ name: opts.axisName, format: fmt }), min: (v) => Math.min(v.min, 0), scale: true },
+      series: [{
+        // a custom bar from a to b (a stacked transparent base would break on negative values)
+        type: "custom", data: items.map((x, i) => [x.a, x.b, i]), encode: { x: [0, 1], y: 2 },
+        renderItem: (params, api) => {
+          const p = api.coord([api.value(0), api.value(2)]), q = api.coord([api.value(1), api.value(2)]);
+          const h = Math.min(18, api.size([0, 1])[1] * 0.6);
+          return { type: "rect", shape: { x: p[0], y: p[1] - h / 2, width: Math.max(2, q[0] - p[0]), height: h }, style: { fill: items[params.dataIndex].up ? PALETTE[1] : PALETTE[0] } };
+        },
+      }],
+    }); });
+  }
+
   CM.charts = { bars, lines, stackedShares, scatter, dumbbell, sankey, worldMap, timeline, groupedBars, loadTopology, PALETTE };
+  Object.assign(CM.charts, { histogram, fan, tornado });
 })();
