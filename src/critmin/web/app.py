@@ -327,6 +327,9 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     _install_error_handlers(app)
     for router in api.ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    from critmin.web.api import exposure as exposure_api  # company exposure: bills in, exposure out
+
+    app.include_router(exposure_api.router, prefix=API_PREFIX)
 
     from critmin.web.api.responses import RESPONSES
 
