@@ -162,7 +162,8 @@ def _read_raw(source, suffix: str, file: str) -> pd.DataFrame:
     """The cells of a CSV or XLSX (path or file object) as strings, or a :class:`BomError`."""
     try:
         if suffix == ".csv":
-            raw = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            data = source.read_bytes() if isinstance(source, Path) else source.read()
+            return _csv_frame(data.decode("utf-8-sig"), file)
         elif suffix in (".xlsx", ".xlsm"):
             raw = pd.read_excel(source, dtype=str, keep_default_na=False, sheet_name=0, engine="openpyxl")
         else:
@@ -177,7 +178,42 @@ def _read_raw(source, suffix: str, file: str) -> pd.DataFrame:
     except Exception as exc:  # pandas and openpyxl raise many types for a broken file
         raise BomError(file, [BomProblem(1, "part_id", f"cannot read the file ({type(exc).__name__}: {exc})",
                                          "a readable CSV or XLSX file")]) from None
-    return raw
+    return raw.reset_index(drop=True)
+
+
+def _csv_frame(text: str, file: str) -> pd.DataFrame:
+    """A CSV's cells as strings, the header's columns; every row with another number of
+    cells is a problem (row, and how many cells were expected), never silently shifted."""
+    import csv
+    import io
+
+    if "\x00" in text:
+        raise BomError(file, [BomProblem(1, "part_id", "the file holds NUL characters: a binary file, not CSV text",
+                                         "a UTF-8 CSV file")])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise BomError(file, [BomProblem(1, "part_id", f"not a well-formed CSV file ({exc})",
+                                         "comma-separated cells, quotes closed")]) from None
+    if not rows:
+        raise BomError(file, [BomProblem(1, "part_id", "the file is empty", "a header row and at least one product line")])
+    header = [h.strip() for h in rows[0]]
+    body, problems = [], []
+    for i, r in enumerate(rows[1:], start=2):  # the header is row 1, as a spreadsheet shows it
+        if len(r) == len(header) or not any(c.strip() for c in r):
+            body.append(r if len(r) == len(header) else [""] * len(header))
+            continue
+        problems.append(BomProblem(i, "part_id", f"{len(r)} cells in the row", f"{len(header)} cells, as in the header"))
+        body.append([""] * len(header))
+    if problems:
+        raise BomError(file, problems)
+    seen: dict[str, int] = {}
+    names = []
+    for h in header:  # a repeated header is named (and then refused as an unknown column) as pandas does
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        names.append(h if n == 0 else f"{h}.{n}")
+    return pd.DataFrame(body, columns=names, dtype=object)
 
 
 def validate_bom(raw: pd.DataFrame, *, file: str = "<bill>", library: pd.DataFrame | None = None) -> Bom:
