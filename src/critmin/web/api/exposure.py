@@ -33,23 +33,24 @@ YEARS = (2000, 2100)
 
 
 class BillProblem(BaseModel):
-    """One problem of one row of a bill."""
+    """One problem of one row of a bill (``type: bill``), or of a request parameter (no row)."""
 
-    row: int
-    column: str
+    row: Optional[int] = None
+    column: Optional[str] = None
     message: str
     expected: str = ""
     found: str = ""
     field: str
-    type: str = "bill"
+    type: Optional[str] = None
 
 
 class BillProblems(BaseModel):
-    """A bill with problems: every one is listed; nothing was computed."""
+    """A bill with problems (``file`` and every problem in ``errors``; nothing was computed), or
+    a request that names an unknown scenario, rule set or year (``detail`` says which)."""
 
     detail: str
-    file: str
-    errors: list[BillProblem]
+    file: Optional[str] = None
+    errors: Optional[list[BillProblem]] = None
 
 
 class ExposureResults(BaseModel):
