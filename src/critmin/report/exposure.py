@@ -183,7 +183,7 @@ def _minerals(res) -> str:
     if not up.empty:
         labels = [f"{r.commodity_id} · {r.stage}" for r in up.itertuples()]
         svg = figure(charts.share_bars(
-            labels, [float(x) for x in up["feoc_share_high"]], [float(x) > 0.5 for x in up["feoc_share_high"]],
+            labels, [float(x) for x in up["feoc_share_high"]], [False] * len(up),  # every bar is an FEOC share: one colour, no legend
             bounds=[(float(a), float(b)) for a, b in zip(up["feoc_share_low"], up["feoc_share_high"])],
             title="Share of the company's tonnes from foreign countries of concern", xlabel="percent of tonnes",
             source="critmin exposure (the bill; declared or inferred origins)"),

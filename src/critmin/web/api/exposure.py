@@ -153,7 +153,7 @@ def _example_result(key: str, scenarios: tuple, rules: tuple, year: int) -> dict
     return {"result": res, "payload": _payload(res, f"bom_{key}.csv", scenarios, rules, year)}
 
 
-async def _upload(request: Request, file: UploadFile):
+async def _upload(file: UploadFile):
     """The uploaded bill validated, or the 413/422 that says why not."""
     from critmin import exposure as ex
     from critmin.exposure.bom import MAX_BILL_BYTES, read_bom_bytes
@@ -184,16 +184,19 @@ def options():
     from critmin.exposure.bom import COLUMNS, MAX_BILL_BYTES, MAX_BILL_ROWS
     from critmin.exposure.rules import BUILTIN, load_rules
 
+    import pandas as pd
+
     examples = []
     for key in ex.example_names():
-        import pandas as pd
-
         raw = pd.read_csv(ex.example_path(key), dtype=str, keep_default_na=False)
         top = raw[raw["parent_id"] == ""]
         examples.append({"name": key, "file": f"bom_{key}.csv", "lines": len(raw),
                          "products": top["description"].tolist(),
                          "download": f"/api/v1/exposure/examples/{key}.csv"})
-    rule_sets = [{"name": r, "title": str(load_rules(r).get("title") or load_rules(r).get("name") or r)} for r in BUILTIN]
+    rule_sets = []
+    for r in BUILTIN:
+        spec = load_rules(r)
+        rule_sets.append({"name": r, "title": str(spec.get("title") or spec.get("name") or r)})
     return json_response({"examples": examples, "scenarios": _presets(), "rules": rule_sets, "columns": list(COLUMNS),
                           "limits": {"bytes": MAX_BILL_BYTES, "lines": MAX_BILL_ROWS, "types": [".csv", ".xlsx", ".xlsm"]},
                           "years": list(YEARS)})
@@ -231,7 +234,7 @@ async def upload(request: Request,
                  rules: list[str] = Form([], description="usmca, ira30d or club (repeatable)."),
                  year: int = Form(2026)):
     scenarios, rule_sets = _check(scenario, rules, year)
-    bom, name = await _upload(request, file)
+    bom, name = await _upload(file)
     if isinstance(bom, Response):
         return bom
     res = _run(bom, name, scenarios, rule_sets, year)
@@ -272,7 +275,7 @@ async def upload_report(request: Request, kind: str = Path(..., pattern="^(html|
                         file: UploadFile = File(..., description="The bill: .csv or .xlsx (as for POST /exposure)."),
                         scenario: list[str] = Form([]), rules: list[str] = Form([]), year: int = Form(2026)):
     scenarios, rule_sets = _check(scenario, rules, year)
-    bom, name = await _upload(request, file)
+    bom, name = await _upload(file)
     if isinstance(bom, Response):
         return bom
     res = _run(bom, name, scenarios, rule_sets, year)
