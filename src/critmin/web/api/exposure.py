@@ -178,7 +178,7 @@ def _file_name(filename: Optional[str]) -> str:
 # --------------------------------------------------------------------------- endpoints
 
 @router.get("/exposure/options", summary="Example bills, preset scenarios and rule sets for an exposure request",
-            responses={503: RESULT_RESPONSES[503]})
+            responses=_error_docs(422, 503))
 def options():
     from critmin import exposure as ex
     from critmin.exposure.bom import COLUMNS, MAX_BILL_BYTES, MAX_BILL_ROWS
@@ -204,7 +204,7 @@ def options():
 
 @router.get("/exposure/examples/{name}.csv", summary="Download a shipped example bill (a template)",
             responses={200: {"content": {"text/csv": {}}, "description": "The example bill as CSV."},
-                       **_error_docs(404)})
+                       **_error_docs(404, 422)})
 def example_csv(name: str = Path(..., max_length=60)):
     key, path = _example(name)
     return Response(path.read_bytes(), media_type="text/csv; charset=utf-8",
