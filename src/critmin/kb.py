@@ -291,6 +291,13 @@ def world_trade(codes: list[str], year: int | None = None, importer_iso3: str | 
     return _q(sql, params)
 
 
+def world_trade_last_year() -> int | None:
+    """The latest year of the world-trade table (None when it has no rows)."""
+    got = _q("SELECT max(year) AS year FROM world_trade")
+    y = got["year"].iloc[0] if len(got) else None
+    return None if y is None or pd.isna(y) else int(y)
+
+
 def world_trade_year(year: int) -> pd.DataFrame:
     """Every flow of one year."""
     return _q("SELECT * FROM world_trade WHERE year = ?", [int(year)])

@@ -48,6 +48,7 @@ PAGES = {
     "tracker": "/tracker",
     "data": "/data",
     "scenarios": "/scenarios",
+    "exposure": "/exposure",
     "notfound": "/minerals/galium",
 }
 WIDTHS = {"phone": (390, 844), "tablet": (820, 1180), "laptop": (1366, 900)}
@@ -208,7 +209,7 @@ FONT_SIZES_JS = """() => {
 
 
 @pytest.mark.parametrize("width", [w for w, _ in WIDTHS.values()])
-@pytest.mark.parametrize("name", ["overview", "mineral-rare-earths", "tracker", "data", "notfound", "scenarios"])
+@pytest.mark.parametrize("name", ["overview", "mineral-rare-earths", "tracker", "data", "notfound", "scenarios", "exposure"])
 def test_no_text_under_11px_and_no_sideways_scroll(real_server, browser, name, width):
     pg = new_page(browser, width, 900)
     open_page(pg, real_server + PAGES[name])
@@ -406,7 +407,8 @@ def test_tables_sort_from_the_keyboard(real_server, browser):
 
 
 @pytest.mark.parametrize("name, link", [("overview", "/api/v1/report/overview.html"), ("mineral-gallium", "/api/v1/minerals/gallium/dossier.html"),
-                                        ("tracker", "/api/v1/tracker/dates"), ("data", "/api/v1/sources?format=csv"), ("scenarios", "/api/docs")])
+                                        ("tracker", "/api/v1/tracker/dates"), ("data", "/api/v1/sources?format=csv"), ("scenarios", "/api/docs"),
+                                        ("exposure", "/api/v1/exposure/examples/ev_traction_motor/report.html?rules=usmca")])
 def test_without_javascript_a_page_says_what_it_would_show(real_server, browser, name, link):
     import httpx
 

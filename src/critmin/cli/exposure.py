@@ -5,11 +5,13 @@ presents.
 
 Exit codes: 0 success; 1 the bill has problems (every problem is printed, one per line, with
 row, column and what was expected; nothing is computed); 2 a bad request (unknown example,
-rule set, scenario or table).
+rule set, scenario or table, or --format html/pdf without -o); 3 a PDF asked for and no
+Chromium to print it with.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -27,12 +29,17 @@ def exposure_command(
     rules: List[str] = typer.Option([], "--rules", help="usmca, ira30d, club, or a rules YAML file (repeatable)."),
     year: int = typer.Option(2026, "--year", help="Year the eligibility rules are applied for, and of the policy cost."),
     table: List[str] = typer.Option([], "--table", help="Tables to show (repeatable); default company, indicators, cost_summary, eligibility."),
-    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv, html (the report a buyer can forward) or pdf (printed by headless Chromium)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write the html or pdf report to."),
     library: bool = typer.Option(False, "--library", help="List the content library (products, minerals, contents, citations) and exit."),
 ) -> None:
     """Exposure of a bill of materials by mineral, stage and country; policy cost; origin rules; alternatives."""
 
-    out_fmt = check_format(fmt)
+    report = fmt in ("html", "pdf")
+    out_fmt = None if report else check_format(fmt, ("table", "json", "csv", "html", "pdf"))
+    if report and output is None:
+        typer.echo(f"error: --format {fmt} writes a file: give -o FILE", err=True)
+        raise typer.Exit(2)
 
     def go():
         import sys
@@ -52,13 +59,16 @@ def exposure_command(
         try:
             res = ex.assess(path, scenarios=scenario, rule_sets=rules, year=year, years=(year,))
         except ex.BomError as err:
-            if out_fmt is Format.json:
+            if out_fmt is not None and out_fmt is Format.json:
                 write_json({"file": err.file, "problems": err.to_records()})
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
         except (ScenarioError, RulesError) as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
+        if report:
+            _write_report(res, path, scenario, rules, year, fmt, output)
+            return
         names = list(table) or [t for t in DEFAULT_TABLES if t != "cost_summary" or scenario]
         for n in names:
             if n not in res.TABLES:
@@ -92,6 +102,41 @@ def exposure_command(
             typer.echo(f"  - {s}")
 
     run_command(go)
+
+
+def _write_report(res, bill, scenarios, rules, year, fmt: str, output: Path) -> None:
+    """Write the HTML report (or its PDF) whole to a temporary file, then move it into place:
+    nothing half-written is left at ``output`` when anything fails."""
+    import os
+    import tempfile
+
+    from critmin.report import exposure as rep
+
+    text = rep.build(res, bill_name=Path(str(bill)).name, scenarios=tuple(scenarios), rules=tuple(rules), year=year)
+    if fmt == "pdf":
+        try:
+            data = rep.to_pdf(text)
+        except rep.PdfUnavailable as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(3) from None
+    else:
+        data = text.encode("utf-8")
+    output = Path(output)
+    if not output.parent.is_dir():
+        typer.echo(f"error: {output.parent} is not a folder", err=True)
+        raise typer.Exit(2)
+    fd, tmp = tempfile.mkstemp(prefix=".critmin-", suffix=f".{fmt}", dir=output.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; the report is an ordinary file
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"wrote {output} ({len(data) / 1024:.0f} KiB)")
 
 
 app.command("exposure")(exposure_command)

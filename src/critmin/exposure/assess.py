@@ -72,9 +72,13 @@ def _kb():
 
 @per_snapshot(maxsize=1)
 def _provider():
-    from critmin.exposure.upstream import ProductionShares
+    """World production shares first; world export shares (CEPII BACI) where production has none."""
+    from critmin.exposure.trade_shares import TradeShares
+    from critmin.exposure.upstream import ChainedShares, ProductionShares
 
-    return ProductionShares.from_snapshot()
+    trade = TradeShares.from_snapshot()
+    production = ProductionShares.from_snapshot()
+    return production if trade is None else ChainedShares([production, trade])
 
 
 @per_snapshot(maxsize=1)
@@ -122,7 +126,9 @@ def assess(bill, *, scenarios=(), rule_sets=(), year: int = 2026, years=(2026,),
             for r in rule_sets]
     used = library[library["product_id"].isin(set(b.parts["material_id"]))]
     assumptions = [
-        "upstream stages without declared origins are inferred from world production shares and labelled 'inferred'",
+        "upstream stages without declared origins are inferred and labelled 'inferred': from world production shares "
+        "(USGS MCS, EU CRM 2023), else from world export shares of the stage's HS codes (CEPII BACI, a proxy: a "
+        "producer that uses its own output exports less); a stage with neither is 'unknown'",
         "spend exposed is the annual purchase value of a line; each mineral in the line is exposed through all of it",
         f"governance: mean of the six WGI estimates, release {kb.wgi_info.get('release')} year {kb.wgi_info.get('year')}",
     ]

@@ -95,6 +95,13 @@ class Bom:
         return self.parts[self.parts["depth"] == 0]
 
 
+#: Largest bill accepted from memory (an upload): bytes of the file, and lines of the bill.
+MAX_BILL_BYTES = 2_000_000
+MAX_BILL_ROWS = 20_000
+#: An XLSX is a zip archive: the most its members may hold once unpacked (a "zip bomb" guard).
+MAX_XLSX_UNPACKED = 40_000_000
+
+
 def read_bom(path: str | Path, library: pd.DataFrame | None = None) -> Bom:
     """Read and validate a bill from a ``.csv`` or ``.xlsx`` file.
 
@@ -107,22 +114,106 @@ def read_bom(path: str | Path, library: pd.DataFrame | None = None) -> Bom:
     path = Path(path)
     if not path.is_file():
         raise BomError(str(path), [BomProblem(1, "part_id", "file not found", "a .csv or .xlsx bill of materials")])
-    suffix = path.suffix.lower()
+    raw = _read_raw(path, path.suffix.lower(), str(path))
+    return validate_bom(raw, file=str(path), library=library)
+
+
+def read_bom_bytes(data: bytes, filename: str, library: pd.DataFrame | None = None, *,
+                   max_bytes: int = MAX_BILL_BYTES, max_rows: int = MAX_BILL_ROWS) -> Bom:
+    """Read and validate a bill held in memory (an upload); the type comes from ``filename``.
+
+    Besides :func:`read_bom`'s checks, refuses (as a :class:`BomError` at row 1) a file over
+    ``max_bytes``, an empty file, a CSV holding NUL bytes (a binary file), an XLSX that is
+    not a zip archive or unpacks to more than :data:`MAX_XLSX_UNPACKED` bytes, and a bill of
+    more than ``max_rows`` lines. Macros in an ``.xlsm`` are never run (openpyxl reads cells).
+    """
+    name = filename or "upload"
+    suffix = Path(name).suffix.lower()
+
+    def refuse(message: str, expected: str, found: str = "") -> BomError:
+        return BomError(name, [BomProblem(1, "part_id", message, expected, found)])
+
+    if len(data) > max_bytes:
+        raise refuse(f"the file is too large ({len(data):,} bytes)", f"at most {max_bytes:,} bytes")
+    if not data.strip():
+        raise refuse("the file is empty", "a header row and at least one product line")
+    if suffix == ".csv" and b"\x00" in data:
+        raise refuse("the file holds NUL bytes: a binary file, not CSV text", "a UTF-8 CSV file")
+    if suffix in (".xlsx", ".xlsm"):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                unpacked = sum(i.file_size for i in z.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise refuse(f"not an XLSX workbook ({exc})", "an .xlsx file saved by a spreadsheet program") from None
+        if unpacked > MAX_XLSX_UNPACKED:
+            raise refuse(f"the workbook unpacks to {unpacked:,} bytes", f"at most {MAX_XLSX_UNPACKED:,} bytes unpacked")
+    import io
+
+    raw = _read_raw(io.BytesIO(data), suffix, name)
+    if len(raw) > max_rows:
+        raise refuse(f"the bill has {len(raw):,} lines", f"at most {max_rows:,} lines")
+    return validate_bom(raw, file=name, library=library)
+
+
+def _read_raw(source, suffix: str, file: str) -> pd.DataFrame:
+    """The cells of a CSV or XLSX (path or file object) as strings, or a :class:`BomError`."""
     try:
         if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            data = source.read_bytes() if isinstance(source, Path) else source.read()
+            return _csv_frame(data.decode("utf-8-sig"), file)
         elif suffix in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0, engine="openpyxl")
+            raw = pd.read_excel(source, dtype=str, keep_default_na=False, sheet_name=0, engine="openpyxl")
         else:
-            raise BomError(str(path), [BomProblem(1, "part_id", "unsupported file type", ".csv or .xlsx", suffix)])
+            raise BomError(file, [BomProblem(1, "part_id", "unsupported file type", ".csv or .xlsx", suffix)])
     except BomError:
         raise
     except UnicodeDecodeError as exc:
-        raise BomError(str(path), [BomProblem(1, "part_id", f"the file is not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]) from None
+        raise BomError(file, [BomProblem(1, "part_id", f"the file is not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]) from None
+    except RecursionError:
+        raise BomError(file, [BomProblem(1, "part_id", "cannot read the file (nested too deeply)",
+                                         "a readable CSV or XLSX file")]) from None
     except Exception as exc:  # pandas and openpyxl raise many types for a broken file
-        raise BomError(str(path), [BomProblem(1, "part_id", f"cannot read the file ({type(exc).__name__}: {exc})",
-                                              "a readable CSV or XLSX file")]) from None
-    return validate_bom(raw, file=str(path), library=library)
+        raise BomError(file, [BomProblem(1, "part_id", f"cannot read the file ({type(exc).__name__}: {exc})",
+                                         "a readable CSV or XLSX file")]) from None
+    return raw.reset_index(drop=True)
+
+
+def _csv_frame(text: str, file: str) -> pd.DataFrame:
+    """A CSV's cells as strings, the header's columns; every row with another number of
+    cells is a problem (row, and how many cells were expected), never silently shifted."""
+    import csv
+    import io
+
+    if "\x00" in text:
+        raise BomError(file, [BomProblem(1, "part_id", "the file holds NUL characters: a binary file, not CSV text",
+                                         "a UTF-8 CSV file")])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise BomError(file, [BomProblem(1, "part_id", f"not a well-formed CSV file ({exc})",
+                                         "comma-separated cells, quotes closed")]) from None
+    if not rows:
+        raise BomError(file, [BomProblem(1, "part_id", "the file is empty", "a header row and at least one product line")])
+    header = [h.strip() for h in rows[0]]
+    body, problems = [], []
+    for i, r in enumerate(rows[1:], start=2):  # the header is row 1, as a spreadsheet shows it
+        if len(r) == len(header) or not any(c.strip() for c in r):
+            body.append(r if len(r) == len(header) else [""] * len(header))
+            continue
+        problems.append(BomProblem(i, "part_id", f"{len(r)} cells in the row", f"{len(header)} cells, as in the header"))
+        body.append([""] * len(header))
+    if problems:
+        raise BomError(file, problems)
+    seen: dict[str, int] = {}
+    names = []
+    for h in header:  # a repeated header is named (and then refused as an unknown column) as pandas does
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        names.append(h if n == 0 else f"{h}.{n}")
+    return pd.DataFrame(body, columns=names, dtype=object)
 
 
 def validate_bom(raw: pd.DataFrame, *, file: str = "<bill>", library: pd.DataFrame | None = None) -> Bom:

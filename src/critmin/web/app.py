@@ -330,6 +330,9 @@ def create_app(db_url: str | None = None, *, snapshot_dir: Path | None = None, m
     from critmin.web.api import jobs  # background risk runs (issue 13): Monte Carlo, stockpile, project, ranking
 
     app.include_router(jobs.router, prefix=API_PREFIX)
+    from critmin.web.api import exposure as exposure_api  # company exposure: bills in, exposure out
+
+    app.include_router(exposure_api.router, prefix=API_PREFIX)
 
     from critmin.web.api.responses import RESPONSES
 

@@ -29,6 +29,7 @@ PAGES = {
     "scenarios": "Scenario builder",
     "tracker": "Tracker: controls, agreements, deadlines",
     "data": "Data: sources, vintages, licences",
+    "exposure": "Company exposure: a bill of materials",
     "notfound": "Not found",
     "montecarlo": "Risk runs: disruptions, stockpiles, projects",
 }
@@ -63,6 +64,12 @@ NOSCRIPT = {
     "data": _NS_HEAD + "It lists the sources with citations, DOIs, licences and vintages, and the snapshot's tables.</p>"
     '<ul><li>As data: <a href="/api/v1/sources?format=csv">sources (CSV)</a>, <a href="/api/v1/tables?format=csv">'
     "tables (CSV)</a></li><li>In a terminal: <code>critmin data info</code></li></ul></div></noscript>",
+    "exposure": _NS_HEAD + "It reads a bill of materials (uploaded, or an example) and shows its exposure by mineral, "
+    "stage and country, the cost of policy scenarios, eligibility under origin rules and alternative origins.</p>"
+    '<ul><li>The same, rendered on the server: <a href="/api/v1/exposure/examples/ev_traction_motor/report.html?rules=usmca">'
+    "example report (HTML)</a></li><li>Through the API: <code>POST /api/v1/exposure</code> with the bill as a file "
+    '(<a href="/api/docs">API docs</a>), <a href="/api/v1/exposure/options">examples, scenarios and rule sets</a></li>'
+    "<li>In a terminal: <code>critmin exposure BOM.csv --rules usmca --format html -o report.html</code></li></ul></div></noscript>",
     "notfound": "",
     "montecarlo": _NS_HEAD + "It starts Monte Carlo runs on the server (disruptions of a mineral, stockpile sizing, "
     "a project's NPV and IRR with and without a price floor, the expected-loss ranking), follows their progress "
@@ -173,3 +180,7 @@ def data():
 @router.get("/montecarlo", response_class=HTMLResponse)
 def montecarlo():
     return _page("montecarlo")
+
+@router.get("/exposure", response_class=HTMLResponse)
+def exposure():
+    return _page("exposure")
