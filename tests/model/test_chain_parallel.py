@@ -108,3 +108,21 @@ def test_failed_members_keep_nulls_and_reasons_when_solved_in_parallel():
     ok = np.nonzero(status == "converged")[0]
     assert len(ok) > 0 and summary.iloc[ok][figures].notna().any(axis=1).all()
     assert R == base.n_regions
+
+
+def test_warm_up_makes_one_scenario_use_the_compiled_kernel():
+    """After :func:`warm_compiled` a single scenario runs on the compiled Newton (the lean path for servers)."""
+    pytest.importorskip("numba")
+    from critmin.model.kernel.newton import warm_compiled
+
+    assert warm_compiled(background=False) is True
+    assert choose_backend(1) == "compiled"
+    with linalg.forced_backend("numpy"):  # a forced backend still wins
+        assert choose_backend(1) == "numpy"
+    market, base, inst = _batch(2, 1, TRADE_AND_SHIFTS, years=3)
+    sol = solve_horizon(base, inst)
+    with linalg.forced_backend("numpy"):
+        ref = solve_horizon(base, inst)
+    np.testing.assert_array_equal(sol.status, ref.status)
+    ok = ref.status == STATUS_CONVERGED
+    np.testing.assert_allclose(sol.u[ok], ref.u[ok], rtol=0, atol=1e-9)

@@ -219,3 +219,38 @@ def solve_with_fallback_numpy(y: YearInputs, u0: np.ndarray, tol: float, max_ite
     u[retry] = us
     status[retry] = st_sub
     return u, status, iterations
+
+
+def warm_compiled(background: bool = True) -> bool:
+    """Load the compiled chain Newton now, so that every later run in this process uses it, one scenario included.
+
+    For long-running processes (the REST API, a notebook): call once at start-up. Loading costs
+    ``import numba`` and the machine code from numba's on-disk cache (``cache=True``; compiled on
+    the first use after an install), about a second once; afterwards one ten-year scenario solves
+    in a few milliseconds with no further compilation (``benchmarks/bench_engine.py`` prints both).
+    A short CLI run that does not call this never imports numba. With ``background=True`` the work
+    runs on a daemon thread and this returns at once. Returns False when numba is not installed or
+    ``CRITMIN_KERNEL=numpy`` is set.
+    """
+    if linalg._load_compiled() is False:
+        return False
+
+    def load() -> None:
+        from ..chain import ChainInstruments, ChainMarket, Stage
+        from . import chain_numba  # noqa: F401  (once imported, choose_backend picks it for every size)
+        from .chain import ChainBase
+        from .horizon import solve_horizon
+
+        market = ChainMarket("warm-up", ["A", "B"], [Stage(
+            "metal", "metal", np.array([[6.0, 4.0], [0.0, 5.0]]), np.array([100.0, 100.0]), substitution=20.0,
+            demand_short=0.5, demand_long=0.5, supply_short=1.0, supply_long=1.0)], base_year=2025)
+        # one member, as a single scenario is solved: loads that call signature's machine code
+        solve_horizon(ChainBase.from_market(market), ChainInstruments.baseline(market, [2026], 1), workers=1)
+
+    if background:
+        import threading
+
+        threading.Thread(target=load, name="critmin-chain-warmup", daemon=True).start()
+    else:
+        load()
+    return True
