@@ -157,12 +157,19 @@ def _compiled_newton(y: YearInputs, u0: np.ndarray, tol: float, max_iter: int, b
     status = np.empty(n, dtype=np.int64)
     iterations = np.zeros(n, dtype=np.int64)
     mult = member(y.mult, (S, R, R))
+    # ln(c0-relative cost) per unit of ln p on the logarithm-free routes: from the year's ln(mult / mult0)
+    # when prepare_year formed it (no per-tonne costs this year), saving a second logarithm of every route
+    shift = np.log(base.p0)[:, :, None] - base.log_c0
+    if y.lw is not None and base.log_mult0 is not None:
+        lmult = member(y.lw, (S, R, R)) + (base.log_mult0 + shift)
+    else:
+        lmult = np.log(mult) + shift
     out = np.empty((n, 8, S, R))
     chain_numba.newton_members(
         np.arange(n), z, status, iterations, tol, max_iter, S, R,
         member(base.p0, (S, R)), mult, member(y.add, (S, R, R)), member(y.mip, (S, R, R), 0.0),
         member(y.log_s0, (S, R, R)), member(y.L0, (S, R)), base.log_c0,
-        np.log(mult) + np.log(base.p0)[None, :, :, None] - base.log_c0, member(y.sigma, (S, R)),
+        lmult, member(y.sigma, (S, R)),
         member(y.eps, (S, R)), member(y.eta, (S, R)), member(y.D_scale, (S, R)), member(y.E_scale, (S, R)),
         member(y.O_scale, (S, R)), member(y.floor, (S, R), 0.0), member(y.upside, (S, R), 0.0),
         member(y.cap, (S, R), np.inf), member(y.blr, (S, R), np.nan), member(y.stock, (S, R)),
