@@ -223,19 +223,32 @@ class YearInputs:
 
 
 def _smax(a, b, delta):
-    """``max(a, b)`` and its derivative in ``a`` (Chen-Harker-Kanzow-Smale smoothed when ``delta > 0``)."""
+    """``max(a, b)`` and its derivative in ``a`` (Chen-Harker-Kanzow-Smale smoothed when ``delta > 0``).
+
+    Exact wherever ``delta == 0``, element by element, so that a member's figures do not depend on
+    whether another member of its batch is smoothed (the smoothed formula at ``delta = 0`` agrees
+    with the exact one only to rounding).
+    """
     if np.all(delta == 0):
         return np.maximum(a, b), (a >= b).astype(float)
     root = np.sqrt((a - b) ** 2 + 4 * delta**2)
-    return 0.5 * (a + b + root), 0.5 * (1 + (a - b) / root)
+    value, weight = 0.5 * (a + b + root), 0.5 * (1 + (a - b) / root)
+    exact = delta == 0
+    if np.any(exact):
+        return np.where(exact, np.maximum(a, b), value), np.where(exact, (a >= b).astype(float), weight)
+    return value, weight
 
 
 def _smin(a, b, delta):
-    """``min(a, b)`` and its derivative in ``a`` (in ``b``: one minus it)."""
+    """``min(a, b)`` and its derivative in ``a`` (in ``b``: one minus it); exact wherever ``delta == 0``."""
     if np.all(delta == 0):
         return np.minimum(a, b), (a <= b).astype(float)
     root = np.sqrt((a - b) ** 2 + 4 * delta**2)
-    return 0.5 * (a + b - root), 0.5 * (1 - (a - b) / root)
+    value, weight = 0.5 * (a + b - root), 0.5 * (1 - (a - b) / root)
+    exact = delta == 0
+    if np.any(exact):
+        return np.where(exact, np.minimum(a, b), value), np.where(exact, (a <= b).astype(float), weight)
+    return value, weight
 
 
 @dataclass

@@ -25,6 +25,7 @@ of that member is then NaN and its reason names the year.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from ..chain.instruments import ChainInstruments
 from .chain import ChainBase, YearInputs, delivered_cost, evaluate
-from .newton import solve_year
+from .newton import choose_backend, solve_year
 from .status import STATUS_CONVERGED, STATUS_INFEASIBLE, STATUS_NAMES, STATUS_NO_EQUILIBRIUM, STATUS_NOT_CLEARED, STATUS_TEXT
 
 _PRICE_COLLAPSE = np.log(1e-5)
@@ -72,8 +73,70 @@ def initial_lags(base: ChainBase, inst: ChainInstruments) -> Lags:
     return Lags(phi * base.Q0, (1 - phi) * base.Q0, np.broadcast_to(base.D0, (n,) + base.D0.shape).copy())
 
 
-def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) -> tuple[YearInputs, list[str]]:
-    """The year's inputs for every member, and a reason per member that is infeasible before solving ('' if none)."""
+@dataclass(frozen=True)
+class YearFeatures:
+    """Which optional terms a year's equations carry, decided for a whole run.
+
+    Terms no member uses are left out of the arithmetic (a minimum import price of zero
+    everywhere, no floor, ...). Deciding that per block of members would let a member's
+    arithmetic (and so its last bits, even its convergence near a failure) depend on which
+    other members share its block; deciding it once for the run (:func:`year_features` on
+    every member) does not.
+    """
+
+    mip: bool
+    floor: bool
+    blr: bool
+    offtake: bool
+    trade_cost: bool  # some delivery has a per-tonne cost this year (no logarithm-free fast path)
+
+
+def year_features(base: ChainBase, inst: ChainInstruments, t: int) -> YearFeatures:
+    """The :class:`YearFeatures` of year ``t`` over every member of ``inst``."""
+    return horizon_features(base, inst, (t,))[0]
+
+
+def horizon_features(base: ChainBase, inst: ChainInstruments, years: tuple[int, ...] | None = None
+                     ) -> list[YearFeatures]:
+    """:func:`year_features` for each year index in ``years`` (default all), one pass per field."""
+    T = inst.n_years
+    years = tuple(range(T)) if years is None else years
+
+    def per_year(arr: np.ndarray) -> np.ndarray:
+        """Any member, any entry, per year: a bool (T,) from an (N or 1, T or 1, ...) boolean array."""
+        flag = arr.reshape(arr.shape[0], arr.shape[1], -1).any(axis=(0, 2))
+        return np.broadcast_to(flag, (T,))
+
+    tc = inst.trade_cost
+    add = per_year(tc * (1.0 + inst.tariff) != 0) if np.any(tc) else np.zeros(T, bool)
+    mip, floor = per_year(inst.mip > 0), per_year(inst.floor_price > 0)
+    blr, off = per_year(np.isfinite(inst.blr_floor)), per_year(inst.offtake_quantity > 0)
+    return [YearFeatures(mip=bool(mip[t]), floor=bool(floor[t]), blr=bool(blr[t]), offtake=bool(off[t]),
+                         trade_cost=bool(add[t]) or not base.no_trade_cost) for t in years]
+
+
+def adjustment_speeds(inst: ChainInstruments) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the gap to the long-run level closed in a year, for output and for final use (per member)."""
+    return _lam(inst.supply_short, inst.supply_long), _lam(inst.demand_short, inst.demand_long)
+
+
+def base_log_share_sum(base: ChainBase) -> np.ndarray:
+    """``ln sum_o s0`` per stage and destination, computed exactly as the kernel's log-sum-exp at the base
+    (so that the log use price is exactly 0 there); shape (1, S, R)."""
+    return np.log(np.exp(base.log_s0).sum(axis=1))[None]
+
+
+def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags,
+                 features: YearFeatures | None = None, speeds: tuple[np.ndarray, np.ndarray] | None = None,
+                 L0: np.ndarray | None = None) -> tuple[YearInputs, list[str]]:
+    """The year's inputs for every member, and a reason per member that is infeasible before solving ('' if none).
+
+    ``features`` (default: :func:`year_features` of these members) says which optional terms to carry;
+    ``speeds`` (:func:`adjustment_speeds` of these members) and ``L0`` (:func:`base_log_share_sum`) are
+    constant over the horizon and may be passed in so that a run computes them once.
+    """
+    if features is None:
+        features = year_features(base, inst, t)
     n = lags.D.shape[0]
     S, R = base.n_stages, base.n_regions
     at = inst.at
@@ -83,14 +146,13 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
     tariff1 = 1.0 + tariff
     mult = (1.0 + xtax) * tariff1
     add = tau * tariff1
-    mip = at("mip", t)
-    mip = mip if np.any(mip > 0) else None
+    mip = at("mip", t) if features.mip else None
     allowed = at("allowed", t)
     log_s0 = np.where(allowed, base.log_s0, -np.inf) if not allowed.all() else base.log_s0[None]
     # computed exactly as the kernel's log-sum-exp at the base, so that lnP is exactly 0 there
-    L0 = np.log(np.exp(base.log_s0).sum(axis=1))[None]  # (1, S, R), over all base shares
-    lamS = _lam(inst.supply_short, inst.supply_long)
-    lamD = _lam(inst.demand_short, inst.demand_long)
+    if L0 is None:
+        L0 = base_log_share_sum(base)
+    lamS, lamD = speeds if speeds is not None else adjustment_speeds(inst)
     phi = inst.floor_eligible
     cap = at("capacity", t)
     target_E = phi * base.Q0 * cap
@@ -99,10 +161,10 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
     O_scale = _adjusted(lags.O, np.broadcast_to(target_O, lags.O.shape), lamS)
     D_scale = _adjusted(lags.D, np.broadcast_to(base.D0 * at("demand_shift", t), lags.D.shape), lamD)
     floor = at("floor_price", t)
-    has_floor = bool(np.any(floor > 0))
+    has_floor = features.floor
     blr = at("blr_floor", t)
     off_q = at("offtake_quantity", t)
-    has_off = bool(np.any(off_q > 0))
+    has_off = features.offtake
     fixed = np.broadcast_to(~base.producing, (n, S, R))
     K = inst.n_quotas
     q_cap = at("quota_cap", t) if K else np.zeros((1, 0))
@@ -169,7 +231,7 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
             log_s0 = np.where((~permitted)[:, :, None, :], base.log_s0[None], log_s0)
     lw = None
     # fast path: no per-tonne delivery costs now or at the base, so ln(c/c0) = z + ln(mult/mult0)
-    if not np.any(add) and base.no_trade_cost:
+    if not features.trade_cost:
         lw = np.log(mult) - base.log_mult0
     y = YearInputs(
         lw=lw,
@@ -178,7 +240,7 @@ def prepare_year(base: ChainBase, inst: ChainInstruments, t: int, lags: Lags) ->
         D_scale=D_scale, E_scale=E_scale, O_scale=O_scale,
         floor=floor if has_floor else None, upside=at("floor_upside", t) if has_floor else None,
         cap=at("floor_cap", t) if has_floor else None,
-        blr=blr if np.any(np.isfinite(blr)) else None, stock=at("stock", t),
+        blr=blr if features.blr else None, stock=at("stock", t),
         off_q=off_q if has_off else None, off_dest=at("offtake_dest", t) if has_off else None,
         off_market=(~at("offtake_to_stock", t) & (at("offtake_dest", t) >= 0)) if has_off else None,
         fixed=fixed, q_stage=q_stage, q_origin=q_origin, q_dest=q_dest, q_cap=q_cap, q_scale=q_scale, q_lam=q_lam,
@@ -227,13 +289,16 @@ class HorizonSolution:
 class _Solved:
     """The year's state as the compiled kernel left it at the solution (the attributes the horizon reads)."""
 
+    #: the (N, S, R) attributes, overwritten for members evaluated in numpy instead
+    PATCHED = ("p", "lP", "D", "S", "E", "Rs", "sales", "pe", "blr_w", "U", "off", "excess")
+
     def __init__(self, base: ChainBase, y: YearInputs, u: np.ndarray, out: np.ndarray) -> None:
         n = u.shape[0]
         S, R = base.n_stages, base.n_regions
         self.z = u[:, : S * R].reshape(n, S, R)
         self.p = base.p0 * np.exp(self.z)
         self.lP, self.D, self.S, self.E, self.Rs, self.sales, self.pe, self.blr_w = (out[:, k] for k in range(8))
-        self.U = self.Rs  # no project or offtake deliveries on the compiled path
+        self.U = self.Rs.copy()  # no project or offtake deliveries on the compiled path
         self.off = np.zeros((n, S, R))
         self.excess = self.S - self.sales
         self.q_ship = np.zeros((n, 0))
@@ -256,14 +321,21 @@ def _verify(y: YearInputs, st) -> np.ndarray:
     return out
 
 
-def _compact(inst: ChainInstruments) -> tuple[ChainInstruments, np.ndarray, np.ndarray]:
+def _used_slots(inst: ChainInstruments) -> tuple[np.ndarray, np.ndarray]:
+    """Quota slots that bind some member in some year, and projects with capacity in some year."""
+    return (np.nonzero(np.isfinite(inst.quota_cap).any(axis=(0, 1)))[0],
+            np.nonzero((inst.nc_capacity > 0).any(axis=(0, 1)))[0])
+
+
+def _compact(inst: ChainInstruments, used: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> tuple[ChainInstruments, np.ndarray, np.ndarray]:
     """Drop quota slots that never bind anyone (cap inf throughout) and projects with no capacity in any year.
 
     An unused slot would only add a decoupled row to every Newton system; dropping it keeps
     a member's arithmetic identical to a run without the slot (a no-op equals the baseline bit for bit).
+    ``used`` (:func:`_used_slots` of the whole run) keeps the same slots in every block.
     """
-    keep_q = np.nonzero(np.isfinite(inst.quota_cap).any(axis=(0, 1)))[0]
-    keep_j = np.nonzero((inst.nc_capacity > 0).any(axis=(0, 1)))[0]
+    keep_q, keep_j = used if used is not None else _used_slots(inst)
     if len(keep_q) == inst.n_quotas and len(keep_j) == inst.n_projects:
         return inst, keep_q, keep_j
     changes = {name: getattr(inst, name)[..., keep_q] if name != "quota_dest" else inst.quota_dest[:, keep_q]
@@ -275,10 +347,11 @@ def _compact(inst: ChainInstruments) -> tuple[ChainInstruments, np.ndarray, np.n
 
 
 def _solve_block(base: ChainBase, inst: ChainInstruments, tol: float, max_iter: int, clearing_tol: float,
-                 keep_flows: bool) -> HorizonSolution:
+                 keep_flows: bool, backend: str | None = None, used: tuple[np.ndarray, np.ndarray] | None = None,
+                 features: list[YearFeatures] | None = None) -> HorizonSolution:
     full_k, full_j = inst.n_quotas, inst.n_projects
-    inst, keep_q, keep_j = _compact(inst)
-    sol = _solve_compact(base, inst, tol, max_iter, clearing_tol, keep_flows)
+    inst, keep_q, keep_j = _compact(inst, used)
+    sol = _solve_compact(base, inst, tol, max_iter, clearing_tol, keep_flows, backend, features)
     if len(keep_q) == full_k and len(keep_j) == full_j:
         return sol
     n, T = sol.p.shape[:2]
@@ -299,7 +372,8 @@ def _solve_block(base: ChainBase, inst: ChainInstruments, tol: float, max_iter: 
 
 
 def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter: int, clearing_tol: float,
-                   keep_flows: bool) -> HorizonSolution:
+                   keep_flows: bool, backend: str | None = None, features: list[YearFeatures] | None = None
+                   ) -> HorizonSolution:
     n, T = inst.size, inst.n_years
     S, R = base.n_stages, base.n_regions
     K, J = inst.n_quotas, inst.n_projects
@@ -316,6 +390,7 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
     iterations = np.zeros((n, T), dtype=np.int64)
     clearing = np.full((n, T), np.nan)
     lags = initial_lags(base, inst)
+    speeds, L0 = adjustment_speeds(inst), base_log_share_sum(base)
     u_prev = np.zeros((n, nU))
     u_prev2 = u_prev
     alive = np.arange(n)
@@ -323,7 +398,12 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
         if not len(alive):
             break
         sub_inst = inst if len(alive) == n else inst.members(alive)
-        y, reasons = prepare_year(base, sub_inst, t, lags)
+        if len(alive) == n:
+            speeds_t = speeds
+        else:  # members that failed have left the run
+            speeds_t = tuple(v if v.shape[0] == 1 else v[alive] for v in speeds)
+        y, reasons = prepare_year(base, sub_inst, t, lags, features[t] if features is not None else None,
+                                  speeds_t, L0)
         bad = np.array([bool(r) for r in reasons])
         ok_rows = np.nonzero(~bad)[0]
         u = u_prev.copy()
@@ -334,10 +414,20 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
         compiled_state = None
         if len(ok_rows):
             ys = y if len(ok_rows) == len(alive) else y.take(ok_rows)
-            u_s, code, it, compiled_state = solve_year(ys, start[ok_rows], tol, max_iter)
+            u_s, code, it, compiled_state = solve_year(ys, start[ok_rows], tol, max_iter, backend)
             u[ok_rows], st_code[ok_rows], its[ok_rows] = u_s, code, it
-        if compiled_state is not None and not keep_flows and len(ok_rows) == len(alive):
-            state = _Solved(base, y, u, compiled_state)  # every member solved in compiled code: no re-evaluation
+        if compiled_state is not None and not keep_flows:
+            # members the compiled Newton solved keep its state (no re-evaluation); the others (infeasible,
+            # or solved by the numpy fallback) are evaluated in numpy: member by member the same rule
+            # whatever block the member is in
+            full = np.full((len(alive),) + compiled_state.shape[1:], np.nan)
+            full[ok_rows] = compiled_state
+            state = _Solved(base, y, u, full)
+            redo = np.nonzero(~np.isfinite(full[:, 0, 0, 0]))[0]
+            if len(redo):
+                patch = evaluate(y.take(redo), u[redo])
+                for name in _Solved.PATCHED:
+                    getattr(state, name)[redo] = np.broadcast_to(getattr(patch, name), patch.p.shape)
         else:
             state = evaluate(y, u)
         clr = _verify(y, state)
@@ -372,6 +462,9 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
             messages[i] = f"{year}: {why}"
         good = st_code == STATUS_CONVERGED
         rows, idx = np.nonzero(good)[0], alive[good]
+        alive_next = idx
+        if len(idx) == n:  # every member alive and converged: plain slices (cheaper than index arrays)
+            rows = idx = slice(None)
         for name in _RECORD:
             out[name][idx, t] = getattr(state, name)[rows]
         out["pe"][idx, t] = np.broadcast_to(state.pe, state.p.shape)[rows]
@@ -385,7 +478,7 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
         lags = Lags(state.E[rows], state.S[rows] - state.E[rows], state.D[rows])
         u_prev2 = (u_prev if t else u)[rows]
         u_prev = u[rows]
-        alive = idx
+        alive = alive_next
     failed = status != STATUS_CONVERGED
     if failed.any():
         for arr in list(out.values()) + list(out_y.values()) + [q_ship, u_all] + ([X, c] if keep_flows else []):
@@ -393,6 +486,28 @@ def _solve_compact(base: ChainBase, inst: ChainInstruments, tol: float, max_iter
     return HorizonSolution(inst.years, status, failed_year, messages, iterations, clearing, u_all,
                            out["p"], out["lP"], out["D"], out["S"], out["E"], out["U"], out["Rs"], out["off"],
                            out["excess"], out["sales"], out_y["y"], out_y["nb"], out_y["ye"], out["pe"], q_ship, X, c)
+
+
+def default_workers() -> int:
+    """Threads for a batch: the cores this process may run on, at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, cores))
+
+
+#: Fewest members in a block worth a thread of its own (below it the per-year numpy overhead dominates).
+MIN_THREAD_BLOCK = 512
+
+
+def plan_blocks(n: int, workers: int, block: int) -> list[slice]:
+    """Contiguous member blocks: one when a single thread runs, else about two per thread (so a thread
+    that is held up on a shared machine leaves work to the others), each of at least
+    :data:`MIN_THREAD_BLOCK` and at most ``block`` members."""
+    if workers > 1 and n >= MIN_THREAD_BLOCK * workers:
+        size = max(MIN_THREAD_BLOCK, -(-n // (2 * workers)))
+    else:
+        size = n
+    size = max(1, min(size, block))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
 def solve_horizon(base: ChainBase, inst: ChainInstruments, *, tol: float = 1e-10, max_iter: int = 60,
@@ -411,42 +526,54 @@ def solve_horizon(base: ChainBase, inst: ChainInstruments, *, tol: float = 1e-10
         Record bilateral flows and delivered costs (N x T x S x R x R); sweeps
         that need prices and quantities only skip them.
     block, workers : int
-        Members per block and threads; blocks run their whole horizon independently.
+        Most members per block, and threads (default :func:`default_workers`).
+        Blocks run their whole horizon independently, each on one thread (the
+        compiled Newton and numpy's array loops release the GIL). The kernel
+        backend is chosen once for the whole call
+        (:func:`critmin.model.kernel.newton.choose_backend`) and members never
+        interact, so every member's figures are the same to the last bit
+        whatever ``block`` and ``workers`` are.
     """
     n = inst.size
     if workers is None:
-        workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-    if workers > 1 and n >= 512 * workers:
-        # equal blocks, at least one per thread (blocks run their whole horizon independently)
-        per = -(-n // workers)
-        block = -(-per // -(-per // block))  # split further only to bound memory
-    slices = [slice(i, min(i + block, n)) for i in range(0, n, block)]
+        workers = default_workers()
+    # decided once for the whole run, so that no member's arithmetic depends on its block or thread
+    backend = choose_backend(n)
+    used = _used_slots(inst)
+    features = horizon_features(base, inst)
+    slices = plan_blocks(n, workers, block)
     if len(slices) == 1:
         return _solve_block(base, inst if inst.size == n else inst.materialise(n), tol, max_iter, clearing_tol,
-                            keep_flows)
-    full = inst
-    parts_in = [full.members(sl) if _has_member_axis(full, n) else full for sl in slices]
-    parts_in = [p if p.size == (sl.stop - sl.start) else p.materialise(sl.stop - sl.start)
-                for p, sl in zip(parts_in, slices)]
+                            keep_flows, backend, used, features)
+    has_axis = _has_member_axis(inst, n)
+    fields = tuple(HorizonSolution.__dataclass_fields__)
+    arrays: dict[str, np.ndarray | None] = {}
+    messages = [""] * n
+    lock = threading.Lock()
+
+    def run(sl: slice) -> None:
+        part_in = inst.members(sl) if has_axis else inst
+        if part_in.size != sl.stop - sl.start:
+            part_in = part_in.materialise(sl.stop - sl.start)
+        part = _solve_block(base, part_in, tol, max_iter, clearing_tol, keep_flows, backend, used, features)
+        with lock:  # the first block to finish sizes the outputs
+            if not arrays:
+                for name in fields:
+                    value = getattr(part, name)
+                    if isinstance(value, np.ndarray):
+                        arrays[name] = np.empty((n,) + value.shape[1:], dtype=value.dtype)
+                    elif value is None:
+                        arrays[name] = None
+        for name, arr in arrays.items():  # disjoint slices: no lock needed, and the copies run in parallel
+            if arr is not None:
+                arr[sl] = getattr(part, name)
+        messages[sl] = part.messages
+
     with ThreadPoolExecutor(min(workers, len(slices))) as pool:
-        parts = list(pool.map(lambda p: _solve_block(base, p, tol, max_iter, clearing_tol, keep_flows), parts_in))
-    return _concat(parts)
+        for _ in pool.map(run, slices):  # re-raises a block's exception here
+            pass
+    return HorizonSolution(years=inst.years, messages=messages, **arrays)
 
 
 def _has_member_axis(inst: ChainInstruments, n: int) -> bool:
     return inst.size == n and n > 1
-
-
-def _concat(parts: list[HorizonSolution]) -> HorizonSolution:
-    out = {}
-    for name in HorizonSolution.__dataclass_fields__:
-        values = [getattr(p, name) for p in parts]
-        if name == "years":
-            out[name] = values[0]
-        elif name == "messages":
-            out[name] = [m for v in values for m in v]
-        elif values[0] is None:
-            out[name] = None
-        else:
-            out[name] = np.concatenate(values, axis=0)
-    return HorizonSolution(**out)

@@ -64,14 +64,17 @@ def _load_compiled():
     return _compiled
 
 
-def solve_stack(J: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def solve_stack(J: np.ndarray, F: np.ndarray, backend: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``J d = -F`` for every member; returns the steps and a bool ``ok`` per member.
 
     Members whose system is singular (or whose step is not finite or exceeds
-    1e8) get a zero step and ``ok = False``.
+    1e8) get a zero step and ``ok = False``. ``backend`` (``"numpy"`` or
+    ``"compiled"``) fixes the routine whatever the stack size; None chooses as below.
     """
     n = F.shape[0]
-    if _FORCED is not None:
+    if backend is not None:
+        fn = _load_compiled() if backend == "compiled" else False
+    elif _FORCED is not None:
         fn = _load_compiled() if _FORCED == "compiled" else False
     else:
         fn = _load_compiled() if n >= COMPILED_MIN_STACK else False
