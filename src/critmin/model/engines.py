@@ -101,7 +101,7 @@ class Simulation:
 
 def chain_tables(result) -> dict[str, pd.DataFrame]:
     """The documented frames of a solved chain scenario (:class:`~critmin.model.chain.ScenarioResult`)."""
-    return {"summary": result.summary_span(), "years": result.years(), "prices": result.span("prices"),
+    return {"summary": result.summary_span(), "years": result.by_year(), "prices": result.span("prices"),
             "quantities": result.span("quantities"), "welfare": result.span("welfare_totals"),
             "fiscal": result.span("fiscal"), "indicators": result.span("indicators"), "units": result.units()}
 

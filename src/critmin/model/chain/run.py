@@ -216,7 +216,7 @@ class ScenarioResult:
             agg = agg.join(text.groupby(level=keys, sort=False).first())
         return agg.join(out)
 
-    def years(self) -> pd.DataFrame:
+    def by_year(self) -> pd.DataFrame:
         """The focus region's figures by mineral, horizon year and stage, as ranges (``_low``/``_high``).
 
         Columns: use price (baseline, scenario, % change; ``price_unit`` per tonne of ``basis``),
