@@ -472,7 +472,7 @@ def _kb_chain(kb, ref: KBMarketRef):
     """The linked chain of ``ref.kb`` (the registry's, or calibrated on the scenario's regions)."""
     unsupported = [k for k in ("parameters", "price_series", "production_source") if getattr(ref, k) is not None]
     if unsupported:
-        raise ScenarioError(f"market {ref.key()}: {', '.join(unsupported)} apply to one stage; a linked chain "
+        raise ScenarioError(f"market {ref.key()}: {', '.join(unsupported)}: apply to one stage only; a linked chain "
                             f"(kb:{ref.kb}) takes only regions (or name a stage: kb:{ref.kb}:processing)")
     try:
         if ref.regions is None:
