@@ -155,3 +155,41 @@ def test_compare_stacks_scenarios_by_mineral_with_ranges():
     assert frame.loc[("point", "testium"), "variants"] == "point"
     assert frame.loc[("bounded", "testium"), "variants"] == "low, high"
     assert frame.attrs["outcome"]["failed"] == 0
+
+
+def test_an_instrument_in_force_outside_the_horizon_does_nothing_and_says_so():
+    # found by tests/web/test_chain_fuzz.py: an export ban whose years miss the horizon crashed the compiler
+    ban = {"export_restrictions": [{"exporter": "CHN", "stage": "processing", "kind": "ban", "years": [2030, 2033]}]}
+    d = doc()
+    d["horizon"].update(start=2035, end=2037)
+    d["minerals"]["testium"]["policies"] = ban
+    sim = api.simulate(d)
+    assert sim.converged
+    assert any("outside the horizon 2035-2037: it does nothing" in n for n in sim.notes)
+    years = sim.tables["years"]
+    np.testing.assert_allclose(years["imports_low"], years["imports_baseline_low"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind, extra", [("ban", {}), ("tax", {"rate": 0.5})])
+def test_an_export_restriction_covers_every_destination_in_every_year(kind, extra):
+    # found by tests/web/test_chain_fuzz.py: a year mask and a destination list were paired, not crossed
+    from critmin.model.chain.policies import compile_chain_policies
+    from critmin.model.chain.scenario import ChainPolicies, Horizon
+    from critmin.model.chain.scenario_file import InlineMarket
+
+    market = InlineMarket.model_validate(
+        {**POINT_MARKET, "trade": POINT_MARKET["trade"] + [{"stage": "processing", "exporter": "CHN",
+                                                           "importer": "ROW", "quantity": 30, "source": "fixture"}]}
+    ).build()
+    pol = ChainPolicies.model_validate({"export_restrictions": [
+        {"exporter": "CHN", "importers": "all", "stage": "processing", "kind": kind, **extra}]})
+    inst, _, _ = compile_chain_policies(market, pol, Horizon(start=2025, end=2029))
+    chn, usa, row = (market.regions.index(r) for r in ("CHN", "USA", "ROW"))
+    for t in range(5):
+        if kind == "ban":
+            allowed = inst.at("allowed", t)[0, 0]
+            assert not allowed[chn, usa] and not allowed[chn, row]
+            assert allowed[usa, usa] if market.stages[0].flows[usa, usa] > 0 else True
+        else:
+            tax = inst.at("export_tax", t)[0, 0]
+            assert tax[chn, usa] == tax[chn, row] == 0.5
