@@ -7,6 +7,13 @@ naming the field path (``body.policies.tariffs.0.rate``). Problems only the mode
 :class:`MarketError`, also 422. Results are :meth:`Result.to_dict` and
 :meth:`Result.summary`, exactly what ``critmin`` prints.
 
+Chain-engine scenarios (``engine: chain``, :class:`critmin.model.chain.ChainScenario`) are
+accepted by run, validate, compare and the presets: the body is a :data:`ScenarioDocument`
+(either engine, chosen by ``engine``), solved by :func:`critmin.model.engines.simulate_any`, and
+answered with per-mineral, per-year tables whose figures are ``_low``/``_high`` ranges with
+their basis and units (docs/web.md, "Chain-engine scenarios"); ``/markets?engine=chain`` lists
+the chain engine's markets with their status. Saving chain scenarios is not wired yet (422).
+
 Reads need no key; saving, storing runs, uploading and deleting need one (see
 :mod:`critmin.web.storage.keys`). Every write validates completely (the scenario is compiled on its
 market) before anything is stored, so a bad request writes nothing.
