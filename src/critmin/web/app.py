@@ -271,6 +271,12 @@ def warm_up(app: FastAPI) -> None:
     except Exception:  # noqa: BLE001 - a partial snapshot still serves what it can
         log.warning("warm-up incomplete", exc_info=True)
     try:
+        from critmin.model.kernel import newton
+
+        newton.warm_compiled(background=False)  # one chain scenario per request then runs compiled (docs/model.md, speed)
+    except Exception:  # noqa: BLE001 - the numpy kernel answers the same, slower
+        log.warning("compiled chain kernel not loaded", exc_info=True)
+    try:
         scenarios.kb_market_trials()
         api.markets(scenarios.KB_LIST_YEAR)  # the chain engine's markets (/markets?engine=chain), calibrated once
     except Exception:  # noqa: BLE001 - /markets answers with the reason later
