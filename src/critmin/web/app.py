@@ -176,7 +176,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     from critmin.errors import CritminError, InvalidRequestError, SnapshotError, UnknownCommodityError
     from critmin.model.scenario import field_path
     from critmin.web.api.scenarios import ModelInputError
-    from critmin.web.storage.keys import ApiKeyError
+    from critmin.web.storage.keys import ApiKeyError, NotAdminError
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -203,6 +203,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiKeyError)
     async def _key(request: Request, exc: ApiKeyError):
         return _error(401, str(exc), headers={"www-authenticate": 'ApiKey header="X-API-Key"'})
+
+    @app.exception_handler(NotAdminError)
+    async def _not_admin(request: Request, exc: NotAdminError):
+        return _error(403, str(exc))
 
     @app.exception_handler(ModelInputError)
     async def _model(request: Request, exc: ModelInputError):
