@@ -82,8 +82,8 @@ def compare_json(scenarios: Sequence[str | Path]) -> str:
 
 
 def scenarios_data() -> pd.DataFrame:
-    """Preset scenarios: name (usable in place of a path), title, description, file."""
-    return list_presets()
+    """Preset scenarios of both engines: name (usable in place of a path), title, description, market, engine, file."""
+    return list_presets(None)
 
 
 def scenarios_text() -> str:

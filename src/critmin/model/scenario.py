@@ -422,7 +422,9 @@ class Scenario(_Strict):
 def field_path(loc: tuple | list) -> str:
     """A validation error's location as the user wrote it: ``market.mineral``, not ``market.inline.mineral``."""
     tags = {"market": _MARKET_TAGS, "substitution": _ELASTICITY_TAGS, "demand": _ELASTICITY_TAGS,
-            "supply": _ELASTICITY_TAGS}
+            "supply": _ELASTICITY_TAGS,
+            # a request body (or a comparison item) holding a scenario of either engine (critmin.web.api.scenarios)
+            "body": ENGINES, "scenario": ENGINES}
     loc = list(loc)
     parts = [part for i, part in enumerate(loc)  # a union tag is not a field the user wrote
              if not (i and isinstance(loc[i - 1], str) and part in tags.get(loc[i - 1], ()))]

@@ -174,6 +174,96 @@ class ScenarioResult:
             out = text.groupby(level=keys, sort=False).first().join(out)
         return out
 
+    def span(self, table: str | pd.DataFrame = "prices") -> pd.DataFrame:
+        """A stacked table with its market variants collapsed to a range: ``<figure>_low`` and ``<figure>_high``.
+
+        ``low`` is the smallest and ``high`` the largest value of each numeric figure across the
+        mineral's market variants (the ``low`` and ``high`` corners of a market with bounded
+        inputs, or its one ``point``), so a point market has ``low == high``. A figure that is
+        null on any variant (a failed solve, a region without output) is null in both, never a
+        partial range. ``variants`` names the variants; ``status`` is ``converged`` when every
+        variant solved, else the first failure's status, with its ``message``. Text columns
+        (``basis``, ``unit``, ``price_unit``, ``currency``) are the same across variants and kept.
+        """
+        frame = getattr(self, table)() if isinstance(table, str) else table
+        if frame.empty or "variant" not in frame.index.names:
+            return frame
+        keys = [n for n in frame.index.names if n != "variant"]
+        status = {(m, v): (r.status, r.message) for m, v, r in self.members()}
+        idx = frame.index.to_frame(index=False)
+        values = frame.select_dtypes("number")
+        text = frame.drop(columns=values.columns).drop(columns=["status", "message"], errors="ignore")
+        grouped = values.groupby(level=keys, sort=False)
+        missing = values.isna().groupby(level=keys, sort=False).any()
+        low = grouped.min().where(~missing)
+        high = grouped.max().where(~missing)
+        out = pd.concat([low.add_suffix("_low"), high.add_suffix("_high")], axis=1)
+        out = out[[c for col in values.columns for c in (f"{col}_low", f"{col}_high")]]
+        meta = pd.DataFrame({
+            "variants": idx["variant"].to_numpy(),
+            "status": [status[(m, v)][0] for m, v in zip(idx["mineral"], idx["variant"])],
+            "message": [status[(m, v)][1] for m, v in zip(idx["mineral"], idx["variant"])],
+        }, index=frame.index)
+
+        def first_failure(col: pd.Series) -> str:
+            bad = [s for s in col if s != outcome.CONVERGED]
+            return bad[0] if bad else outcome.CONVERGED
+
+        agg = meta.groupby(level=keys, sort=False).agg(
+            variants=("variants", lambda v: ", ".join(dict.fromkeys(v))), status=("status", first_failure),
+            message=("message", lambda v: "; ".join(x for x in dict.fromkeys(v) if x)))
+        if not text.empty:
+            agg = agg.join(text.groupby(level=keys, sort=False).first())
+        return agg.join(out)
+
+    def by_year(self) -> pd.DataFrame:
+        """The focus region's figures by mineral, horizon year and stage, as ranges (``_low``/``_high``).
+
+        Columns: use price (baseline, scenario, % change; ``price_unit`` per tonne of ``basis``),
+        producer price (null where the focus region has no output at that stage), use, imports and
+        production (baseline and scenario; ``unit`` of ``basis``), ``fiscal_cost`` (the focus
+        government's outlays that year, ``currency``) and ``welfare_total`` (the focus region's
+        welfare change from the baseline path that year, ``currency``). Empty when the scenario
+        has no focus region or no market contains it.
+        """
+        focus = self.scenario.focus
+        if focus is None:
+            return pd.DataFrame()
+        frames = []
+        for mineral, variant, r in self.members():
+            if focus not in r.market.regions:
+                continue
+            prices = r.prices().xs(focus, level="region")
+            q = r.quantities().xs(focus, level="region")
+            w = r.welfare().xs(focus, level="region")
+            frame = pd.DataFrame({
+                "use_price_baseline": prices["use_price_baseline"], "use_price": prices["use_price"],
+                "use_price_change_pct": prices["use_price_change_pct"],
+                "producer_price_baseline": prices["producer_price_baseline"],
+                "producer_price": prices["producer_price"],
+                "use_baseline": q["use_baseline"], "use": q["use"],
+                "imports_baseline": q["imports_baseline"], "imports": q["imports"],
+                "production_baseline": q["production_baseline"], "production": q["production"],
+                "fiscal_cost": w["government_outlays"], "welfare_total": w["total"],
+            })
+            if r.failed:  # the baseline path does not depend on the scenario's solve, but the row reports both
+                frame.loc[:, [c for c in frame.columns if not c.endswith("_baseline")]] = np.nan
+            stages = {st.name: st for st in r.market.stages}
+            st_of = [stages[s] for s in frame.index.get_level_values("stage")]
+            frame["basis"] = [s.basis for s in st_of]
+            frame["unit"] = [s.unit for s in st_of]
+            frame["price_unit"] = [s.price_unit for s in st_of]
+            frame["currency"] = [s.price_unit.split("/")[0] for s in st_of]
+            frame = frame.reset_index()
+            frame.insert(0, "variant", variant)
+            frame.insert(0, "mineral", mineral)
+            frame.insert(3, "region", focus)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame()
+        stacked = pd.concat(frames, ignore_index=True).set_index(["mineral", "variant", "year", "stage", "region"])
+        return self.span(stacked)
+
     def summary(self) -> pd.DataFrame:
         """One row per mineral and variant: status, message, and the focus region's headline figures.
 
@@ -216,6 +306,10 @@ class ScenarioResult:
         frame = frame.set_index(["mineral", "variant"])
         return outcome.summary_attrs(frame, [r.status for _, _, r in self.members()], self._labels(),
                                      noun="market variants")
+
+    def summary_span(self) -> pd.DataFrame:
+        """:meth:`summary` with each mineral's variants collapsed to ``_low``/``_high`` ranges (:meth:`span`)."""
+        return self.span(self.summary())
 
     def assumptions(self) -> dict[str, list[str]]:
         """Per mineral: the formulation's, the market's and the instruments' assumptions (every variant's, once)."""

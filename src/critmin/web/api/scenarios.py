@@ -14,13 +14,14 @@ market) before anything is stored, so a bad request writes nothing.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Security, UploadFile
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from critmin.model.outcome import failure_note, outcome_counts
+from critmin.model.chain.scenario_file import ChainScenario
 from critmin.model.scenario import Scenario
 from critmin.snapshot.manifest import per_snapshot
 from critmin.web.storage import db
@@ -37,6 +38,33 @@ MARKET_NAME_PATTERN = r"^(kb:[a-z0-9-]{1,60}:(processing|mine)|[A-Za-z0-9_-]{1,8
 MAX_REGIONS = 40
 MAX_COMPARE = 8
 RESULT_TABLES = ("prices", "quantities", "flows", "welfare", "binding")
+
+
+class ArmingtonDocument(Scenario):
+    """An Armington scenario as a request body: ``engine`` may be given as ``armington`` (and is dropped)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_engine(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("engine") == "armington":
+            return {k: v for k, v in data.items() if k != "engine"}
+        return data
+
+
+def _engine_tag(value: Any) -> str | None:
+    """``chain`` for ``engine: chain``, ``armington`` without ``engine`` or with ``engine: armington``, else None."""
+    engine = value.get("engine", "armington") if isinstance(value, dict) else getattr(value, "engine_name", None)
+    if isinstance(value, Scenario):
+        return "armington"
+    return engine if engine in ("armington", "chain") else None
+
+
+#: A request body holding a scenario of either engine (the YAML as JSON); ``engine: chain`` selects the chain engine.
+ScenarioDocument = Annotated[
+    Union[Annotated[ArmingtonDocument, Tag("armington")], Annotated[ChainScenario, Tag("chain")]],
+    Discriminator(_engine_tag, custom_error_type="engine",
+                  custom_error_message="engine must be 'armington' (or absent) or 'chain'"),
+]
 
 
 class ModelInputError(Exception):
@@ -100,6 +128,9 @@ def validate(scenario: Scenario) -> Scenario:
     """Check the scenario compiles on its market (nothing solved)."""
     from critmin.model import prepare_scenario
 
+    if isinstance(scenario, ChainScenario):
+        raise ModelInputError("engine: saving and storing runs of chain-engine scenarios is not supported yet; "
+                              "solve them with POST /api/v1/scenarios/run")
     scenario = _checked(scenario)
     _model_call(lambda: prepare_scenario(scenario))
     return scenario
@@ -108,8 +139,87 @@ def validate(scenario: Scenario) -> Scenario:
 def solve(scenarios: list[Scenario]) -> list:
     from critmin.model import simulate_many
 
+    if any(isinstance(s, ChainScenario) for s in scenarios):
+        raise ModelInputError("engine: saving and storing runs of chain-engine scenarios is not supported yet; "
+                              "solve them with POST /api/v1/scenarios/run")
     checked = [_checked(s) for s in scenarios]
     return _model_call(lambda: simulate_many(checked))
+
+
+# --- chain-engine scenarios ----------------------------------------------------------------
+
+def _chain_checked(scenario: ChainScenario) -> tuple[ChainScenario, list[dict], list[str]]:
+    """The scenario without a server-side path, its minerals' markets (calibrated variants) and its notes.
+
+    Every market is built and every policy compiled on it (nothing solved), so a bad region, stage or
+    market is a 422 before any solve; a market with more than :data:`MAX_REGIONS` regions is refused.
+    """
+    from critmin.model.chain.scenario_file import check_scenario, market_variants
+
+    scenario = scenario.model_copy(update={"source_path": None})
+    minerals = []
+    for mineral, entry in scenario.minerals.items():
+        variants = _model_call(lambda: market_variants(entry))
+        first = next(iter(variants.values()))
+        if len(first.regions) > MAX_REGIONS:
+            raise ModelInputError(f"minerals.{mineral}.market: at most {MAX_REGIONS} regions in a web request "
+                                  f"(got {len(first.regions)})")
+        minerals.append({"mineral": mineral, "market": _chain_market_label(entry.market),
+                         "variants": list(variants), "bounded": len(variants) > 1, "regions": list(first.regions),
+                         "stages": [{"name": st.name, "basis": st.basis, "unit": st.unit, "price_unit": st.price_unit}
+                                    for st in first.stages]})
+    notes = _model_call(lambda: check_scenario(scenario))
+    return scenario, minerals, notes
+
+
+def _chain_market_label(market) -> Any:
+    from critmin.model.chain.scenario_file import KBMarketRef, MarketFileRef
+
+    if isinstance(market, KBMarketRef):
+        return market.key()
+    if isinstance(market, MarketFileRef):
+        return {"ref": market.ref}
+    return "inline"
+
+
+def solve_chain(scenario: ChainScenario):
+    """A chain scenario checked and solved: :class:`critmin.model.engines.Simulation`."""
+    from critmin.model.engines import simulate_any
+
+    checked, _, _ = _chain_checked(scenario)
+    return checked, _model_call(lambda: simulate_any(checked))
+
+
+def chain_payload(sim, scenario: ChainScenario) -> dict:
+    """The JSON answer for one solved chain scenario (see /work/helpers/chain-rest.md and docs/web.md)."""
+    r = sim.result
+
+    def rows(frame):
+        return records(frame.reset_index()) if not frame.empty else []
+
+    return {"engine": "chain", "scenario": spec_of(scenario), "status": sim.status, "message": sim.message,
+            "outcome": r.outcome(), "failure_note": r.failure_note(), "notes": list(sim.notes),
+            "summary": rows(sim.tables["summary"]), "years": rows(sim.tables["years"]),
+            "prices": rows(sim.tables["prices"]), "result": clean(r.to_dict())}
+
+
+def chain_summary_flat(sim) -> dict:
+    """A chain scenario's summary as one column of a comparison: ``<mineral>.<figure>`` -> value."""
+    out: dict[str, Any] = {"engine": "chain", "status": sim.status, "message": sim.message}
+    frame = sim.tables["summary"]
+    for mineral, row in frame.iterrows():
+        for key, value in row.items():
+            out[f"{mineral}.{key}"] = value
+    return clean(out)
+
+
+def run_payload(scenario) -> dict:
+    """Solve a scenario of either engine and give its JSON answer."""
+    if isinstance(scenario, ChainScenario):
+        checked, sim = solve_chain(scenario)
+        return chain_payload(sim, checked)
+    (result,) = solve([scenario])
+    return {"engine": "armington", **result_payload(result, scenario)}
 
 
 def result_payload(result, scenario: Scenario) -> dict:
@@ -129,6 +239,8 @@ def spec_of(scenario: Scenario) -> dict:
 
 
 def mineral_of(scenario: Scenario) -> str | None:
+    if isinstance(scenario, ChainScenario):
+        return ", ".join(scenario.minerals)
     m = scenario.market
     return getattr(m, "ref", None) or getattr(m, "mineral", None)
 
@@ -189,9 +301,19 @@ def _kb_trial(request: Request, name: str):
 
 @router.get("/markets", summary="Markets a scenario can use: model markets (market: {ref: NAME}) and knowledge-base "
                                 "markets that calibrate (market: {from_kb: {mineral, stage}})")
-def markets(request: Request):
+def markets(request: Request,
+            engine_name: Literal["armington", "chain"] = Query(
+                "armington", alias="engine", description="armington (today's builder markets) or chain (every "
+                "knowledge-base market and linked chain with its status, and the chain market files)"),
+            status: Optional[Literal["calibrated", "missing"]] = Query(
+                None, description="chain markets only: calibrated or missing")):
     from critmin.errors import CritminError
     from critmin.model.scenario import load_market_spec
+
+    if engine_name == "chain":
+        return json_response(chain_markets(status))
+    if status is not None:
+        raise problem(422, "status: filters chain markets only (add engine=chain)")
 
     items = []
     for name in market_names():
@@ -215,6 +337,58 @@ def markets(request: Request):
                                     "commodity_id": t.commodity_id, "stage": t.stage, "reason": t.error})
     return json_response({"items": items, "total": len(items), "limit": None, "offset": 0, "meta": meta,
                           "unavailable": unavailable})
+
+
+def chain_market_files() -> list[dict]:
+    """The chain market files shipped with critmin (``chain_market_<name>.yaml``), as /markets items."""
+    from critmin.model.chain.scenario_file import load_market_file
+    from critmin.model.scenario import PRESET_DIR
+
+    items = []
+    for path in sorted(PRESET_DIR.glob("chain_market_*.yaml")):
+        name = path.stem[len("chain_market_"):]
+        spec = _model_call(lambda: load_market_file(name))
+        sources, _ = spec.labels()
+        stages = [{"name": st.name, "basis": st.basis, "unit": st.unit, "price_unit": st.price_unit}
+                  for st in spec.stages]
+        items.append({"name": name, "kind": "file", "market": {"ref": name}, "mineral": spec.mineral,
+                      "stage": ", ".join(st["name"] for st in stages), "status": "calibrated",
+                      "basis": " -> ".join(st["basis"] for st in stages), "unit": stages[-1]["unit"],
+                      "price_unit": stages[-1]["price_unit"], "price": None, "price_series": None,
+                      "stages": stages, "regions": [r if isinstance(r, str) else next(iter(r)) for r in spec.regions],
+                      "flow_method": "market file", "bounded": spec.bounded, "link": None, "sources": sources,
+                      "missing": None})
+    return items
+
+
+def chain_markets(status: str | None = None) -> dict:
+    """Every chain-engine market a scenario can name: knowledge-base markets and chains with their status, files."""
+    from critmin import api
+
+    frame = _model_call(lambda: api.markets(KB_LIST_YEAR))
+
+    def split(text):
+        return [x.strip() for x in str(text).split(",") if x.strip()] if isinstance(text, str) else []
+
+    items = []
+    for row in frame.to_dict("records"):
+        ok = row["status"] == "calibrated"
+        items.append({"name": row["market"], "kind": "kb", "market": row["market"], "mineral": row["mineral"],
+                      "stage": row["stage"], "status": row["status"],
+                      **{k: (row.get(k) or None) if ok else None
+                         for k in ("basis", "unit", "price_unit", "price_series", "flow_method", "link")},
+                      "price": row.get("price") if ok else None,
+                      "regions": split(row.get("regions")) if ok else [],
+                      "bounded": bool(row.get("bounded")) if ok else None,
+                      "sources": split(row.get("sources")) if ok else [],
+                      "missing": None if ok else (row.get("missing") or "not calibrated")})
+    items += chain_market_files()
+    counts = {"calibrated": sum(i["status"] == "calibrated" for i in items),
+              "missing": sum(i["status"] == "missing" for i in items)}
+    if status is not None:
+        items = [i for i in items if i["status"] == status]
+    return {"items": items, "total": len(items), "limit": None, "offset": 0,
+            "meta": {"engine": "chain", "list_year": KB_LIST_YEAR, **counts}}
 
 
 @router.get("/markets/{name}", summary="A market (model or kb:<mineral>:<stage>): its specification and "
@@ -249,26 +423,34 @@ def market(request: Request, name: str = Path(..., pattern=MARKET_NAME_PATTERN))
     })
 
 
-@router.get("/presets", summary="Preset scenarios shipped with critmin")
-def presets(mineral: Optional[str] = Query(None, max_length=100), fmt: Format = Query(Format.json, alias="format")):
+@router.get("/presets", summary="Preset scenarios shipped with critmin (both engines; `engine` says which)")
+def presets(mineral: Optional[str] = Query(None, max_length=100),
+            engine_name: Optional[Literal["armington", "chain"]] = Query(None, alias="engine"),
+            fmt: Format = Query(Format.json, alias="format")):
     from critmin.model import list_presets, load_scenario
 
     rows = []
-    for rec in list_presets().to_dict("records"):
+    for rec in list_presets(engine_name).to_dict("records"):
         s = load_scenario(rec["name"])
-        m = mineral_of(s)
-        if mineral and m != mineral:
+        if isinstance(s, ChainScenario):
+            minerals = list(s.minerals)
+            market = rec["market"]
+        else:
+            minerals = [mineral_of(s)]
+            market = mineral_of(s)
+        if mineral and mineral not in minerals:
             continue
-        rows.append({"name": rec["name"], "scenario": rec["scenario"], "description": rec["description"], "market": m})
+        rows.append({"name": rec["name"], "scenario": rec["scenario"], "description": rec["description"],
+                     "market": market, "engine": rec["engine"], "minerals": minerals})
     if fmt is Format.csv:
-        return csv_response(rows, "presets", ["name", "scenario", "description", "market"])
+        return csv_response(rows, "presets", ["name", "scenario", "description", "market", "engine", "minerals"])
     return json_response({"items": rows, "total": len(rows), "limit": None, "offset": 0, "meta": {}})
 
 
-def _load_preset(name: str) -> Scenario:
+def _load_preset(name: str):
     from critmin.model import list_presets, load_scenario
 
-    if name not in set(list_presets()["name"]):
+    if name not in set(list_presets(None)["name"]):
         raise problem(404, f"unknown preset {name!r}; see /api/v1/presets")
     return load_scenario(name)
 
@@ -280,23 +462,26 @@ def preset(name: str = Path(..., pattern=NAME_PATTERN)):
 
 @router.get("/presets/{name}/result", summary="Solve a preset: summary and every result table")
 def preset_result(name: str = Path(..., pattern=NAME_PATTERN)):
-    scenario = _load_preset(name)
-    (result,) = solve([scenario])
-    return json_response(result_payload(result, scenario))
+    return json_response(run_payload(_load_preset(name)))
 
 
 # --- running without saving ---------------------------------------------------------------
 
-@router.post("/scenarios/run", responses=BODY_RESPONSES, summary="Solve a scenario given in the body (nothing is stored)")
-def run_scenario(scenario: Scenario):
-    (result,) = solve([scenario])
-    return json_response(result_payload(result, scenario))
+@router.post("/scenarios/run", responses=BODY_RESPONSES,
+             summary="Solve a scenario of either engine given in the body (nothing is stored)")
+def run_scenario(scenario: ScenarioDocument):
+    return json_response(run_payload(scenario))
 
 
-@router.post("/scenarios/validate", responses=BODY_RESPONSES, summary="Check a scenario without solving it")
-def validate_scenario(scenario: Scenario):
+@router.post("/scenarios/validate", responses=BODY_RESPONSES,
+             summary="Check a scenario of either engine without solving it (markets built, policies compiled)")
+def validate_scenario(scenario: ScenarioDocument):
+    if isinstance(scenario, ChainScenario):
+        checked, minerals, notes = _chain_checked(scenario)
+        return json_response({"valid": True, "engine": "chain", "scenario": spec_of(checked),
+                              "market": mineral_of(checked), "minerals": minerals, "notes": notes})
     s = validate(scenario)
-    return json_response({"valid": True, "scenario": spec_of(s), "market": mineral_of(s)})
+    return json_response({"valid": True, "engine": "armington", "scenario": spec_of(s), "market": mineral_of(s)})
 
 
 # --- saved scenarios --------------------------------------------------------------------------
@@ -314,7 +499,7 @@ def list_saved(
 
 
 @router.post("/scenarios", status_code=201, responses=WRITE_RESPONSES, summary="Save a scenario (needs an API key)")
-def save(request: Request, scenario: Scenario, key_id: str = Depends(require_key)):
+def save(request: Request, scenario: ScenarioDocument, key_id: str = Depends(require_key)):
     s = validate(scenario)
     return json_response(db.insert_scenario(engine(request), spec_of(s), mineral_of(s), key_id), status_code=201)
 
@@ -382,7 +567,7 @@ def run_saved(request: Request, scenario_id: int = Path(..., ge=1, le=2**31 - 1)
 
 
 @router.post("/runs", status_code=201, responses=WRITE_RESPONSES, summary="Solve a scenario given in the body and store the run (needs an API key)")
-def run_and_store(request: Request, scenario: Scenario, key_id: str = Depends(require_key)):
+def run_and_store(request: Request, scenario: ScenarioDocument, key_id: str = Depends(require_key)):
     (result,) = solve([scenario])
     return json_response(_store_run(request, None, scenario, result, key_id), status_code=201)
 
@@ -450,7 +635,7 @@ class CompareItem(BaseModel):
     preset: Optional[str] = Field(None, pattern=NAME_PATTERN)
     scenario_id: Optional[int] = Field(None, ge=1, le=2**31 - 1)
     run_id: Optional[int] = Field(None, ge=1, le=2**31 - 1)
-    scenario: Optional[Scenario] = None
+    scenario: Optional[ScenarioDocument] = None
     label: Optional[str] = Field(None, max_length=200)
 
     @model_validator(mode="after")
@@ -488,10 +673,15 @@ def compare(request: Request, body: CompareRequest, fmt: Format = Query(Format.j
             label = item.label or s.name
         columns.append((label, {}))
         to_solve.append((i, s))
-    if to_solve:
-        results = solve([s for _, s in to_solve])
-        for (i, _), r in zip(to_solve, results):
-            columns[i] = (columns[i][0], clean(r.summary().to_dict()))
+    armington = [(i, s) for i, s in to_solve if not isinstance(s, ChainScenario)]
+    if armington:
+        results = solve([s for _, s in armington])
+        for (i, _), r in zip(armington, results):
+            columns[i] = (columns[i][0], {"engine": "armington", **clean(r.summary().to_dict())})
+    for i, s in to_solve:
+        if isinstance(s, ChainScenario):
+            _, sim = solve_chain(s)
+            columns[i] = (columns[i][0], chain_summary_flat(sim))
     labels = _unique([c[0] for c in columns])
     metrics: list[str] = []
     for _, summ in columns:
