@@ -42,6 +42,20 @@ METRICS: dict[str, tuple[str, str]] = {
     "world_production": ("World production", "quantity"),
     "world_welfare_change": ("World welfare change vs baseline", "money"),
 }
+#: Chain-engine summary figures (per mineral, over the horizon; each comes as ``_low``/``_high``):
+#: key without the focus prefix and the range suffix -> (label, kind).
+CHAIN_METRICS: dict[str, tuple[str, str]] = {
+    "use_price_change_pct_first_year": ("{focus} price paid by users, change in the first year", "percent"),
+    "use_price_change_pct_max": ("{focus} price paid by users, largest change in any year", "percent"),
+    "imports_change_total": ("{focus} imports, change summed over the horizon", "quantity_total"),
+    "production_change_total": ("{focus} production, change summed over the horizon", "quantity_total"),
+    "fiscal_cost_total": ("Fiscal cost, summed over the horizon", "money_total"),
+    "fiscal_cost_discounted": ("Fiscal cost, present value", "money_discounted"),
+    "focus_fiscal_cost_discounted": ("{focus} fiscal cost, present value", "money_discounted"),
+    "consumer_surplus_change_discounted": ("{focus} consumer surplus change, present value", "money_discounted"),
+    "producer_surplus_change_discounted": ("{focus} producer surplus change, present value", "money_discounted"),
+    "total_change_discounted": ("{focus} welfare change, present value", "money_discounted"),
+}
 #: Summary entries that describe the solve rather than measure the market.
 SOLVE_FIELDS = ("status", "message", "iterations")
 
@@ -58,6 +72,8 @@ class Column:
     stage: str | None = None
     focus: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: a chain-engine scenario's summary rows (one per mineral, figures as ``_low``/``_high``)
+    chain: list[dict[str, Any]] | None = None
 
 
 def describe(metric: str, focus: str | None) -> tuple[str, str] | None:
@@ -86,7 +102,8 @@ def _finite(v: Any) -> bool:
 def unit_of(kind: str, basis: str, currency: str) -> str:
     """The unit a metric of ``kind`` is shown in on the comparison's basis."""
     return {"quantity": f"{basis} per year", "price": f"{currency}/{basis}", "money": f"{currency} per year",
-            "percent": "%", "index": "0 to 1"}[kind]
+            "percent": "%", "index": "0 to 1", "quantity_total": f"{basis} over the horizon",
+            "money_total": f"{currency} over the horizon", "money_discounted": f"{currency}, present value"}[kind]
 
 
 def _convert(value: Any, kind: str, col: Column, basis: str, currency: str) -> tuple[float | None, str | None]:
@@ -96,7 +113,7 @@ def _convert(value: Any, kind: str, col: Column, basis: str, currency: str) -> t
     if kind in ("percent", "index"):
         return float(value), None
     try:
-        if kind == "quantity":
+        if kind in ("quantity", "quantity_total"):
             if not col.unit:
                 return None, f"{col.label}: the market states no quantity unit"
             return float(convert_quantity(value, col.unit, basis)), None
@@ -108,6 +125,54 @@ def _convert(value: Any, kind: str, col: Column, basis: str, currency: str) -> t
         return float(value), None  # money: currency per year, independent of the mass unit
     except UnitError as exc:
         return None, f"{col.label}: {exc}"
+
+
+def describe_chain(key: str, focus: str | None) -> tuple[str, str] | None:
+    """``(label, kind)`` of a chain summary figure (without ``_low``/``_high``), e.g. ``USA_imports_change_total``."""
+    if key in CHAIN_METRICS:
+        return CHAIN_METRICS[key][0].format(focus=focus or "focus region"), CHAIN_METRICS[key][1]
+    if focus and key.startswith(f"{focus}_"):
+        rest = key[len(focus) + 1:]
+        if rest == "fiscal_cost_discounted":
+            rest = "focus_fiscal_cost_discounted"
+        if rest in CHAIN_METRICS:
+            label, kind = CHAIN_METRICS[rest]
+            return label.format(focus=focus), kind
+    return None
+
+
+def _chain_rows(columns: list[Column], basis: str, currency: str, notes: list[str]) -> list[dict[str, Any]]:
+    """Rows ``<mineral>: <figure>`` of the chain columns; a value is a number, or ``{"low", "high"}``
+    when the market's bounded inputs give a range. A chain figure's basis (``Ga``, ``NdPr oxide``)
+    goes into its unit, so tonnes of different materials are never one row."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in columns:
+        for srow in c.chain or []:
+            mineral = srow.get("mineral")
+            unit_col = Column(label=c.label, summary={}, unit=srow.get("unit"), price_unit=srow.get("price_unit"))
+            for key in srow:
+                if not key.endswith("_low"):
+                    continue
+                name = key[:-4]
+                d = describe_chain(name, c.focus)
+                if d is None:
+                    continue
+                label, kind = d
+                metric = f"{mineral}.{name}"
+                unit = unit_of(kind, basis, currency)
+                if kind == "quantity_total" and srow.get("basis"):
+                    unit = f"{basis} of {srow['basis']} over the horizon"
+                row = out.setdefault(metric, {"metric": metric, "label": f"{mineral}: {label}", "unit": unit})
+                low, why = _convert(srow.get(key), kind, unit_col, basis, currency)
+                high, _ = _convert(srow.get(f"{name}_high"), kind, unit_col, basis, currency)
+                row[c.label] = low if low is None or high is None or low == high else {"low": low, "high": high}
+                if why and why not in notes:
+                    notes.append(why)
+    rows = list(out.values())
+    for row in rows:
+        for c in columns:
+            row.setdefault(c.label, None)
+    return rows
 
 
 def comparison_table(columns: list[Column], basis: str = "t") -> dict[str, Any]:
@@ -166,6 +231,7 @@ def comparison_table(columns: list[Column], basis: str = "t") -> dict[str, Any]:
             if why and why not in notes:
                 notes.append(why)
         rows.append(row)
+    rows.extend(_chain_rows(columns, basis, currency, notes))
     markets = [{"label": c.label, "mineral": c.mineral, "stage": c.stage, "unit": c.unit, "price_unit": c.price_unit,
                 "status": c.summary.get("status", "unknown"), "message": c.summary.get("message") or "",
                 "notes": list(c.notes)} for c in columns]

@@ -10,7 +10,9 @@ saved scenario, a comparison on one basis of units, and "who am I" for a signed-
     Rename a saved scenario (needs a key); its spec's name changes with it.
 ``POST /comparison``
     Like ``/compare`` but every row in words with its unit, quantities and prices converted to one
-    mass unit (:func:`critmin.model.comparison.comparison_table`), and each column's market.
+    mass unit (:func:`critmin.model.comparison.comparison_table`), and each column's market. A
+    chain-engine scenario's figures come per mineral, as ``{"low", "high"}`` where its market's
+    bounded inputs give a range.
 ``GET /auth/key``
     The key sent in ``X-API-Key``: id, name, administrator or not (401 when missing or invalid),
     for the page's sign-in.
@@ -21,11 +23,13 @@ run a scenario); this module only adds what the builder shows.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional, Union
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from pydantic import BaseModel, ConfigDict, Field
 
+from critmin.model.chain.scenario_file import ChainScenario
 from critmin.model.scenario import MarketFromKB, MarketRef, MarketSpec, Name, Scenario, Text
 from critmin.web.api import scenarios as sc
 from critmin.web.api.responses import BODY_RESPONSES, WRITE_RESPONSES, clean, json_response, problem, records
@@ -127,13 +131,23 @@ def comparison(request: Request, body: ComparisonRequest,
             labels.append(item.label or s.name)
         found.append(None)
         to_solve.append((i, s))
-    if to_solve:
-        results = sc.solve([s for _, s in to_solve])
-        for (i, s), r in zip(to_solve, results):
+    chains: dict[int, Any] = {}
+    armington = [(i, s) for i, s in to_solve if not isinstance(s, ChainScenario)]
+    if armington:
+        results = sc.solve([s for _, s in armington])
+        for (i, s), r in zip(armington, results):
             d = clean(r.to_dict())
             found[i] = (clean(r.summary().to_dict()), d, s.focus)
+    for i, s in to_solve:
+        if isinstance(s, ChainScenario):
+            _, sim = sc.solve_chain(s)
+            payload = sc.chain_payload(sim, s)
+            found[i] = ({"status": payload["status"], "message": payload["message"] or payload["failure_note"]},
+                        {"mineral": ", ".join(s.minerals), "stage": "chain engine"}, s.focus)
+            chains[i] = payload["summary"]
     labels = sc._unique(labels)
     columns = [_column(lab, *f) for lab, f in zip(labels, found)]  # type: ignore[misc]
+    columns = [dataclasses.replace(c, chain=chains[i]) if i in chains else c for i, c in enumerate(columns)]
     return json_response(comparison_table(columns, basis=basis))
 
 
