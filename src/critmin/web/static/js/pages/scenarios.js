@@ -94,7 +94,7 @@
   /* How many times the base price (or world consumption) makes a number absurd enough to warn. */
   const ABSURD_TIMES = 50;
 
-  const state = { scenario: null, market: null, markets: [], presets: [], result: null, stale: false, marketKey: null, custom: {}, auth: null };
+  const state = { engine: "armington", scenario: null, market: null, markets: [], presets: [], result: null, stale: false, marketKey: null, custom: {}, auth: null };
   const SESSION_KEY = "critmin.apiKey";
 
   /* --- markets ------------------------------------------------------------------------------ */
@@ -564,9 +564,193 @@
   }
   const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
 
+  /* --- chain-engine scenarios (several minerals, years, ranges) -------------------------------- */
+
+  /* A chain policy list as a person reads it: no empty fields, no empty lists. */
+  function tidyPolicies(policies) {
+    const out = {};
+    for (const [kind, items] of Object.entries(policies || {})) {
+      if (!Array.isArray(items) || !items.length) continue;
+      out[kind] = items.map((item) => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && !(Array.isArray(v) && !v.length))));
+    }
+    return out;
+  }
+
+  function chainMarketLabel(market) {
+    if (typeof market === "string") return market;
+    if (market && market.kb) return `kb:${market.kb}${market.stage ? ":" + market.stage : ""}${market.regions ? " (regions as in the scenario)" : ""}`;
+    if (market && market.ref) return `market file chain_market_${market.ref}.yaml`;
+    return "inline market";
+  }
+
+  function setMode(engine) {
+    state.engine = engine;
+    for (const el of document.querySelectorAll("[data-mode=armington]")) el.hidden = engine !== "armington";
+    for (const el of document.querySelectorAll("[data-mode=chain]")) el.hidden = engine !== "chain";
+    document.getElementById("save").disabled = engine === "chain";
+    document.getElementById("save").title = engine === "chain" ? "Saving chain-engine scenarios is not offered by the API yet: download the JSON instead." : "";
+  }
+
+  async function useChain(spec, origin) {
+    state.scenario = JSON.parse(JSON.stringify(spec));
+    const id = `chain:${origin}`;
+    state.custom[id] = { market: null, label: `chain engine: ${Object.keys(spec.minerals || {}).join(", ")} (${spec.name})` };
+    const sel = document.getElementById("sc-market");
+    let group = sel.querySelector("optgroup[data-group=chain]");
+    if (!group) {
+      group = CM.el("optgroup", { label: "Chain engine (several minerals over years)", "data-group": "chain" });
+      sel.appendChild(group);
+    }
+    if (!group.querySelector(`option[value="${CSS.escape(id)}"]`)) group.appendChild(CM.el("option", { value: id, text: state.custom[id].label }));
+    sel.value = id;
+    state.marketKey = id;
+    setMode("chain");
+    document.getElementById("sc-name").value = spec.name;
+    document.getElementById("sc-description").value = spec.description || "";
+    const h = spec.horizon || {};
+    document.getElementById("ch-start").value = h.start ?? "";
+    document.getElementById("ch-end").value = h.end ?? "";
+    document.getElementById("ch-rate").value = h.discount_rate ?? "";
+    const holder = document.getElementById("chain-minerals");
+    CM.clear(holder);
+    for (const [mineral, entry] of Object.entries(spec.minerals || {})) {
+      const id2 = `ch-pol-${mineral}`;
+      holder.appendChild(
+        CM.el("div", { class: "instrument", "data-mineral": mineral }, [
+          CM.el("div", { class: "head" }, [CM.el("span", { text: `${mineral}: ${chainMarketLabel(entry.market)}` })]),
+          CM.el("label", { for: id2, text: `Instruments on ${mineral} (as in the scenario file, JSON; rates as fractions, 0.25 = 25%)` }),
+          CM.el("textarea", { id: id2, rows: 6, class: "code", "data-mineral": mineral, spellcheck: "false" }, [JSON.stringify(tidyPolicies(entry.policies), null, 1)]),
+        ])
+      );
+    }
+    const base = document.getElementById("market-base");
+    CM.clear(base);
+    base.appendChild(CM.el("p", { class: "muted", text: "Checking the markets…" }));
+    showProblems([], []);
+    try {
+      const v = await CM.api("/scenarios/validate", { body: spec });
+      CM.clear(base);
+      const rows = v.minerals.map((m) => ({
+        mineral: m.mineral,
+        market: typeof m.market === "string" ? m.market : chainMarketLabel(m.market),
+        stages: m.stages.map((s) => `${s.name}: ${s.unit} of ${s.basis}, ${s.price_unit}`).join("; "),
+        regions: m.regions.join(", "),
+        inputs: m.bounded ? "bounded: results are ranges (low–high)" : "point values",
+      }));
+      base.appendChild(CM.el("p", { class: "muted", "data-testid": "market-origin", text: "Chain engine: each mineral's market is solved year by year over the horizon; a market with bounded inputs is solved at its low and high ends." }));
+      base.appendChild(CM.table([{ key: "mineral", label: "Mineral" }, { key: "market", label: "Market" }, { key: "stages", label: "Stages (unit, basis, price)" }, { key: "regions", label: "Regions" }, { key: "inputs", label: "Inputs" }], rows, { compact: true, testid: "chain-markets", caption: "Markets of the scenario" }));
+      if ((v.notes || []).length) base.appendChild(CM.el("ul", { class: "muted" }, v.notes.map((n) => CM.el("li", { text: n }))));
+    } catch (err) {
+      CM.clear(base);
+      base.appendChild(CM.el("p", { class: "error", text: `The markets do not check: ${plainError(err)}` }));
+    }
+    clearResults(`Loaded “${spec.name}” (chain engine). Run it to see the results, or change it first.`);
+  }
+
+  /* The chain document from the form, and what is wrong with it in words. */
+  function currentChain() {
+    const s = JSON.parse(JSON.stringify(state.scenario));
+    const problems = [];
+    s.name = document.getElementById("sc-name").value.trim();
+    s.description = document.getElementById("sc-description").value;
+    if (!s.name) problems.push("Name: give the scenario a name.");
+    const num = (id) => (document.getElementById(id).value === "" ? null : Number(document.getElementById(id).value));
+    const start = num("ch-start");
+    const end = num("ch-end");
+    const rate = num("ch-rate");
+    s.horizon = { ...(s.horizon || {}), start, end, discount_rate: rate };
+    if (!Number.isInteger(start)) problems.push("Horizon: the first year must be a whole year, e.g. 2026.");
+    if (!Number.isInteger(end) || (Number.isInteger(start) && end < start)) problems.push("Horizon: the last year must be a whole year, not before the first.");
+    if (rate === null || !(rate > -1 && rate < 1)) problems.push("Horizon: the discount rate must be a fraction between -100% and 100% (0.07 = 7%).");
+    for (const ta of document.querySelectorAll("#chain-minerals textarea")) {
+      const mineral = ta.dataset.mineral;
+      try {
+        const pol = JSON.parse(ta.value || "{}");
+        if (!pol || typeof pol !== "object" || Array.isArray(pol)) throw new Error("not a list of instruments by kind");
+        s.minerals[mineral].policies = pol;
+      } catch (e) {
+        problems.push(`Instruments on ${mineral}: not readable (${e.message}); write them as {"tariffs": [{"importer": "USA", "origins": ["CHN"], "stage": "processing", "rate": 0.25}]}.`);
+      }
+    }
+    delete s.source_path;
+    return { scenario: s, problems };
+  }
+
+  const range = (lo, hi, digits) => {
+    if (lo === null || lo === undefined) return "–";
+    if (hi === null || hi === undefined || lo === hi) return CM.num(lo, digits);
+    return `${CM.num(lo, digits)} – ${CM.num(hi, digits)}`;
+  };
+
+  function renderChainResults(payload) {
+    state.result = { result: { scenario: payload.scenario.name }, ...payload };
+    state.stale = false;
+    const out = document.getElementById("results");
+    CM.clear(out);
+    out.classList.remove("stale");
+    const solved = payload.status === "converged";
+    const o = payload.outcome || {};
+    out.appendChild(CM.el("p", { class: solved ? "ok" : "error", "data-testid": "run-status", "data-status": payload.status, text: solved ? `${payload.scenario.name}: solved, every market clears in every year (${o.members || "all"} market solves).` : `${payload.scenario.name}: did not solve (${payload.status}). ${payload.message || ""} ${payload.failure_note || ""}` }));
+    const focus = payload.scenario.focus || "USA";
+    const rows = [];
+    for (const m of payload.summary) {
+      for (const key of Object.keys(m)) {
+        if (!key.endsWith("_low")) continue;
+        const name = key.slice(0, -4);
+        const d = CHAIN_LABELS(name, focus, m);
+        if (!d) continue;
+        rows.push({ mineral: m.mineral, measure: d.label, value: range(m[key], m[name + "_high"], d.digits), unit: d.unit, low: m[key], high: m[name + "_high"], status: m.status === "converged" ? "" : `did not solve: ${m.message}` });
+      }
+    }
+    const sc = CM.card("Results by mineral, over the horizon", CM.table([{ key: "mineral", label: "Mineral" }, { key: "measure", label: "Measure" }, { key: "value", label: "Value (low – high where the inputs are bounded)", num: true }, { key: "unit", label: "Unit" }], rows, { compact: true, testid: "chain-summary", caption: "Results by mineral" }), { testid: "chain-summary-card", full: true, subtitle: `${focus} figures; a range low – high where a market's inputs are bounded (solved at both ends), one number where they are not.` });
+    const grid = CM.el("div", { class: "grid" });
+    out.appendChild(grid);
+    grid.appendChild(sc);
+    const yrows = payload.years.map((y) => ({
+      mineral: y.mineral, year: y.year, stage: `${y.stage} (${y.basis})`,
+      price: range(y.use_price_low, y.use_price_high), price_unit: y.price_unit,
+      change: range(y.use_price_change_pct_low, y.use_price_change_pct_high, 1),
+      imports: range(y.imports_low, y.imports_high), production: range(y.production_low, y.production_high), unit: y.unit,
+      welfare: range(y.welfare_total_low, y.welfare_total_high, 0), currency: y.currency,
+    }));
+    grid.appendChild(CM.card("Year by year", CM.table([
+      { key: "mineral", label: "Mineral" }, { key: "year", label: "Year" }, { key: "stage", label: "Stage (basis)" },
+      { key: "price", label: `${focus} price paid by users`, num: true }, { key: "price_unit", label: "Price unit" },
+      { key: "change", label: "Change vs baseline (%)", num: true },
+      { key: "imports", label: `${focus} imports`, num: true }, { key: "production", label: `${focus} production`, num: true }, { key: "unit", label: "Quantity unit" },
+      { key: "welfare", label: `${focus} welfare change`, num: true }, { key: "currency", label: "Money unit" },
+    ], yrows, { compact: true, testid: "chain-years", caption: "Year by year" }), { full: true, testid: "chain-years-card" }));
+    const notes = (payload.notes || []).slice();
+    const assumptions = (payload.result && payload.result.assumptions) || {};
+    for (const [who, list] of Object.entries(assumptions)) for (const a of list || []) notes.push(`${who}: ${a}`);
+    if (notes.length) grid.appendChild(CM.card("Notes and assumptions", CM.el("ul", {}, notes.map((n) => CM.el("li", { text: n }))), { testid: "assumptions", full: true }));
+    document.getElementById("download-json").disabled = false;
+  }
+
+  function CHAIN_LABELS(name, focus, m) {
+    const quantity = `${m.unit} of ${m.basis}`;
+    const money = m.currency || "USD";
+    const rest = name.startsWith(focus + "_") ? name.slice(focus.length + 1) : name;
+    const who = name.startsWith(focus + "_") ? focus + " " : "";
+    const table = {
+      use_price_change_pct_first_year: [`${who}price paid by users, change in the first year`, "%", 1],
+      use_price_change_pct_max: [`${who}price paid by users, largest change in any year`, "%", 1],
+      imports_change_total: [`${who}imports, change summed over the horizon`, quantity],
+      production_change_total: [`${who}production, change summed over the horizon`, quantity],
+      fiscal_cost_total: [`${who}fiscal cost, summed over the horizon`, money, 0],
+      fiscal_cost_discounted: [`${who}fiscal cost, present value`, money, 0],
+      consumer_surplus_change_discounted: [`${who}consumer surplus change, present value`, money, 0],
+      producer_surplus_change_discounted: [`${who}producer surplus change, present value`, money, 0],
+      total_change_discounted: [`${who}welfare change, present value`, money, 0],
+    };
+    const d = table[rest];
+    return d ? { label: d[0].charAt(0).toUpperCase() + d[0].slice(1), unit: d[1], digits: d[2] } : null;
+  }
+
   /* --- running ------------------------------------------------------------------------------ */
 
   async function run() {
+    if (state.engine === "chain") return runChain();
     const s = current();
     const { problems, warnings } = check(s);
     showProblems(problems, warnings);
@@ -580,6 +764,24 @@
       renderResults(payload, warnings);
       if (payload.result.status !== "converged") status(`Did not solve (${payload.result.status}): ${payload.result.message}`, "error");
       else if (warnings.length) status("Solved, but check the magnitudes flagged above: the result is far outside observed markets.", "warning");
+      else status("Solved: converged.", "ok");
+    } catch (err) {
+      status(`Not run: ${plainError(err)}`, "error");
+    }
+  }
+
+  async function runChain() {
+    const { scenario, problems } = currentChain();
+    showProblems(problems, []);
+    if (problems.length) {
+      status(`Not run: ${problems.length === 1 ? "one input needs" : problems.length + " inputs need"} fixing (listed above).`, "error");
+      return;
+    }
+    status("Solving with the chain engine (every mineral, every year, both ends of any range): this can take up to a minute…");
+    try {
+      const payload = await CM.api("/scenarios/run", { body: scenario });
+      renderChainResults(payload);
+      if (payload.status !== "converged") status(`Did not solve (${payload.status}): ${payload.message || payload.failure_note}`, "error");
       else status("Solved: converged.", "ok");
     } catch (err) {
       status(`Not run: ${plainError(err)}`, "error");
@@ -813,7 +1015,10 @@
   async function compare() {
     const items = [];
     for (const cb of document.querySelectorAll("#compare-list input:checked")) {
-      if (cb.dataset.kind === "current") items.push({ scenario: current(), label: "this form: " + (current().name || "unnamed") });
+      if (cb.dataset.kind === "current") {
+        const s = state.engine === "chain" ? currentChain().scenario : current();
+        items.push({ scenario: s, label: "this form: " + (s.name || "unnamed") });
+      }
       else if (cb.dataset.kind === "saved") items.push({ scenario_id: Number(cb.value) });
       else items.push({ preset: cb.value });
     }
@@ -833,8 +1038,9 @@
       const res = await CM.api(`/comparison?basis=${basis}`, { body: { items } });
       CM.clear(out);
       out.appendChild(CM.el("p", { class: "muted", "data-testid": "compare-basis-note", text: `Quantities in ${res.basis.unit} per year and prices in ${res.basis.currency}/${res.basis.unit}, whatever unit each market uses; money in ${res.basis.currency} per year. Only the mass unit is converted: a tonne of gallium and a tonne of rare-earth oxide remain different materials.` }));
-      const market = (m) => (m.mineral ? `${m.mineral}${m.stage ? ", " + m.stage : ""} (market in ${m.unit}, ${m.price_unit})` : "stored run");
-      const fmt = (v) => (typeof v === "number" ? CM.num(v) : v === null || v === undefined ? "–" : String(v));
+      const market = (m) => (m.stage === "chain engine" ? `chain engine: ${m.mineral} (figures per mineral below)` : m.mineral ? `${m.mineral}${m.stage ? ", " + m.stage : ""} (market in ${m.unit}, ${m.price_unit})` : "stored run");
+      const fmtRange = (v) => (v && typeof v === "object" ? `${CM.num(v.low)} – ${CM.num(v.high)}` : null);
+      const fmt = (v) => (typeof v === "number" ? CM.num(v) : v === null || v === undefined ? "–" : fmtRange(v) || String(v));
       const rows = [
         { label: "Market", unit: "", ...Object.fromEntries(res.markets.map((m) => [m.label, market(m)])) },
         { label: "Solve", unit: "", ...Object.fromEntries(res.markets.map((m) => [m.label, m.status === "converged" ? "solved" : `did not solve: ${m.message || m.status}`])) },
@@ -933,8 +1139,16 @@
       CM.el("div", { class: "field" }, [CM.el("label", { for: "sc-name", text: "Name" }), CM.el("input", { id: "sc-name", type: "text", maxlength: 200 })]),
       CM.el("div", { class: "field" }, [CM.el("label", { for: "sc-description", text: "Description" }), CM.el("textarea", { id: "sc-description", rows: 2 })]),
       CM.el("h3", { text: "Instruments" }),
-      CM.el("div", { id: "instruments" }),
-      addSel,
+      CM.el("div", { id: "instruments", "data-mode": "armington" }),
+      CM.el("div", { "data-mode": "armington" }, [addSel]),
+      CM.el("div", { id: "chain-editor", "data-mode": "chain", hidden: true }, [
+        CM.el("div", { class: "row" }, [
+          CM.el("div", { class: "field" }, [CM.el("label", { for: "ch-start", text: "First year" }), CM.el("input", { id: "ch-start", type: "number", step: 1 })]),
+          CM.el("div", { class: "field" }, [CM.el("label", { for: "ch-end", text: "Last year" }), CM.el("input", { id: "ch-end", type: "number", step: 1 })]),
+          CM.el("div", { class: "field" }, [CM.el("label", { for: "ch-rate", text: "Discount rate (0.07 = 7%)" }), CM.el("input", { id: "ch-rate", type: "number", step: 0.01 })]),
+        ]),
+        CM.el("div", { id: "chain-minerals" }),
+      ]),
       CM.el("div", { id: "sc-problems", "aria-live": "polite" }),
       CM.el("div", { class: "row", style: "margin-top:0.8rem" }, [
         CM.el("button", { type: "button", id: "run", text: "Run" }),
@@ -995,6 +1209,8 @@
 
   /* Put a scenario document into the form: its market (listed, or as the preset defines it) and instruments. */
   async function useScenario(spec, origin) {
+    if (spec.engine === "chain") return useChain(spec, origin);
+    setMode("armington");
     spec.policies = spec.policies || {};
     for (const k of Object.keys(spec.policies)) {
       if (!spec.policies[k] || !spec.policies[k].length) delete spec.policies[k];
@@ -1038,6 +1254,8 @@
 
     marketSel.addEventListener("change", async () => {
       const name = marketSel.value;
+      if (name.startsWith("chain:")) return; // a chain scenario's entry: nothing else to pick
+      setMode("armington");
       clearResults("Market changed: the previous results were for another market. Run the scenario to see results for this one.");
       state.scenario = { ...newScenario(name), name: document.getElementById("sc-name").value, description: document.getElementById("sc-description").value };
       state.marketKey = name;
@@ -1082,7 +1300,7 @@
       if (state.result) CM.saveFile(`${slug(state.result.result.scenario)}.json`, JSON.stringify(state.result, null, 2), "application/json");
     });
     // for the tests: what the page would add for an instrument on the current market
-    CM.builder = { defaults, check: () => check(current()), current, plainError };
+    CM.builder = { defaults, check: () => check(current()), current: () => (state.engine === "chain" ? currentChain().scenario : current()), plainError };
     if (storedKey()) await signIn(storedKey(), true);
     await CM.section(document.getElementById("saved-list"), "saved scenarios", refreshLists);
     const savedId = params.get("saved");
