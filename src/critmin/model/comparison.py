@@ -89,9 +89,14 @@ def describe(metric: str, focus: str | None) -> tuple[str, str] | None:
 
 
 def _focus_of(summary: dict[str, Any]) -> str | None:
+    """The focus region of a summary: the prefix of its first region metric (``USA_imports`` -> ``USA``)."""
+    suffixes = sorted((k for k in METRICS if not k.startswith("world_")), key=len, reverse=True)
     for key in summary:
-        if key.endswith("_consumer_price") and not key.startswith("world_"):
-            return key[: -len("_consumer_price")]
+        if key.startswith("world_"):
+            continue
+        for suffix in suffixes:
+            if key.endswith("_" + suffix) and len(key) > len(suffix) + 1:
+                return key[: -len(suffix) - 1]
     return None
 
 
