@@ -444,3 +444,41 @@ def test_admin_manages_keys_from_the_page(served, browser):
     pg.screenshot(path=str(SHOTS / "builder_admin_820.png"), full_page=True)
     no_script_errors(pg)
     pg.context.close()
+
+
+def test_builder_states_have_no_serious_accessibility_violations(served, browser):
+    """axe-core on what test_a11y.py cannot reach: results, stale note, problems, comparison, saved list, admin."""
+    from critmin.web.storage.keys import create_key
+    from tests.web.test_a11y import AXE, RUN
+
+    server, app = served
+    admin_key, _ = create_key(app.state.engine, "a11y admin", admin=True)
+    for width in (1366, 390):
+        pg = new_page(browser, width, 900)
+        open_builder(pg, server + "/scenarios")
+        sign_in(pg, admin_key)
+        pg.wait_for_selector("[data-testid=keys-table]")
+        pg.select_option("#sc-add", "tariffs")
+        pg.click("#save")
+        pg.wait_for_selector("#sc-status.ok:has-text('Saved as scenario')")
+        run_and_wait(pg)
+        pg.select_option("#sc-add", "minimum_import_prices")
+        pg.fill(".instrument[data-kind=minimum_import_prices] [data-field=price] input", "1e12")
+        pg.fill(".instrument[data-kind=tariffs] [data-field=rate] input", "-3")
+        pg.click("#run")
+        pg.wait_for_selector("[data-testid=problems]")
+        pg.click("#compare")  # the form's scenario is refused in words (a -300% tariff)
+        pg.wait_for_selector("#compare-out .error:has-text('Tariff 1: the rate must be above -100%')")
+        pg.uncheck("#compare-list input[data-kind=current]")
+        pg.check("#compare-list input[data-kind=preset][value=section232-tariff-25]")
+        pg.check("#compare-list input[data-kind=preset][value=gallium_china_ban]")
+        pg.click("#compare")
+        pg.wait_for_selector("[data-testid=compare-table]")
+        pg.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        pg.screenshot(path=str(SHOTS / f"builder_states_{width}.png"), full_page=True)
+        pg.add_script_tag(path=str(AXE))
+        violations = pg.evaluate(RUN)
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert serious == [], (width, [(v["id"], v["targets"]) for v in serious])
+        assert pg.evaluate("document.documentElement.scrollWidth") <= width + 10, width  # no sideways scrolling
+        pg.context.close()

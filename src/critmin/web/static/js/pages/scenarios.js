@@ -920,7 +920,7 @@
       const open = CM.el("button", { type: "button", class: "small", text: "Open", "aria-label": `open saved scenario ${s.id}` });
       open.addEventListener("click", () => openSaved(s.id).catch((err) => status(err.message, "error")));
       const link = CM.el("a", { href: `/scenarios?saved=${s.id}`, class: "share", text: "link", "aria-label": `link to saved scenario ${s.id}` });
-      const copy = CM.el("button", { type: "button", class: "small secondary", text: "Copy link", "aria-label": `copy the link to saved scenario ${s.id}` });
+      const copy = CM.el("button", { type: "button", class: "small secondary", text: "Copy link", "aria-label": `Copy link to saved scenario ${s.id}` });
       copy.addEventListener("click", async () => {
         try {
           await navigator.clipboard.writeText(shareLink(s.id));
