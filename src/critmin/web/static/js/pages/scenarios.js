@@ -723,7 +723,8 @@
     const notes = (payload.notes || []).slice();
     const assumptions = (payload.result && payload.result.assumptions) || {};
     for (const [who, list] of Object.entries(assumptions)) for (const a of list || []) notes.push(`${who}: ${a}`);
-    if (notes.length) grid.appendChild(CM.card("Notes and assumptions", CM.el("ul", {}, notes.map((n) => CM.el("li", { text: n }))), { testid: "assumptions", full: true }));
+    // every figure's source and assumption, folded: a chain scenario has dozens per mineral
+    if (notes.length) grid.appendChild(CM.card("Notes and assumptions", CM.el("details", {}, [CM.el("summary", { text: `Show the ${notes.length} notes, sources and assumptions behind these figures` }), CM.el("ul", {}, notes.map((n) => CM.el("li", { text: n })))]), { testid: "assumptions", full: true }));
     document.getElementById("download-json").disabled = false;
   }
 
