@@ -15,14 +15,14 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Path, Request, Security
 from pydantic import BaseModel, ConfigDict, Field
 
-from critmin.web.api.responses import _error_docs, json_response, problem
+from critmin.web.api.responses import Problem, _error_docs, json_response, problem
 from critmin.web.api.scenarios import API_KEY_HEADER, engine
 from critmin.web.storage import db
 
 #: Documented answers of every administrator endpoint.
 ADMIN_RESPONSES: dict = {
-    **_error_docs(400, 401),
-    403: {"model": _error_docs(401)[401]["model"],
+    **_error_docs(400, 401, 413, 422, 503),
+    403: {"model": Problem,
           "description": "A valid API key that is not an administrator key."},
 }
 
@@ -63,8 +63,8 @@ def create_key(request: Request, body: NewKey, admin: dict = Depends(require_adm
     return json_response({**db.key_out(record), "key": key}, status_code=201)
 
 
-@router.delete("/keys/{key_id}", responses={404: {"description": "No active key with that id."},
-                                             409: {"description": "The key this request is signed with."}},
+@router.delete("/keys/{key_id}", responses={404: {"model": Problem, "description": "No active key with that id."},
+                                             409: {"model": Problem, "description": "The key this request is signed with."}},
                summary="Revoke an API key: requests with it are refused from now on")
 def revoke_key(request: Request, key_id: str = Path(..., pattern=r"^[0-9a-f]{8}$"),
                admin: dict = Depends(require_admin)):

@@ -32,10 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from critmin.model.chain.scenario_file import ChainScenario
 from critmin.model.scenario import MarketFromKB, MarketRef, MarketSpec, Name, Scenario, Text
 from critmin.web.api import scenarios as sc
-from critmin.web.api.responses import BODY_RESPONSES, WRITE_RESPONSES, clean, json_response, problem, records
+from critmin.web.api.responses import BODY_RESPONSES, RESPONSES, WRITE_RESPONSES, clean, json_response, problem, records
 from critmin.web.storage import db
 
-router = APIRouter(tags=["scenario library"])
+router = APIRouter(responses=RESPONSES, tags=["scenario library"])
 
 
 class MarketDocument(BaseModel):
