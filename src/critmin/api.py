@@ -1180,7 +1180,7 @@ __all__ = [
     "reliance_class", "reliance_rank", "headline_list", "Qualifier",
     "trade", "trade_codes", "trade_matrix", "us_import_sources_compared", "geopolrisk", "production_compared",
     "analysis_tables", "risk_inputs", "concentration", "stages", "processing_gap", "concentration_changes", "ranking",
-    "mineral_risk", "overview", "prices", "eu_crm_reproduction",
+    "mineral_risk", "overview", "prices", "eu_crm_reproduction", "markets", "simulate",
 ]
 
 
@@ -1196,3 +1196,43 @@ def markets(list_year: int = 2025) -> pd.DataFrame:
     from critmin.model.kb import markets as _markets
 
     return _markets(list_year)
+
+
+def simulate(scenario, **solver):
+    """Solve a policy scenario of either engine: a YAML file, a preset name, a dict or a parsed scenario.
+
+    A document with ``engine: chain`` is solved by the chain engine (every mineral over the
+    scenario's horizon, on every variant of its market); one without by the Armington engine.
+    Returns a :class:`critmin.model.engines.Simulation`: ``engine``, ``name``, ``status``,
+    ``message``, ``converged``, ``tables`` (documented frames), ``assumptions``, ``sources``,
+    ``notes``, ``result`` (the engine's own object) and ``to_dict()``.
+
+    Chain frames (every one has ``basis`` and ``unit`` / ``price_unit`` / ``currency`` columns;
+    a ranged figure is ``<name>_low`` / ``<name>_high``, the min and max across the market's
+    variants, equal for a point market; ``variants`` names them):
+
+    ``summary``
+        index ``mineral``: status, message, last stage, fiscal cost (total and discounted), and the
+        focus region's first-year and largest use-price change (%), summed changes in imports and
+        production (t), discounted fiscal cost and consumer, producer and total welfare change.
+    ``years``
+        index ``mineral, year, stage, region`` (the focus region): use price and producer price
+        (baseline, scenario, % change; ``price_unit`` per t of ``basis``), use, imports and
+        production (baseline and scenario, ``unit``), ``fiscal_cost`` (the focus government's
+        outlays that year) and ``welfare_total`` (the focus region's change that year), in ``currency``.
+    ``prices``, ``quantities``
+        index ``mineral, year, stage, region``: every region's prices and tonnes.
+    ``welfare``
+        index ``mineral, region``: welfare components summed over the horizon, plain and discounted.
+    ``fiscal``, ``indicators``, ``units``
+        outlays by payer and instrument; the focus region's reliance and import HHI; stage bases.
+
+    Armington frames: ``summary`` (one row), ``prices``, ``quantities``, ``welfare``, ``binding``, ``flows``.
+
+    A scenario that does not solve has ``status`` other than ``converged``, a ``message`` and null
+    figures (never zeros); one that cannot be built raises :class:`critmin.model.ScenarioError`
+    (or :class:`~critmin.model.MarketError`) naming the field.
+    """
+    from critmin.model.engines import simulate_any
+
+    return simulate_any(scenario, **solver)

@@ -276,6 +276,7 @@ def warm_up(app: FastAPI) -> None:
         log.warning("warm-up incomplete", exc_info=True)
     try:
         scenarios.kb_market_trials()
+        api.markets(scenarios.KB_LIST_YEAR)  # the chain engine's markets (/markets?engine=chain), calibrated once
     except Exception:  # noqa: BLE001 - /markets answers with the reason later
         log.warning("knowledge-base markets not tried at start", exc_info=True)
     finally:

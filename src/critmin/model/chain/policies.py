@@ -177,13 +177,17 @@ def apply_export_restriction(c: Compiler, x: ExportRestriction, where: str) -> N
     if base <= 0:
         c.notes.append(f"{where}: {x.exporter} ships no {c.label(s)} to {', '.join(c.market.regions[d] for d in dests)} "
                        f"at the base: the {x.kind.replace('_', ' ')} changes nothing")
+    # one destination at a time: a boolean year mask and a list of destinations in one index would be
+    # paired element by element by numpy (year i with destination i), not crossed
     if x.kind == "ban" or (x.kind == "quota" and x.quantity == 0):
         allowed = c.year_field("allowed")
-        allowed[0, mask, s, o, dests] = False
+        for d in dests:
+            allowed[0, mask, s, o, d] = False
         return
     if x.kind == "tax":
         tax = c.year_field("export_tax")
-        tax[0, mask, s, o, dests] += x.rate
+        for d in dests:
+            tax[0, mask, s, o, d] += x.rate
         return
     if x.kind == "quota":
         cap = float(x.quantity)
@@ -391,5 +395,9 @@ def compile_chain_policies(market: ChainMarket, policies: ChainPolicies, horizon
     c = Compiler(market, inst, years)
     for name, apply in ORDER:
         for j, entry in enumerate(getattr(policies, name)):
-            apply(c, entry, f"{prefix}.{name}.{j}")
+            where = f"{prefix}.{name}.{j}"
+            span = getattr(entry, "years", None)
+            if span is not None and not c.window(span, where).any():
+                continue  # in force in no year of the horizon: window() noted that it does nothing
+            apply(c, entry, where)
     return c.inst, c.notes, dict(c.projects)

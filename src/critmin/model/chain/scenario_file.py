@@ -26,10 +26,15 @@ Example::
 
 Markets
 -------
-``kb:<mineral>[:<stage>]`` or ``{kb: <mineral>, stage: ..., regions: [...], parameters: {...},
+``kb:<mineral>:<stage>`` or ``{kb: <mineral>, stage: ..., regions: [...], parameters: {...},
 price_series: ..., production_source: ...}``
-    Calibrated from the knowledge base by :func:`critmin.model.kb.calibrate_market`, at its low
-    and high corners where an input is withheld or bounded.
+    One stage (``mine`` or ``processing``) calibrated from the knowledge base by
+    :func:`critmin.model.kb.calibrate_market`, at its low and high corners where an input is
+    withheld or bounded.
+``kb:<mineral>`` or ``{kb: <mineral>, regions: [...]}`` (no stage)
+    The linked mine -> processing chain of :func:`critmin.model.kb.calibrate_chain` (the ids
+    ``critmin markets`` lists with stage ``chain``); an error says what is missing when the
+    mineral has no chain (use one stage, ``kb:<mineral>:processing``, instead).
 ``{ref: NAME}``
     The market file ``chain_market_NAME.yaml`` next to the scenario or among the presets (a
     mapping with ``kind: chain_market`` and the inline fields below).
@@ -351,7 +356,8 @@ class MineralScenario(_Strict):
             match = re.fullmatch(_KB_PATTERN, value)
             if not match:
                 raise PydanticCustomError(
-                    "market", "a market is kb:<mineral>[:<stage>] (e.g. kb:gallium:processing), {{ref: NAME}} or an "
+                    "market", "a market is kb:<mineral>:<stage> (e.g. kb:gallium:processing), kb:<mineral> (a linked "
+                    "mine -> processing chain), {{ref: NAME}} or an "
                     "inline market (regions, stages, production, trade, prices); got {given}",
                     {"given": repr(value[:60])})
             if match.group(2) and match.group(2) not in KB_STAGES:
@@ -445,10 +451,9 @@ def _kb_variants(ref_json: str, stamp: str) -> tuple[tuple[str, ChainMarket], ..
         raise ScenarioError(f"market {ref.key()}: knowledge-base chain markets need the calibration package "
                             "critmin.model.kb, which this installation lacks; define the market inline or with "
                             "{ref: ...}") from None
-    stages = [ref.stage] if ref.stage else list(_calibrated_stages(kb, ref.kb))
-    if not stages:
-        raise ScenarioError(f"market {ref.key()}: no calibrated market for {ref.kb}: "
-                            + "; ".join(f"{s}: {kb.missing_reason(ref.kb, s)}" for s in KB_STAGES))
+    if ref.stage is None:
+        return tuple(_kb_chain(kb, ref).corners().items())
+    stages = [ref.stage]
     options = {k: v for k, v in (("regions", _region_specs(ref.regions)), ("parameters", ref.parameters),
                                  ("price_series", ref.price_series), ("production_source", ref.production_source))
                if v is not None}
@@ -463,11 +468,19 @@ def _kb_variants(ref_json: str, stamp: str) -> tuple[tuple[str, ChainMarket], ..
     return tuple(corners.items())
 
 
-def _calibrated_stages(kb, mineral: str) -> list[str]:
-    """The stages of ``mineral`` that have a calibration specification, processing first (the proclamation's stage)."""
-    from critmin.model.kb.specs import spec_for
-
-    return [s for s in ("processing", "mine") if spec_for(mineral, s) is not None]
+def _kb_chain(kb, ref: KBMarketRef):
+    """The linked chain of ``ref.kb`` (the registry's, or calibrated on the scenario's regions)."""
+    unsupported = [k for k in ("parameters", "price_series", "production_source") if getattr(ref, k) is not None]
+    if unsupported:
+        raise ScenarioError(f"market {ref.key()}: {', '.join(unsupported)}: apply to one stage only; a linked chain "
+                            f"(kb:{ref.kb}) takes only regions (or name a stage: kb:{ref.kb}:processing)")
+    try:
+        if ref.regions is None:
+            return kb.by_key(f"kb:{ref.kb}")
+        return kb.calibrate_chain(ref.kb, regions=_region_specs(ref.regions))
+    except (ValueError, LookupError) as err:  # KBDataError, KBBasisError, ChainError are ValueErrors
+        raise ScenarioError(f"market kb:{ref.kb} (the linked mine -> processing chain): {err}; a single stage "
+                            f"may still calibrate: kb:{ref.kb}:processing or kb:{ref.kb}:mine") from None
 
 
 def _region_specs(regions):
