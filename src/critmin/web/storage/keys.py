@@ -6,8 +6,11 @@ secret (32 random bytes, URL-safe base64) is checked against
 secret is random and long, so a fast hash is enough (a slow password hash protects
 guessable secrets, which these are not); the plain key is never stored.
 
-Writes (saving a scenario, storing a run, deleting) need a key, sent as
-``X-API-Key: cmk_...`` or ``Authorization: Bearer cmk_...``. Reads need none.
+Writes (saving a scenario, storing a run, renaming, deleting) need a key, sent as
+``X-API-Key: cmk_...`` or ``Authorization: Bearer cmk_...``. Reads need none. An
+**administrator key** (``is_admin``; ``critmin keys create NAME --admin``) may also list, create
+and revoke keys (:mod:`critmin.web.api.admin`): :func:`verify_admin` answers 401
+(:class:`ApiKeyError`) without a valid key and 403 (:class:`NotAdminError`) for any other key.
 """
 
 from __future__ import annotations
