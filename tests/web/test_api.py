@@ -132,7 +132,7 @@ def test_tracker_controls_agreements_summary(client):
 
 def test_health_and_openapi(client):
     h = get(client, "/health")
-    assert h["status"] == "ok" and h["schema_revision"] == "0001" and len(h["snapshot_fingerprint"]) == 64
+    assert h["status"] == "ok" and h["schema_revision"] == "0002" and len(h["snapshot_fingerprint"]) == 64
     spec = client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     paths = [p for p in spec["paths"] if p.startswith(API)]

@@ -216,11 +216,15 @@ def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):
 
     before = db.counts(app.state.engine)
     page.fill("#api-key", "cmk_00000000_" + "x" * 43)
-    page.click("#save")
-    page.wait_for_selector("#sc-status.error")
-    assert "invalid API key" in page.inner_text("#sc-status")
+    page.click("#sign-in")
+    page.wait_for_selector("#signin-status.error")
+    assert "invalid API key" in page.inner_text("#signin-status")
+    page.click("#save")  # not signed in: nothing is written
+    assert "Sign in with an API key first" in page.inner_text("#sc-status")
     assert db.counts(app.state.engine) == before
     page.fill("#api-key", api_key)
+    page.click("#sign-in")
+    page.wait_for_selector("#signin-who:not([hidden])")
     page.click("#save")
     page.wait_for_selector("#sc-status.ok:has-text('Saved as scenario')")
     saved_id = page.get_attribute("#sc-status", "data-saved-id")
@@ -230,15 +234,17 @@ def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):
     page.wait_for_selector(f"#compare-list input[data-kind=saved][value='{saved_id}']")
     page.check(f"#compare-list input[data-kind=saved][value='{saved_id}']")
     page.check("#compare-list input[data-kind=preset][value=gallium_china_ban]")
+    page.select_option("#compare-basis", "kg")  # the gallium market's own unit: the API's numbers as they are
     page.click("#compare")
     page.wait_for_selector("[data-testid=compare-table]")
     headers = page.locator("[data-testid=compare-table] thead th").all_inner_texts()
-    assert len(headers) == 4  # metric + the form, the saved scenario, the preset
+    assert len(headers) == 5  # measure, unit + the form, the saved scenario, the preset
     cmp = api(server, "/compare", {"items": [{"scenario_id": int(saved_id)}, {"preset": "gallium_china_ban"}]})
-    row = page.locator("[data-testid=compare-table] tbody tr", has_text="USA_consumer_price_change_pct").first
+    row = page.locator("[data-testid=compare-table] tbody tr", has_text="USA consumer price change vs baseline").first
     cells = row.locator("td").all_inner_texts()
     want = next(r for r in cmp["rows"] if r["metric"] == "USA_consumer_price_change_pct")
-    assert cells[2:4] == [as_displayed(want[cmp["columns"][0]]), as_displayed(want[cmp["columns"][1]])]
+    assert cells[1] == "%"
+    assert cells[3:5] == [as_displayed(want[cmp["columns"][0]]), as_displayed(want[cmp["columns"][1]])]
     page.screenshot(path=str(shots / "scenarios_compare.png"), full_page=True)
 
     with page.expect_download() as dl:
@@ -260,7 +266,8 @@ def test_scenario_builder_run_save_compare(server, page, shots, api_key, app):
     sent = json.loads(req.value.post_data)
     assert sent["market"] == {"from_kb": {"mineral": "gallium", "stage": "processing"}}
     page.wait_for_selector("#sc-status.ok:has-text('Solved: converged')")
-    assert sent["policies"] == {"tariffs": [{"importer": "USA", "origins": "all", "rate": 0.25}]}
+    # the default tariff falls on the focus region's largest supplier in the base flows (China here)
+    assert sent["policies"] == {"tariffs": [{"importer": "USA", "origins": ["CHN"], "rate": 0.25}]}
     kb_expected = api(server, "/scenarios/run", copy.deepcopy(sent))
     assert float(page.get_attribute("[data-testid=kpi-consumer-price]", "data-value")) == pytest.approx(
         kb_expected["summary"]["USA_consumer_price"], rel=1e-12)

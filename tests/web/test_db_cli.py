@@ -20,7 +20,7 @@ def test_migrations_create_upgrade_downgrade(new_db_url):
     engine = db.make_engine(new_db_url())
     assert db.current_revision(engine) is None
     db.migrate(engine)
-    assert db.current_revision(engine) == "0001"
+    assert db.current_revision(engine) == "0002"  # 0002: the administrator flag on keys
     tables = set(sa.inspect(engine).get_table_names())
     assert {"api_keys", "scenarios", "runs", "alembic_version"} <= tables
     db.downgrade(engine, "base")

@@ -49,6 +49,8 @@ def serve(
 def keys_create(
     name: str = typer.Argument(..., help="Who or what the key is for, e.g. 'analyst laptop'."),
     db: Optional[str] = db_option,
+    admin: bool = typer.Option(False, "--admin", help="An administrator key: it may also list, create and revoke "
+                                                      "keys from the web page and the REST API (/api/v1/admin/keys)."),
 ) -> None:
     """Create a key and print it once (it is stored only as a salted hash)."""
 
@@ -59,12 +61,13 @@ def keys_create(
         engine = webdb.make_engine(db)
         webdb.migrate(engine)
         try:
-            key, record = auth.create_key(engine, name)
+            key, record = auth.create_key(engine, name, admin=admin)
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)
         typer.echo(key)
-        typer.echo(f"key id {record['key_id']} for {record['name']!r}: keep it now, it cannot be shown again. "
+        kind = "administrator key" if record["is_admin"] else "key"
+        typer.echo(f"{kind} id {record['key_id']} for {record['name']!r}: keep it now, it cannot be shown again. "
                    "Send it as the X-API-Key header.", err=True)
 
     run_command(go)
@@ -83,7 +86,8 @@ def keys_list(db: Optional[str] = db_option,
         engine = webdb.make_engine(db)
         webdb.migrate(engine)
         rows = webdb.list_keys(engine)
-        df = pd.DataFrame(rows, columns=["key_id", "name", "created_at", "revoked_at", "last_used_at", "active"])
+        df = pd.DataFrame(rows, columns=["key_id", "name", "created_at", "revoked_at", "last_used_at", "active",
+                                        "admin"])
         emit(df, fmt, title=f"{len(df)} API keys")
 
     run_command(go)

@@ -176,7 +176,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     from critmin.errors import CritminError, InvalidRequestError, SnapshotError, UnknownCommodityError
     from critmin.model.scenario import field_path
     from critmin.web.api.scenarios import ModelInputError
-    from critmin.web.storage.keys import ApiKeyError
+    from critmin.web.storage.keys import ApiKeyError, NotAdminError
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -203,6 +203,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiKeyError)
     async def _key(request: Request, exc: ApiKeyError):
         return _error(401, str(exc), headers={"www-authenticate": 'ApiKey header="X-API-Key"'})
+
+    @app.exception_handler(NotAdminError)
+    async def _not_admin(request: Request, exc: NotAdminError):
+        return _error(403, str(exc))
 
     @app.exception_handler(ModelInputError)
     async def _model(request: Request, exc: ModelInputError):
@@ -273,7 +277,9 @@ def warm_up(app: FastAPI) -> None:
     try:
         from critmin.model.kernel import newton
 
-        newton.warm_compiled(background=False)  # one chain scenario per request then runs compiled (docs/model.md, speed)
+        # on its own thread, not holding up the warm flag: after an install numba compiles once (tens of seconds);
+        # until then a chain scenario runs on the numpy kernel, with the same answers
+        newton.warm_compiled(background=True)
     except Exception:  # noqa: BLE001 - the numpy kernel answers the same, slower
         log.warning("compiled chain kernel not loaded", exc_info=True)
     try:

@@ -48,6 +48,7 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 scenarios = sa.Table(
@@ -229,9 +230,10 @@ def _iso(value: dt.datetime | None) -> str | None:
 # --- API keys ---------------------------------------------------------------------------
 
 @_writing
-def insert_key(engine: sa.Engine, key_id: str, name: str, salt: str, secret_hash: str) -> dict:
+def insert_key(engine: sa.Engine, key_id: str, name: str, salt: str, secret_hash: str, admin: bool = False) -> dict:
     with engine.begin() as conn:
-        conn.execute(api_keys.insert().values(key_id=key_id, name=name, salt=salt, secret_hash=secret_hash, created_at=now()))
+        conn.execute(api_keys.insert().values(key_id=key_id, name=name, salt=salt, secret_hash=secret_hash,
+                                              created_at=now(), is_admin=bool(admin)))
     return get_key(engine, key_id)  # type: ignore[return-value]
 
 
@@ -241,18 +243,20 @@ def get_key(engine: sa.Engine, key_id: str) -> dict | None:
     return dict(row) if row else None
 
 
+def key_out(r) -> dict:
+    """A key's public record (never its salt or hash)."""
+    return {
+        "key_id": r["key_id"], "name": r["name"], "created_at": _iso(r["created_at"]),
+        "revoked_at": _iso(r["revoked_at"]), "last_used_at": _iso(r["last_used_at"]),
+        "active": r["revoked_at"] is None, "admin": bool(r["is_admin"]),
+    }
+
+
 def list_keys(engine: sa.Engine) -> list[dict]:
-    """Every key without its hash: id, name, created, revoked, last used."""
+    """Every key without its hash: id, name, created, revoked, last used, administrator or not."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(api_keys).order_by(api_keys.c.id)).mappings().all()
-    return [
-        {
-            "key_id": r["key_id"], "name": r["name"], "created_at": _iso(r["created_at"]),
-            "revoked_at": _iso(r["revoked_at"]), "last_used_at": _iso(r["last_used_at"]),
-            "active": r["revoked_at"] is None,
-        }
-        for r in rows
-    ]
+    return [key_out(r) for r in rows]
 
 
 @_writing
@@ -332,6 +336,26 @@ def list_scenarios(engine: sa.Engine, *, mineral: str | None = None, q: str | No
             sa.select(scenarios).where(*cond).order_by(scenarios.c.id.desc()).limit(limit).offset(offset)
         ).mappings().all()
     return int(total), [_scenario_out(r, with_spec=False) for r in rows]
+
+
+@_writing
+def rename_scenario(engine: sa.Engine, scenario_id: int, name: str, description: str | None = None) -> dict | None:
+    """Give a saved scenario a new name (and optionally description), in its row and in its spec; None if absent.
+
+    The spec's ``name`` is what a run of it is labelled with, so both change together.
+    """
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(scenarios.c.spec).where(scenarios.c.id == scenario_id)).first()
+        if row is None:
+            return None
+        spec = dict(row[0])
+        spec["name"] = name
+        values: dict[str, Any] = {"name": name}
+        if description is not None:
+            spec["description"] = description
+            values["description"] = description
+        conn.execute(scenarios.update().where(scenarios.c.id == scenario_id).values(spec=spec, **values))
+    return get_scenario(engine, scenario_id)
 
 
 @_writing

@@ -6,8 +6,11 @@ secret (32 random bytes, URL-safe base64) is checked against
 secret is random and long, so a fast hash is enough (a slow password hash protects
 guessable secrets, which these are not); the plain key is never stored.
 
-Writes (saving a scenario, storing a run, deleting) need a key, sent as
-``X-API-Key: cmk_...`` or ``Authorization: Bearer cmk_...``. Reads need none.
+Writes (saving a scenario, storing a run, renaming, deleting) need a key, sent as
+``X-API-Key: cmk_...`` or ``Authorization: Bearer cmk_...``. Reads need none. An
+**administrator key** (``is_admin``; ``critmin keys create NAME --admin``) may also list, create
+and revoke keys (:mod:`critmin.web.api.admin`): :func:`verify_admin` answers 401
+(:class:`ApiKeyError`) without a valid key and 403 (:class:`NotAdminError`) for any other key.
 """
 
 from __future__ import annotations
@@ -34,12 +37,19 @@ class ApiKeyError(Exception):
         self.status = 401
 
 
+class NotAdminError(Exception):
+    """A valid key that is not an administrator's, on an administrator's endpoint; answered with 403."""
+
+
 def hash_secret(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
 
 
-def create_key(engine: sa.Engine, name: str) -> tuple[str, dict]:
-    """Create a key; return the plain key (shown once) and its stored record."""
+def create_key(engine: sa.Engine, name: str, admin: bool = False) -> tuple[str, dict]:
+    """Create a key; return the plain key (shown once) and its stored record.
+
+    ``admin`` keys may also list, create and revoke keys (:mod:`critmin.web.api.admin`).
+    """
     name = name.strip()
     if not name or len(name) > 200:
         raise ValueError("a key needs a name of 1 to 200 characters")
@@ -53,12 +63,17 @@ def create_key(engine: sa.Engine, name: str) -> tuple[str, dict]:
         raise RuntimeError("could not find a free key id")
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
     salt = secrets.token_hex(16)
-    record = db.insert_key(engine, key_id, name, salt, hash_secret(salt, secret))
+    record = db.insert_key(engine, key_id, name, salt, hash_secret(salt, secret), admin=admin)
     return f"{PREFIX}_{key_id}_{secret}", record
 
 
 def verify_key(engine: sa.Engine, presented: str | None) -> str:
     """The key id of a valid, unrevoked key; :class:`ApiKeyError` otherwise."""
+    return verified_key(engine, presented)["key_id"]
+
+
+def verified_key(engine: sa.Engine, presented: str | None) -> dict:
+    """The stored row of a valid, unrevoked key (with ``is_admin``); :class:`ApiKeyError` otherwise."""
     if not presented:
         raise ApiKeyError("this request writes data and needs an API key: send it as the X-API-Key header "
                         "(create one with `critmin keys create NAME`)")
@@ -72,7 +87,17 @@ def verify_key(engine: sa.Engine, presented: str | None) -> str:
     if row["revoked_at"] is not None:
         raise ApiKeyError(f"API key {key_id} was revoked")
     db.touch_key(engine, key_id, row["last_used_at"])  # written at most once a minute
-    return key_id
+    return row
+
+
+def verify_admin(engine: sa.Engine, presented: str | None) -> dict:
+    """The row of a valid administrator key: :class:`ApiKeyError` (401) for no valid key,
+    :class:`NotAdminError` (403) for a valid key without the administrator flag."""
+    row = verified_key(engine, presented)
+    if not row["is_admin"]:
+        raise NotAdminError(f"API key {row['key_id']} is not an administrator key: managing keys needs one "
+                            "(create it with `critmin keys create NAME --admin`, or ask an administrator)")
+    return row
 
 
 def presented_key(headers) -> str | None:
