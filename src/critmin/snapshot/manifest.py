@@ -28,12 +28,15 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 2
 
 
+_PACKAGE_SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshot_data"
+
+
 def default_dir() -> Path:
     """Where the snapshot lives: ``$CRITMIN_SNAPSHOT`` if set, else inside the package."""
     env = os.environ.get("CRITMIN_SNAPSHOT")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "snapshot_data"
+    return _PACKAGE_SNAPSHOT
 
 
 def load_manifest(snapshot_dir: Path | None = None) -> dict:
@@ -71,22 +74,23 @@ def fingerprint(snapshot_dir: Path | None = None) -> str:
 
     Returns ``"none"`` when there is no snapshot.
     """
-    d = Path(snapshot_dir or default_dir())
-    path = d / MANIFEST
+    d = snapshot_dir or default_dir()
+    # keyed on the path as given (no resolve per call: this runs on every web request)
+    path = os.path.join(d, MANIFEST)
     try:
         st = os.stat(path)
     except FileNotFoundError:
         try:
-            load_manifest(d)  # repairs an interrupted swap, or raises
+            load_manifest(Path(d))  # repairs an interrupted swap, or raises
         except SnapshotError:
             return "none"
         st = os.stat(path)
-    key = str(path.resolve())
+    key = path
     stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
     known = _fingerprints.get(key)
     if known is not None and known[0] == stamp:
         return known[1]
-    value = fingerprint_of(load_manifest(d))
+    value = fingerprint_of(load_manifest(Path(d)))
     _fingerprints[key] = (stamp, value)
     return value
 

@@ -288,6 +288,13 @@ def warm_up(app: FastAPI) -> None:
     except Exception:  # noqa: BLE001 - /markets answers with the reason later
         log.warning("knowledge-base markets not tried at start", exc_info=True)
     finally:
+        # the warm-up leaves millions of long-lived objects (frames, calibrated markets, cached
+        # responses); moved out of the collector's view, a full collection no longer walks them
+        # on a request's time (the pauses were the p99 of the load benchmark)
+        import gc
+
+        gc.collect()
+        gc.freeze()
         app.state.warm.set()
 
 
