@@ -47,7 +47,7 @@ def served(tmp_path_factory):
     os.environ["CRITMIN_SNAPSHOT"] = str(REAL)
     store.reset()
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('builderdb') / 'builder.db'}")
-    assert app.state.warm.wait(120), "warm-up did not finish"
+    assert app.state.warm.wait(600), "warm-up did not finish"  # a hang guard, not a speed bar
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=srv.run, daemon=True)
