@@ -503,11 +503,5 @@ def build_inputs(tables: Mapping[str, pd.DataFrame], importer: str = "USA", year
     return RiskInputs(minerals, wgi, wgi_info, pv, pv_info, concentration, groups, eu_conc, chosen, importer, trade_year)
 
 
-def _f(x) -> float | None:
-    if x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(v) else v
+#: A number or None (None, NaN and text are None): the one helper of dependency.py.
+_f = dep._num
